@@ -1,0 +1,56 @@
+// Environment → typed configuration. Each reader names the variable it read,
+// so a bad value stops start-up with a message that says what to fix.
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+export function readString(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+export function readOptionalString(env: Env, name: string): string | undefined {
+  return raw(env, name);
+}
+
+/** A TCP port: 0 (any free port) to 65535. */
+export function readPort(env: Env, name: string, fallback: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError(`${name} must be a port number from 0 to 65535, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** A finite number no smaller than `min`. */
+export function readNumber(env: Env, name: string, fallback: number, min = 0): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min) {
+    throw new ConfigError(`${name} must be a number no smaller than ${min}, got "${value}"`);
+  }
+  return parsed;
+}
+
+/** An absolute http(s) URL, returned without a trailing slash. */
+export function readHttpUrl(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, "");
+}

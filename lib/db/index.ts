@@ -1,0 +1,2 @@
+export { databaseLocation, describeLocation, openDatabase, type DatabaseLocation } from "./open-database.js";
+export { assertMigrated, createMigrator, migrateToLatest } from "./migrations.js";

@@ -1,0 +1,31 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { FileMigrationProvider, Migrator, type Kysely, type MigrationResultSet } from "kysely";
+
+/**
+ * A Kysely migrator over the numbered files in `folder`. On PostgreSQL,
+ * Kysely takes an advisory lock around every run, so two instances starting at
+ * once migrate one after the other instead of racing.
+ */
+// Kysely<any>: migrations run before (and whatever) the typed schema is.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createMigrator(db: Kysely<any>, folder: string): Migrator {
+  return new Migrator({
+    db,
+    provider: new FileMigrationProvider({ fs, path, migrationFolder: path.resolve(folder) }),
+  });
+}
+
+/** Throws the migration's own error when a run failed. */
+export function assertMigrated({ error, results }: MigrationResultSet): void {
+  if (error === undefined) return;
+  const failed = results?.find((r) => r.status === "Error")?.migrationName;
+  const cause = error instanceof Error ? error.message : String(error);
+  throw new Error(`migration ${failed ?? "(setup)"} failed: ${cause}`, { cause: error });
+}
+
+/** Brings the schema to the newest migration. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>, folder: string): Promise<void> {
+  assertMigrated(await createMigrator(db, folder).migrateToLatest());
+}

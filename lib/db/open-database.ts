@@ -1,0 +1,41 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import { PGliteDialect } from "kysely-pglite-dialect";
+import pg from "pg";
+
+export type DatabaseLocation =
+  /** A PostgreSQL server, through pg's connection pool. */
+  | { kind: "postgres"; url: string; poolSize?: number }
+  /** Embedded PostgreSQL (PGlite) kept in a directory, or in memory when dataDir is undefined. */
+  | { kind: "embedded"; dataDir?: string };
+
+/**
+ * Where a service keeps its data: the server at `url` when one is given,
+ * otherwise embedded PostgreSQL in `dataDir`, so that running a service needs
+ * no database server.
+ */
+export function databaseLocation(url: string | undefined, dataDir: string): DatabaseLocation {
+  return url ? { kind: "postgres", url } : { kind: "embedded", dataDir };
+}
+
+/** A Kysely instance for the location; `destroy()` closes the pool or the embedded database. */
+export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
+  if (location.kind === "postgres") {
+    const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10 });
+    // An idle client losing its server (a restart) must not crash the process:
+    // the pool drops it and the next query gets a fresh connection.
+    pool.on("error", () => {});
+    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });
+  return new Kysely<DB>({ dialect: new PGliteDialect(new PGlite(location.dataDir)) });
+}
+
+/** Describes a location for logs without leaking a password. */
+export function describeLocation(location: DatabaseLocation): string {
+  if (location.kind === "embedded") return `embedded PostgreSQL in ${location.dataDir ?? "memory"}`;
+  const url = new URL(location.url);
+  if (url.password) url.password = "***";
+  return `PostgreSQL at ${url.toString()}`;
+}

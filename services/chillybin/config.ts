@@ -1,0 +1,22 @@
+import { readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
+
+export interface ChillybinConfig {
+  port: number;
+  host: string;
+  version: string;
+  /** A PostgreSQL server; when unset, embedded PostgreSQL in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  drainTimeoutMs: number;
+}
+
+export function readChillybinConfig(env: Env): ChillybinConfig {
+  return {
+    port: readPort(env, "CHILLYBIN_PORT", 7001),
+    host: readString(env, "CHILLYBIN_HOST", "127.0.0.1"),
+    version: readString(env, "VERSION", "dev"),
+    databaseUrl: readOptionalString(env, "DATABASE_URL"),
+    dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
+    drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
+  };
+}

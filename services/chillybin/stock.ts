@@ -1,0 +1,63 @@
+import { sql, type Kysely } from "kysely";
+import type { ChillybinDatabase } from "./database.js";
+
+/** What restock puts back. */
+export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
+
+export class UnknownIngredientError extends Error {
+  constructor(readonly ingredient: string) {
+    super(`unknown ingredient "${ingredient}"`);
+  }
+}
+
+export class OutOfStockError extends Error {
+  constructor(
+    readonly ingredient: string,
+    readonly wanted: number,
+    readonly available: number,
+  ) {
+    super(`not enough ${ingredient}: wanted ${wanted}, ${available} in stock`);
+  }
+}
+
+/** The stock of ingredients, in the database. Knows nothing of RPCs. */
+export class Stock {
+  constructor(private readonly db: Kysely<ChillybinDatabase>) {}
+
+  /**
+   * Takes `quantity` of an ingredient, answering what is left. One conditional
+   * UPDATE does the check and the decrement, so concurrent picks can never
+   * take more than there is.
+   */
+  async pick(name: string, quantity: number): Promise<number> {
+    const row = await this.db
+      .updateTable("ingredients")
+      .set({ quantity: sql`quantity - ${quantity}` })
+      .where("name", "=", name)
+      .where("quantity", ">=", quantity)
+      .returning("quantity")
+      .executeTakeFirst();
+    if (row) return row.quantity;
+    // Nothing was taken; find out why for the caller.
+    const current = await this.db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirst();
+    if (!current) throw new UnknownIngredientError(name);
+    throw new OutOfStockError(name, quantity, current.quantity);
+  }
+
+  /** Every ingredient with its quantity, by name. */
+  async levels(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom("ingredients").select(["name", "quantity"]).orderBy("name").execute();
+    return Object.fromEntries(rows.map((r) => [r.name, r.quantity]));
+  }
+
+  /** Puts the default stock back and answers the new levels. */
+  async restock(): Promise<Record<string, number>> {
+    const rows = Object.entries(DEFAULT_STOCK).map(([name, quantity]) => ({ name, quantity }));
+    await this.db
+      .insertInto("ingredients")
+      .values(rows)
+      .onConflict((oc) => oc.column("name").doUpdateSet({ quantity: (eb) => eb.ref("excluded.quantity") }))
+      .execute();
+    return this.levels();
+  }
+}

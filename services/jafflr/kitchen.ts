@@ -1,0 +1,35 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Doneness } from "../../gen/jafflr/v1/jafflr_pb.js";
+
+/** Cooking time of each doneness at scale 1, as in the original machine. */
+export const COOKING_SECONDS: Readonly<Record<Exclude<Doneness, Doneness.UNSPECIFIED>, number>> = {
+  [Doneness.LIGHT]: 1,
+  [Doneness.MEDIUM]: 2,
+  [Doneness.WELL_DONE]: 5,
+  [Doneness.BURNT]: 10,
+};
+
+/**
+ * The toasting plates. Counts the toasties cooking, so that overlapping
+ * toasties report correctly (the original kept one flag that the first
+ * finisher cleared).
+ */
+export class Kitchen {
+  private cookingNow = 0;
+
+  /** @param timeScale multiplies every cooking time (0 cooks instantly). */
+  constructor(private readonly timeScale: number) {}
+
+  async cook(doneness: keyof typeof COOKING_SECONDS, signal?: AbortSignal): Promise<void> {
+    this.cookingNow++;
+    try {
+      await sleep(COOKING_SECONDS[doneness] * 1000 * this.timeScale, undefined, { signal });
+    } finally {
+      this.cookingNow--;
+    }
+  }
+
+  get cooking(): number {
+    return this.cookingNow;
+  }
+}
