@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Code, ConnectError, createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../logger.js";
@@ -38,6 +39,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   const shutdown = new AbortController();
+  // Every request in flight listens on this signal: no listener limit applies.
+  setMaxListeners(0, shutdown.signal);
 
   const connectHandler = connectNodeAdapter({
     routes: options.routes,
@@ -55,7 +58,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   let closing: Promise<void> | undefined;
   const close = async () => {
-    await server.stopAccepting();
+    server.stopAccepting();
     server.drainConnections();
     const drained = await waitUntil(() => server.requestsInFlight === 0, drainTimeoutMs);
     if (!drained) {

@@ -17,13 +17,20 @@ export const COOKING_SECONDS: Readonly<Record<Exclude<Doneness, Doneness.UNSPECI
 export class Kitchen {
   private cookingNow = 0;
 
-  /** @param timeScale multiplies every cooking time (0 cooks instantly). */
-  constructor(private readonly timeScale: number) {}
+  /**
+   * @param timeScale multiplies every cooking time (0 cooks instantly).
+   * @param heat waits out a cooking time; tests pass one they control.
+   */
+  constructor(
+    private readonly timeScale: number,
+    private readonly heat: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) =>
+      sleep(ms, undefined, { signal }),
+  ) {}
 
   async cook(doneness: keyof typeof COOKING_SECONDS, signal?: AbortSignal): Promise<void> {
     this.cookingNow++;
     try {
-      await sleep(COOKING_SECONDS[doneness] * 1000 * this.timeScale, undefined, { signal });
+      await this.heat(COOKING_SECONDS[doneness] * 1000 * this.timeScale, signal);
     } finally {
       this.cookingNow--;
     }
