@@ -1,0 +1,55 @@
+// `npm start`: runs chillybin and jafflr, one process each, with every log line
+// prefixed by the service. Ctrl-C (or SIGTERM) stops both gracefully; if one
+// service exits on its own, the other is stopped too.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+const SERVICES = ["chillybin", "jafflr"] as const;
+const width = Math.max(...SERVICES.map((s) => s.length));
+
+function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
+  createInterface({ input: stream }).on("line", (line) => out.write(`${prefix} | ${line}\n`));
+}
+
+function start(service: string): ChildProcess {
+  // detached: the children get no Ctrl-C from the terminal directly; this
+  // launcher forwards exactly one signal, so no service sees it twice.
+  const child = spawn(process.execPath, ["--import", "tsx", `services/${service}/main.ts`], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const prefix = service.padEnd(width);
+  prefixLines(child.stdout!, prefix, process.stdout);
+  prefixLines(child.stderr!, prefix, process.stderr);
+  return child;
+}
+
+const children = SERVICES.map(start);
+let stopping = false;
+let failed = false;
+
+function stopAll(signal: NodeJS.Signals): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill(signal);
+}
+
+process.on("SIGINT", () => stopAll("SIGINT"));
+process.on("SIGTERM", () => stopAll("SIGTERM"));
+
+await Promise.all(
+  children.map(
+    (child, i) =>
+      new Promise<void>((resolve) =>
+        child.once("exit", (code, signal) => {
+          if (code !== 0) {
+            failed = true;
+            process.stderr.write(`${SERVICES[i]} exited with ${signal ?? `code ${code}`}\n`);
+          }
+          stopAll("SIGTERM");
+          resolve();
+        }),
+      ),
+  ),
+);
+process.exit(failed ? 1 : 0);
