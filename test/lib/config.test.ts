@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { ConfigError, readHttpUrl, readNumber, readPort, readString } from "../../lib/config.js";
+
+describe("config", () => {
+  const table: Array<{ case: string; read: () => unknown; expected?: unknown; error?: RegExp }> = [
+    { case: "port default", read: () => readPort({}, "P", 7001), expected: 7001 },
+    { case: "port blank → default", read: () => readPort({ P: " " }, "P", 7001), expected: 7001 },
+    { case: "port value", read: () => readPort({ P: "8080" }, "P", 7001), expected: 8080 },
+    { case: "port 0 (any)", read: () => readPort({ P: "0" }, "P", 7001), expected: 0 },
+    { case: "port not a number", read: () => readPort({ P: "abc" }, "P", 7001), error: /^P must be a port number from 0 to 65535, got "abc"$/ },
+    { case: "port too big", read: () => readPort({ P: "70000" }, "P", 7001), error: /P must be a port number/ },
+    { case: "port negative", read: () => readPort({ P: "-1" }, "P", 7001), error: /P must be a port number/ },
+    { case: "number default", read: () => readNumber({}, "N", 1), expected: 1 },
+    { case: "number fraction", read: () => readNumber({ N: "0.01" }, "N", 1), expected: 0.01 },
+    { case: "number below min", read: () => readNumber({ N: "-1" }, "N", 1), error: /N must be a number no smaller than 0, got "-1"/ },
+    { case: "number garbage", read: () => readNumber({ N: "fast" }, "N", 1), error: /N must be a number/ },
+    { case: "url default, trailing slash dropped", read: () => readHttpUrl({}, "U", "http://127.0.0.1:7001/"), expected: "http://127.0.0.1:7001" },
+    { case: "url value", read: () => readHttpUrl({ U: "https://chillybin:443" }, "U", "x"), expected: "https://chillybin:443" },
+    { case: "url not absolute", read: () => readHttpUrl({ U: "chillybin:7001" }, "U", "x"), error: /U must be an http\(s\) URL/ },
+    { case: "url garbage", read: () => readHttpUrl({ U: "::" }, "U", "x"), error: /U must be an absolute http\(s\) URL/ },
+    { case: "string default", read: () => readString({}, "S", "dev"), expected: "dev" },
+    { case: "string trimmed", read: () => readString({ S: " v1 " }, "S", "dev"), expected: "v1" },
+  ];
+  for (const t of table) {
+    it(t.case, () => {
+      if (t.error) assert.throws(t.read, (e: unknown) => e instanceof ConfigError && t.error!.test(e.message));
+      else assert.equal(t.read(), t.expected);
+    });
+  }
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { sql } from "kysely";
+import { createMigrator, migrateToLatest, openDatabase } from "../../../lib/db/index.js";
+import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
+import { Stock } from "../../../services/chillybin/stock.js";
+import { createTestDatabase, type TestDatabase } from "../../support/test-database.js";
+
+describe("chillybin migrations", () => {
+  let database: TestDatabase;
+  beforeEach(async () => (database = await createTestDatabase()));
+  afterEach(() => database.drop());
+
+  it("up creates ingredients with the default stock; down removes it", async () => {
+    await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
+    assert.deepEqual(await new Stock(database.db).levels(), { bread: 10, cheese: 10, vegemite: 10 });
+    const migrator = createMigrator(database.db, CHILLYBIN_MIGRATIONS);
+    assert.ok((await migrator.getMigrations()).every((m) => m.executedAt instanceof Date));
+    const down = await migrator.migrateDown();
+    assert.equal(down.error, undefined);
+    await assert.rejects(sql`select * from ingredients`.execute(database.db), /ingredients/);
+  });
+
+  it("is safe to run again, and by two instances at once", async () => {
+    // Two pools on one server race like two instances starting together; the
+    // embedded database has one connection, so it shares the one instance.
+    const second = database.location.kind === "postgres" ? openDatabase(database.location) : database.db;
+    try {
+      await Promise.all([migrateToLatest(database.db, CHILLYBIN_MIGRATIONS), migrateToLatest(second, CHILLYBIN_MIGRATIONS)]);
+      await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
+      const rows = await sql<{ n: number }>`select count(*)::int as n from ingredients`.execute(database.db);
+      assert.equal(rows.rows[0]?.n, 3);
+    } finally {
+      if (second !== database.db) await second.destroy();
+    }
+  });
+
+  const rejected = [
+    { case: "a negative quantity", statement: sql`update ingredients set quantity = -1 where name = 'cheese'`, error: /ingredients_quantity_not_negative/ },
+    { case: "a second row with the same name", statement: sql`insert into ingredients (name, quantity) values ('cheese', 1)`, error: /duplicate key|unique/ },
+  ];
+  for (const r of rejected) {
+    it(`the schema refuses ${r.case}`, async () => {
+      await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
+      await assert.rejects(r.statement.execute(database.db), r.error);
+    });
+  }
+});
+
+describe("embedded database", () => {
+  it("keeps the stock in its data directory across restarts", async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), "chillybin-")), "data");
+    try {
+      const first = openDatabase<ChillybinDatabase>({ kind: "embedded", dataDir });
+      await migrateToLatest(first, CHILLYBIN_MIGRATIONS);
+      await new Stock(first).pick("cheese", 4);
+      await first.destroy();
+
+      const second = openDatabase<ChillybinDatabase>({ kind: "embedded", dataDir });
+      await migrateToLatest(second, CHILLYBIN_MIGRATIONS);
+      assert.equal((await new Stock(second).levels()).cheese, 6);
+      await second.destroy();
+    } finally {
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+});

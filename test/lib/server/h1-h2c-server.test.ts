@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import { H1H2cServer, startsWithHttp2Preface } from "../../../lib/server/index.js";
+
+const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
+const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+
+describe("H1H2cServer", () => {
+  describe("startsWithHttp2Preface", () => {
+    const table: Array<{ bytes: string; expected: boolean | undefined }> = [
+      { bytes: "", expected: undefined },
+      { bytes: "P", expected: undefined },
+      { bytes: "PRI * HTTP/2", expected: undefined },
+      { bytes: PREFACE.slice(0, 23), expected: undefined },
+      { bytes: PREFACE, expected: true },
+      { bytes: PREFACE + "\x00\x00\x00\x04", expected: true },
+      { bytes: "GET / HTTP/1.1\r\n", expected: false },
+      { bytes: "POST /x HTTP/1.1\r\n", expected: false },
+      { bytes: "PUT", expected: false },
+      { bytes: "PRI * HTTP/1.1\r\n", expected: false },
+      { bytes: "\x16\x03\x01", expected: false },
+    ];
+    for (const t of table) {
+      it(`${JSON.stringify(t.bytes)} → ${String(t.expected)}`, () => {
+        assert.equal(startsWithHttp2Preface(Buffer.from(t.bytes, "latin1")), t.expected);
+      });
+    }
+  });
+
+  describe("one port", () => {
+    let server: H1H2cServer;
+    let port: number;
+    let release: (() => void) | undefined;
+    before(async () => {
+      server = new H1H2cServer((req, res) => {
+        const answer = () => res.end(`${req.httpVersion} ${req.method} ${req.url}`);
+        if (req.url === "/slow") release = answer;
+        else answer();
+      });
+      port = await server.listen(0, "127.0.0.1");
+    });
+    after(() => {
+      server.stopAccepting();
+      server.destroyConnections();
+    });
+
+    it("answers HTTP/1.1", async () => {
+      assert.equal(await http1Get(port, "/a"), "1.1 GET /a");
+    });
+
+    it("answers h2c with prior knowledge", async () => {
+      assert.equal(await h2cGet(port, "/b"), "2.0 GET /b");
+    });
+
+    it("answers HTTP/1.1 sent one byte at a time", async () => {
+      const socket = net.connect(port, "127.0.0.1");
+      const request = "GET /bytes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      for (const byte of request) {
+        socket.write(byte);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const text = await new Promise<string>((resolve) => {
+        let got = "";
+        socket.on("data", (d: Buffer) => (got += d.toString()));
+        socket.on("end", () => resolve(got));
+      });
+      assert.match(text, /^HTTP\/1\.1 200/);
+      assert.match(text, /1\.1 GET \/bytes$/);
+    });
+
+    it("answers an HTTP/2 preface split across packets", async () => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.write(PREFACE.slice(0, 5));
+      await new Promise((r) => setTimeout(r, 20));
+      socket.write(Buffer.concat([Buffer.from(PREFACE.slice(5), "latin1"), EMPTY_SETTINGS]));
+      const frame = await new Promise<Buffer>((resolve) => socket.once("data", resolve));
+      socket.destroy();
+      assert.equal(frame[3], 4, "the server's first frame is SETTINGS");
+    });
+
+    it("drains: a request in flight finishes, keep-alive closes after it, new connections are refused", async () => {
+      const agent = new http.Agent({ keepAlive: true });
+      const pending = http1Get(port, "/slow", agent, true);
+      while (!release) await new Promise((r) => setTimeout(r, 5));
+      server.stopAccepting();
+      server.drainConnections();
+      assert.equal(server.requestsInFlight, 1);
+      release();
+      const { body, connection } = await pending;
+      assert.equal(body, "1.1 GET /slow");
+      assert.equal(connection, "close");
+      await assert.rejects(http1Get(port, "/late"), /ECONNREFUSED/);
+      agent.destroy();
+    });
+  });
+});
+
+function http1Get(port: number, path: string): Promise<string>;
+function http1Get(port: number, path: string, agent: http.Agent, withHeaders: true): Promise<{ body: string; connection: string | undefined }>;
+function http1Get(port: number, path: string, agent?: http.Agent, withHeaders?: boolean): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path, agent: agent ?? false }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve(withHeaders ? { body, connection: res.headers.connection } : body));
+      })
+      .on("error", reject);
+  });
+}
+
+function h2cGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const stream = session.request({ ":path": path });
+    let body = "";
+    stream.on("data", (d: Buffer) => (body += d.toString()));
+    stream.on("end", () => {
+      session.close();
+      resolve(body);
+    });
+    stream.on("error", reject);
+  });
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { freePort } from "../support/ports.js";
+import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+/** Where a started chillybin keeps data: a fresh server database, or a temporary embedded one. */
+async function databaseEnv(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    const database: TestDatabase = await createTestDatabase();
+    await database.db.destroy();
+    const url = database.location.kind === "postgres" ? database.location.url : "";
+    return { env: { DATABASE_URL: url }, cleanup: () => database.drop() };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "chillybin-main-"));
+  return { env: { CHILLYBIN_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe("the services as processes (npm run start:chillybin / start:jafflr / start)", function () {
+  this.timeout(60_000);
+  let database: Awaited<ReturnType<typeof databaseEnv>>;
+  const running: RunningProcess[] = [];
+  beforeEach(async () => (database = await databaseEnv()));
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop("SIGKILL")));
+    await database.cleanup();
+  });
+
+  it("each service starts on its port, serves, logs each request, and exits 0 on SIGTERM", async () => {
+    const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: "0", VERSION: "v-main-test" });
+    running.push(chillybin);
+    const chillybinUrl = `http://127.0.0.1:${listeningPort(await chillybin.waitForLine(/"msg":"listening"/))}`;
+    const jafflr = runTs("services/jafflr/main.ts", { JAFFLR_PORT: "0", CHILLYBIN_URL: chillybinUrl, TOAST_TIME_SCALE: "0.01" });
+    running.push(jafflr);
+    const jafflrUrl = `http://127.0.0.1:${listeningPort(await jafflr.waitForLine(/"msg":"listening"/))}`;
+
+    const made = await post(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese"] });
+    assert.equal(made.status, 200);
+    const stock = await post(`${chillybinUrl}/chillybin.v1.ChillybinService/GetStock`, {});
+    assert.deepEqual(stock.json, { stock: { bread: 8, cheese: 9, vegemite: 10 } });
+
+    const logLine = await chillybin.waitForLine(/"rpc":"chillybin.v1.ChillybinService\/GetStock"/);
+    const logged = JSON.parse(logLine) as Record<string, unknown>;
+    assert.equal(logged.service, "chillybin");
+    assert.equal(logged.version, "v-main-test");
+    assert.equal(logged.code, "ok");
+
+    assert.equal(await jafflr.stop("SIGTERM"), 0);
+    assert.equal(await chillybin.stop("SIGINT"), 0);
+  });
+
+  it("stops at start-up with a clear message for a bad setting", async () => {
+    const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: "seven" });
+    running.push(chillybin);
+    await chillybin.waitForLine(/configuration: CHILLYBIN_PORT must be a port number from 0 to 65535, got "seven"/);
+    assert.equal(await chillybin.exited, 1);
+  });
+
+  it("npm start runs both, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
+    const [chillybinPort, jafflrPort] = [await freePort(), await freePort()];
+    const start = runTs("scripts/start.ts", {
+      ...database.env,
+      CHILLYBIN_PORT: String(chillybinPort),
+      JAFFLR_PORT: String(jafflrPort),
+      CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`,
+      TOAST_TIME_SCALE: "0",
+    });
+    running.push(start);
+    await start.waitForLine(/^chillybin \| .*"msg":"listening"/);
+    await start.waitForLine(/^jafflr    \| .*"msg":"listening"/);
+    const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
+    assert.equal(made.status, 200);
+    assert.equal(await start.stop("SIGINT"), 0);
+    assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
+    assert.ok(start.lines.some((l) => /^jafflr    \| .*"msg":"stopped"/.test(l)));
+  });
+});

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Every line written so far, stdout and stderr. */
+  lines: string[];
+  /** Waits for a line matching `pattern` and answers it. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal and answers the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Runs a TypeScript entry point the way the npm scripts do: node --import tsx. */
+export function runTs(entry: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      lines.push(line);
+      for (const wake of waiters) wake();
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitForLine(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find((l) => pattern.test(l));
+          if (found === undefined) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; saw:\n${lines.join("\n")}`));
+        }, timeoutMs);
+        waiters.add(check);
+        void exited.then(() => setTimeout(() => waiters.has(check) && (clearTimeout(timer), waiters.delete(check), reject(new Error(`exited before a line matching ${pattern}; saw:\n${lines.join("\n")}`))), 50));
+        check();
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** The port from a service's "listening" log line. */
+export function listeningPort(line: string): number {
+  return (JSON.parse(line.replace(/^[^{]*/, "")) as { port: number }).port;
+}

@@ -1,0 +1,84 @@
+import type { Transport } from "@connectrpc/connect";
+import type { Kysely } from "kysely";
+import { migrateToLatest } from "../../lib/db/index.js";
+import { silentLogger } from "../../lib/logger.js";
+import { serve, type RunningServer } from "../../lib/server/index.js";
+import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
+import { chillybinRoutes } from "../../services/chillybin/service.js";
+import { Stock } from "../../services/chillybin/stock.js";
+import { createChillybinClient, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
+import { Kitchen } from "../../services/jafflr/kitchen.js";
+import { jafflrRoutes } from "../../services/jafflr/service.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+export const TEST_VERSION = "test-version";
+
+export interface TestChillybin {
+  server: RunningServer;
+  database: TestDatabase;
+  db: Kysely<ChillybinDatabase>;
+  /** Sets stock levels directly in the database (a test's provider state). */
+  setStock(levels: Record<string, number>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A real chillybin on an ephemeral port, on its own migrated test database. */
+export async function startChillybin(): Promise<TestChillybin> {
+  const database = await createTestDatabase();
+  const db = database.db as Kysely<ChillybinDatabase>;
+  await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
+  const server = await serve({
+    routes: chillybinRoutes(new Stock(db)),
+    port: 0,
+    version: TEST_VERSION,
+    logger: silentLogger(),
+    drainTimeoutMs: 2_000,
+  });
+  return {
+    server,
+    database,
+    db,
+    async setStock(levels) {
+      for (const [name, quantity] of Object.entries(levels)) {
+        await db
+          .insertInto("ingredients")
+          .values({ name, quantity })
+          .onConflict((oc) => oc.column("name").doUpdateSet({ quantity }))
+          .execute();
+      }
+    },
+    async stop() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface TestJafflr {
+  server: RunningServer;
+  kitchen: Kitchen;
+  stop(): Promise<void>;
+}
+
+/** A real jafflr on an ephemeral port, calling chillybin at `chillybinUrl`. */
+export async function startJafflr(options: {
+  chillybinUrl: string;
+  kitchen?: Kitchen;
+  chillybinTransport?: Transport;
+  chillybinTimeoutMs?: number;
+}): Promise<TestJafflr> {
+  const kitchen = options.kitchen ?? new Kitchen(0);
+  const transport = options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl });
+  const server = await serve({
+    routes: jafflrRoutes({
+      chillybin: createChillybinClient(transport),
+      kitchen,
+      chillybinTimeoutMs: options.chillybinTimeoutMs ?? 5_000,
+    }),
+    port: 0,
+    version: TEST_VERSION,
+    logger: silentLogger(),
+    drainTimeoutMs: 2_000,
+  });
+  return { server, kitchen, stop: () => server.close() };
+}
