@@ -51,7 +51,7 @@ export const MakeToastieRequestSchema: GenMessage<MakeToastieRequest> = /*@__PUR
  */
 export type Toastie = Message<"jafflr.v1.Toastie"> & {
   /**
-   * Everything picked for this toastie, bread included, in picking order.
+   * Everything in this toastie: two slices of bread, then the fillings as ordered.
    *
    * @generated from field: repeated string ingredients = 1;
    */
