@@ -16,7 +16,7 @@ export interface RequestRecord {
 }
 
 /** Gives interceptors the record of the HTTP request they run in. */
-export const requestRecordKey = createContextKey<RequestRecord>({});
+export const requestRecordKey = createContextKey<RequestRecord | undefined>(undefined);
 
 export type Protocol = "grpc" | "grpc-web" | "connect" | "rest" | "http";
 
@@ -34,7 +34,8 @@ export function protocolOf(contentType: string | undefined, reachedRpc: boolean)
 
 /** Notes the RPC and its outcome on the request's record. */
 export const recordOutcome: Interceptor = (next) => async (req) => {
-  const record = req.contextValues.get(requestRecordKey);
+  // Calls that did not come through our server (in-process clients) have no record.
+  const record = req.contextValues.get(requestRecordKey) ?? {};
   record.rpc = `${req.service.typeName}/${req.method.name}`;
   try {
     const res = await next(req);

@@ -1,12 +1,18 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, createContextValues, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "../logger.js";
+import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
+import { Health, type ReadinessCheck } from "./health.js";
 import { logRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
+
+/** The plain-HTTP health endpoint (load balancers, curl). */
+export const HEALTH_PATH = "/health";
 
 export interface ServeOptions {
   /** Registers the service implementations. */
@@ -17,6 +23,10 @@ export interface ServeOptions {
   logger: Logger;
   /** How long shutdown waits for requests in flight before failing them. */
   drainTimeoutMs?: number;
+  /** What must hold for the service to report itself serving (e.g. its database answers). */
+  readinessChecks?: readonly ReadinessCheck[];
+  /** The largest REST request body accepted. */
+  maxBodyBytes?: number;
 }
 
 export interface RunningServer {
@@ -24,16 +34,20 @@ export interface RunningServer {
   readonly port: number;
   /** http://host:port */
   readonly url: string;
+  readonly health: Health;
   /**
-   * Graceful shutdown: stop accepting, let requests in flight finish (up to the
-   * drain timeout, then abort them with UNAVAILABLE), close every connection.
+   * Graceful shutdown: report not serving, stop accepting, let requests in
+   * flight finish (up to the drain timeout, then abort them with
+   * UNAVAILABLE), close every connection.
    */
   close(): Promise<void>;
 }
 
 /**
- * Serves Connect, gRPC and gRPC-Web for the given routes on one cleartext
- * port, over HTTP/1.1 and h2c, logging one line per request.
+ * Serves the routes on one cleartext port, over HTTP/1.1 and h2c: Connect,
+ * gRPC and gRPC-Web on the RPC paths; REST on the paths the services'
+ * google.api.http options declare (through the same handlers); /health.
+ * Logs one line per request.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
@@ -41,16 +55,46 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const shutdown = new AbortController();
   // Every request in flight listens on this signal: no listener limit applies.
   setMaxListeners(0, shutdown.signal);
+  const health = new Health(options.readinessChecks);
 
-  const connectHandler = connectNodeAdapter({
-    routes: options.routes,
+  const router = createConnectRouter({
     interceptors: [recordOutcome],
-    contextValues: (req) => createContextValues().set(requestRecordKey, recordOf(req)),
     shutdownSignal: shutdown.signal,
+    acceptCompression: [compressionGzip, compressionBrotli],
   });
+  options.routes(router);
+  const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
+  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
+    handlers: router.handlers,
+    contextValues,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+
   const handler: RequestHandler = (req, res) => {
     res.setHeader(VERSION_HEADER, options.version);
-    connectHandler(req, res);
+    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const rpc = rpcHandlers.get(path);
+    if (rpc) {
+      rpc(universalRequestFromNodeRequest(req, res, undefined, contextValues(req)))
+        .then((uRes) => universalResponseToNodeResponse(uRes, res))
+        .catch((error: unknown) => {
+          options.logger.error({ err: error, rpc: path }, "writing the response failed");
+          res.destroy();
+        });
+      return;
+    }
+    if (path === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
+      void health.report().then((report) => {
+        const body = JSON.stringify({ status: report.serving ? "SERVING" : "NOT_SERVING", version: options.version, ...(report.reason ? { reason: report.reason } : {}) });
+        res.writeHead(report.serving ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+        if (req.method === "HEAD") res.end();
+        else res.end(body);
+      });
+      return;
+    }
+    recordOf(req).protocol = "rest";
+    rest(req, res);
   };
   const server = new H1H2cServer(logRequests(options.logger, handler));
   const port = await server.listen(options.port, host);
@@ -58,6 +102,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   let closing: Promise<void> | undefined;
   const close = async () => {
+    health.markShuttingDown();
     server.stopAccepting();
     server.drainConnections();
     const drained = await waitUntil(() => server.requestsInFlight === 0, drainTimeoutMs);
@@ -72,6 +117,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     port,
     url: `http://${host}:${port}`,
+    health,
     close: () => (closing ??= close()),
   };
 }

@@ -7,6 +7,7 @@ import { startMain } from "../../lib/start-main.js";
 import { readChillybinConfig } from "./config.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "./database.js";
 import { chillybinRoutes } from "./service.js";
+import { pingDatabase } from "../../lib/db/index.js";
 import { Stock } from "./stock.js";
 
 await startMain(async () => {
@@ -24,6 +25,7 @@ await startMain(async () => {
     version: config.version,
     logger,
     drainTimeoutMs: config.drainTimeoutMs,
+    readinessChecks: [() => pingDatabase(db)],
   });
   onShutdownSignal(
     async () => {

@@ -22,7 +22,9 @@ export interface ToastieOrder {
  * order takes nothing from stock (the original picked first and failed later).
  */
 export function parseToastieOrder(req: MakeToastieRequest): ToastieOrder {
-  const fillings = req.ingredients.map((name) => name.trim());
+  // `i` is the deprecated alias REST clients fill (see jafflr.proto).
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  const fillings = [...req.ingredients, ...req.i].map((name) => name.trim());
   if (fillings.length === 0) {
     throw new ConnectError("a toastie needs at least one ingredient", Code.InvalidArgument);
   }

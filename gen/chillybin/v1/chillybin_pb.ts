@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chillybin/v1/chillybin.proto.
  */
 export const file_chillybin_v1_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiLQoLUGlja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJBCgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIRCglyZW1haW5pbmcYAyABKAUiEQoPR2V0U3RvY2tSZXF1ZXN0InoKEEdldFN0b2NrUmVzcG9uc2USOAoFc3RvY2sYASADKAsyKS5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASIQCg5SZXN0b2NrUmVxdWVzdCJ4Cg9SZXN0b2NrUmVzcG9uc2USNwoFc3RvY2sYASADKAsyKC5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlLlN0b2NrRW50cnkaLAoKU3RvY2tFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBMuQBChBDaGlsbHliaW5TZXJ2aWNlEj0KBFBpY2sSGS5jaGlsbHliaW4udjEuUGlja1JlcXVlc3QaGi5jaGlsbHliaW4udjEuUGlja1Jlc3BvbnNlEkkKCEdldFN0b2NrEh0uY2hpbGx5YmluLnYxLkdldFN0b2NrUmVxdWVzdBoeLmNoaWxseWJpbi52MS5HZXRTdG9ja1Jlc3BvbnNlEkYKB1Jlc3RvY2sSHC5jaGlsbHliaW4udjEuUmVzdG9ja1JlcXVlc3QaHS5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiLQoLUGlja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJBCgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIRCglyZW1haW5pbmcYAyABKAUiEQoPR2V0U3RvY2tSZXF1ZXN0InoKEEdldFN0b2NrUmVzcG9uc2USOAoFc3RvY2sYASADKAsyKS5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASIQCg5SZXN0b2NrUmVxdWVzdCJ4Cg9SZXN0b2NrUmVzcG9uc2USNwoFc3RvY2sYASADKAsyKC5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlLlN0b2NrRW50cnkaLAoKU3RvY2tFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBMqwCChBDaGlsbHliaW5TZXJ2aWNlElUKBFBpY2sSGS5jaGlsbHliaW4udjEuUGlja1JlcXVlc3QaGi5jaGlsbHliaW4udjEuUGlja1Jlc3BvbnNlIhaC0+STAhBaByIFL3BpY2sSBS9waWNrElsKCEdldFN0b2NrEh0uY2hpbGx5YmluLnYxLkdldFN0b2NrUmVxdWVzdBoeLmNoaWxseWJpbi52MS5HZXRTdG9ja1Jlc3BvbnNlIhCC0+STAgpiBXN0b2NrEgEvEmQKB1Jlc3RvY2sSHC5jaGlsbHliaW4udjEuUmVzdG9ja1JlcXVlc3QaHS5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlIhyC0+STAhZaChIIL3Jlc3RvY2siCC9yZXN0b2NrYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v1.PickRequest
@@ -148,6 +149,9 @@ export const ChillybinService: GenService<{
    * quantity below 1, NOT_FOUND for an unknown ingredient, FAILED_PRECONDITION
    * when there is not enough in stock (nothing is taken).
    *
+   * REST: `GET /pick?name=cheese&quantity=1`, as the original documented it
+   * (and POST, what it should have been).
+   *
    * @generated from rpc chillybin.v1.ChillybinService.Pick
    */
   pick: {
@@ -158,6 +162,8 @@ export const ChillybinService: GenService<{
   /**
    * GetStock answers every ingredient with the quantity in stock.
    *
+   * REST: `GET /` answers the flat map, `{"bread":10,"cheese":10,"vegemite":10}`.
+   *
    * @generated from rpc chillybin.v1.ChillybinService.GetStock
    */
   getStock: {
@@ -167,6 +173,8 @@ export const ChillybinService: GenService<{
   },
   /**
    * Restock puts the default stock back: 10 each of bread, cheese and vegemite.
+   *
+   * REST: `GET /restock` or `POST /restock`.
    *
    * @generated from rpc chillybin.v1.ChillybinService.Restock
    */

@@ -4,13 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file jafflr/v1/jafflr.proto.
  */
 export const file_jafflr_v1_jafflr: GenFile = /*@__PURE__*/
-  fileDesc("ChZqYWZmbHIvdjEvamFmZmxyLnByb3RvEglqYWZmbHIudjEiYgoSTWFrZVRvYXN0aWVSZXF1ZXN0EhMKC2luZ3JlZGllbnRzGAEgAygJEiUKCGRvbmVuZXNzGAIgASgOMhMuamFmZmxyLnYxLkRvbmVuZXNzEhAKCGN1c3RvbWVyGAMgASgJIlcKB1RvYXN0aWUSEwoLaW5ncmVkaWVudHMYASADKAkSJQoIZG9uZW5lc3MYAiABKA4yEy5qYWZmbHIudjEuRG9uZW5lc3MSEAoIY3VzdG9tZXIYAyABKAkiOgoTTWFrZVRvYXN0aWVSZXNwb25zZRIjCgd0b2FzdGllGAEgASgLMhIuamFmZmxyLnYxLlRvYXN0aWUiEgoQR2V0U3RhdHVzUmVxdWVzdCI2ChFHZXRTdGF0dXNSZXNwb25zZRIPCgdjb29raW5nGAEgASgFEhAKCHRvYXN0aW5nGAIgASgIKnkKCERvbmVuZXNzEhgKFERPTkVORVNTX1VOU1BFQ0lGSUVEEAASEgoORE9ORU5FU1NfTElHSFQQARITCg9ET05FTkVTU19NRURJVU0QAhIWChJET05FTkVTU19XRUxMX0RPTkUQAxISCg5ET05FTkVTU19CVVJOVBAEMqUBCg1KYWZmbHJTZXJ2aWNlEkwKC01ha2VUb2FzdGllEh0uamFmZmxyLnYxLk1ha2VUb2FzdGllUmVxdWVzdBoeLmphZmZsci52MS5NYWtlVG9hc3RpZVJlc3BvbnNlEkYKCUdldFN0YXR1cxIbLmphZmZsci52MS5HZXRTdGF0dXNSZXF1ZXN0GhwuamFmZmxyLnYxLkdldFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChZqYWZmbHIvdjEvamFmZmxyLnByb3RvEglqYWZmbHIudjEicQoSTWFrZVRvYXN0aWVSZXF1ZXN0EhMKC2luZ3JlZGllbnRzGAEgAygJEiUKCGRvbmVuZXNzGAIgASgOMhMuamFmZmxyLnYxLkRvbmVuZXNzEhAKCGN1c3RvbWVyGAMgASgJEg0KAWkYBCADKAlCAhgBIlcKB1RvYXN0aWUSEwoLaW5ncmVkaWVudHMYASADKAkSJQoIZG9uZW5lc3MYAiABKA4yEy5qYWZmbHIudjEuRG9uZW5lc3MSEAoIY3VzdG9tZXIYAyABKAkiOgoTTWFrZVRvYXN0aWVSZXNwb25zZRIjCgd0b2FzdGllGAEgASgLMhIuamFmZmxyLnYxLlRvYXN0aWUiEgoQR2V0U3RhdHVzUmVxdWVzdCI2ChFHZXRTdGF0dXNSZXNwb25zZRIPCgdjb29raW5nGAEgASgFEhAKCHRvYXN0aW5nGAIgASgIKnkKCERvbmVuZXNzEhgKFERPTkVORVNTX1VOU1BFQ0lGSUVEEAASEgoORE9ORU5FU1NfTElHSFQQARITCg9ET05FTkVTU19NRURJVU0QAhIWChJET05FTkVTU19XRUxMX0RPTkUQAxISCg5ET05FTkVTU19CVVJOVBAEMs4BCg1KYWZmbHJTZXJ2aWNlEmoKC01ha2VUb2FzdGllEh0uamFmZmxyLnYxLk1ha2VUb2FzdGllUmVxdWVzdBoeLmphZmZsci52MS5NYWtlVG9hc3RpZVJlc3BvbnNlIhyC0+STAhZaChIIL3RvYXN0aWUiCC90b2FzdGllElEKCUdldFN0YXR1cxIbLmphZmZsci52MS5HZXRTdGF0dXNSZXF1ZXN0GhwuamFmZmxyLnYxLkdldFN0YXR1c1Jlc3BvbnNlIgmC0+STAgMSAS9iBnByb3RvMw", [file_google_api_annotations]);
 
 /**
  * @generated from message jafflr.v1.MakeToastieRequest
@@ -37,6 +38,20 @@ export type MakeToastieRequest = Message<"jafflr.v1.MakeToastieRequest"> & {
    * @generated from field: string customer = 3;
    */
   customer: string;
+
+  /**
+   * The fillings under the short name the original's REST API documented:
+   * `/toastie?i=cheese&i=vegemite`. A REST query parameter is named after a
+   * field, and renaming `ingredients` to `i` (or giving it json_name "i")
+   * would make every Connect and JSON client read a cryptic name. So `i` is a
+   * separate field, deprecated from birth so that generated clients warn
+   * against it: jafflr treats its values exactly like `ingredients` (both
+   * lists are used, in that order), and new clients never need it.
+   *
+   * @generated from field: repeated string i = 4 [deprecated = true];
+   * @deprecated
+   */
+  i: string[];
 };
 
 /**
@@ -196,6 +211,10 @@ export const JafflrService: GenService<{
    * ingredient, when chillybin refuses a pick; UNAVAILABLE when chillybin
    * cannot be reached.
    *
+   * REST, as the original documented it, GET or POST with the order in the
+   * query and any (or no) body content type:
+   * `/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita`.
+   *
    * @generated from rpc jafflr.v1.JafflrService.MakeToastie
    */
   makeToastie: {
@@ -205,6 +224,8 @@ export const JafflrService: GenService<{
   },
   /**
    * GetStatus answers how many toasties are cooking right now.
+   *
+   * REST: `GET /`.
    *
    * @generated from rpc jafflr.v1.JafflrService.GetStatus
    */

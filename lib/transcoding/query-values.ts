@@ -1,0 +1,69 @@
+// Stage 4a: one query parameter (or path variable) value, as text, to the
+// proto3 JSON value of its field; protobuf-es's fromJson then checks ranges
+// and formats, so both paths share one set of rules.
+import { ScalarType, type DescEnum, type DescField, type JsonValue } from "@bufbuild/protobuf";
+import { INTEGER_TYPES } from "./field-path.js";
+
+export class ValueError extends Error {}
+
+/** Well-known message types whose JSON form is a string. */
+const STRING_MESSAGES = new Set(["google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"]);
+
+/** The JSON value of `raw` for a (singular or repeated) field. */
+export function textToJson(field: DescField, raw: string): JsonValue {
+  switch (field.fieldKind) {
+    case "scalar":
+      return scalarToJson(field.scalar, raw);
+    case "enum":
+      return enumToJson(field.enum, raw);
+    case "list":
+      if (field.listKind === "scalar") return scalarToJson(field.scalar, raw);
+      if (field.listKind === "enum") return enumToJson(field.enum, raw);
+      return messageToJson(field.message.typeName, field.message.fields[0], raw);
+    case "message":
+      return messageToJson(field.message.typeName, field.message.fields[0], raw);
+    case "map":
+      throw new ValueError("map fields cannot be set from the query; send a JSON body");
+  }
+}
+
+function messageToJson(typeName: string, wrapped: DescField | undefined, raw: string): JsonValue {
+  if (STRING_MESSAGES.has(typeName)) return raw;
+  // Wrappers (google.protobuf.Int32Value, …) take their one field's form.
+  if (typeName.startsWith("google.protobuf.") && typeName.endsWith("Value") && wrapped?.fieldKind === "scalar") {
+    return scalarToJson(wrapped.scalar, raw);
+  }
+  throw new ValueError(`a ${typeName} cannot be set from one query value; set its fields (name.field=…) or send a JSON body`);
+}
+
+function scalarToJson(type: ScalarType, raw: string): JsonValue {
+  if (type === ScalarType.STRING || type === ScalarType.BYTES) return raw;
+  if (type === ScalarType.BOOL) {
+    const lower = raw.toLowerCase();
+    if (lower === "true" || lower === "1") return true;
+    if (lower === "false" || lower === "0") return false;
+    throw new ValueError(`"${raw}" is not a bool (true or false)`);
+  }
+  if (INTEGER_TYPES.has(type)) {
+    if (!/^-?\d+$/.test(raw)) throw new ValueError(`"${raw}" is not a whole number`);
+    return raw; // a JSON string: fromJson checks the range without losing 64-bit precision
+  }
+  // float and double: numbers, or NaN / Infinity / -Infinity as proto3 JSON writes them
+  if (!/^(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|NaN|-?Infinity)$/.test(raw)) throw new ValueError(`"${raw}" is not a number`);
+  return raw;
+}
+
+/**
+ * An enum by number, by full name (DONENESS_MEDIUM), or by the name without
+ * the enum's prefix in any case, with "-" for "_" (medium, well-done): how the
+ * original REST API spelled them, while buf lint requires the prefix.
+ */
+function enumToJson(desc: DescEnum, raw: string): JsonValue {
+  if (/^-?\d+$/.test(raw)) return Number(raw);
+  const wanted = raw.toUpperCase().replace(/-/g, "_");
+  const prefix = `${desc.name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_`;
+  const value = desc.values.find((v) => v.name === raw || v.name === wanted || v.name === prefix + wanted);
+  if (value) return value.name;
+  const names = desc.values.map((v) => (v.name.startsWith(prefix) ? v.name.slice(prefix.length).toLowerCase() : v.name));
+  throw new ValueError(`"${raw}" is not a ${desc.name}; one of ${names.join(", ")}`);
+}
