@@ -2,7 +2,7 @@
 // template → route table → request binding → the RPC's own Connect handler.
 export { parsePathTemplate, TemplateError, type PathTemplate, type Segment, type Variable } from "./path-template.js";
 export { compareSpecificity, decodeCapture, matchPath, PathError, splitRequestPath } from "./path-match.js";
-export { RouteError, RouteTable, routesOf, type Lookup, type Route } from "./route-table.js";
+export { RouteError, RouteTable, routeOf, routesOf, type Lookup, type Route } from "./route-table.js";
 export { BindingError, bindRequest } from "./request-binding.js";
 export { HTTP_STATUS_OF_CODE } from "./http-status.js";
 export { createRestHandler, writeError, HttpError, type RestHandlerOptions } from "./rest-handler.js";

@@ -3,7 +3,7 @@
 import { fromJson, type DescField, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { describeField, FieldPathError, resolveFieldPath } from "./field-path.js";
-import { textToJson, ValueError } from "./query-values.js";
+import { textToJson } from "./query-values.js";
 import type { Route } from "./route-table.js";
 
 /** A request that cannot become the RPC's input; the message names the field. */
@@ -52,10 +52,15 @@ export function bindRequest(route: Route, bindings: Map<string, string>, query: 
 }
 
 function convert(chain: DescField[], raw: string, what: string): JsonValue {
+  const leaf = chain[chain.length - 1]!;
   try {
-    return textToJson(chain[chain.length - 1]!, raw);
+    const value = textToJson(leaf, raw);
+    // A well-known type's own parse error would not say which field it was for.
+    const message = leaf.fieldKind === "message" || (leaf.fieldKind === "list" && leaf.listKind === "message") ? leaf.message : undefined;
+    if (message) fromJson(message, value);
+    return value;
   } catch (e) {
-    if (e instanceof ValueError) throw new BindingError(`${what} (${describeField(chain)}): ${e.message}`);
+    if (e instanceof Error) throw new BindingError(`${what} (${describeField(chain)}): ${e.message}`);
     throw e;
   }
 }

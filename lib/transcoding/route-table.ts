@@ -42,7 +42,8 @@ function patternOf(rule: HttpRule): { httpMethod: string; path: string } | undef
   }
 }
 
-function buildRoute(rpc: DescMethod, rule: HttpRule): Route {
+/** The route one HttpRule (not its additional bindings) declares for an RPC. */
+export function routeOf(rpc: DescMethod, rule: HttpRule): Route {
   const where = `${rpc.parent.typeName}.${rpc.name}`;
   const pattern = patternOf(rule);
   if (!pattern) throw new RouteError(`${where}: a google.api.http rule has no pattern`);
@@ -95,7 +96,7 @@ export function routesOf(services: readonly DescService[]): Route[] {
         if (binding !== rule && binding.additionalBindings.length > 0) {
           throw new RouteError(`${service.typeName}.${rpc.name}: additional_bindings cannot nest`);
         }
-        routes.push(buildRoute(rpc, binding));
+        routes.push(routeOf(rpc, binding));
       }
     }
   }

@@ -2,13 +2,12 @@ import type { Transport } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { migrateToLatest } from "../../lib/db/index.js";
 import { silentLogger } from "../../lib/logger.js";
-import { serve, type RunningServer } from "../../lib/server/index.js";
+import type { RunningServer } from "../../lib/server/index.js";
+import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
-import { chillybinRoutes } from "../../services/chillybin/service.js";
-import { Stock } from "../../services/chillybin/stock.js";
-import { createChillybinClient, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
+import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
+import { startJafflrServer } from "../../services/jafflr/jafflr-server.js";
 import { Kitchen } from "../../services/jafflr/kitchen.js";
-import { jafflrRoutes } from "../../services/jafflr/service.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 export const TEST_VERSION = "test-version";
@@ -27,13 +26,7 @@ export async function startChillybin(): Promise<TestChillybin> {
   const database = await createTestDatabase();
   const db = database.db as Kysely<ChillybinDatabase>;
   await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
-  const server = await serve({
-    routes: chillybinRoutes(new Stock(db)),
-    port: 0,
-    version: TEST_VERSION,
-    logger: silentLogger(),
-    drainTimeoutMs: 2_000,
-  });
+  const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: silentLogger(), drainTimeoutMs: 2_000 });
   return {
     server,
     database,
@@ -68,13 +61,10 @@ export async function startJafflr(options: {
   chillybinTimeoutMs?: number;
 }): Promise<TestJafflr> {
   const kitchen = options.kitchen ?? new Kitchen(0);
-  const transport = options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl });
-  const server = await serve({
-    routes: jafflrRoutes({
-      chillybin: createChillybinClient(transport),
-      kitchen,
-      chillybinTimeoutMs: options.chillybinTimeoutMs ?? 5_000,
-    }),
+  const server = await startJafflrServer({
+    chillybinTransport: options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl }),
+    chillybinTimeoutMs: options.chillybinTimeoutMs ?? 5_000,
+    kitchen,
     port: 0,
     version: TEST_VERSION,
     logger: silentLogger(),

@@ -1,0 +1,29 @@
+import type { Kysely } from "kysely";
+import { pingDatabase } from "../../lib/db/index.js";
+import type { Logger } from "../../lib/logger.js";
+import { serve, type RunningServer } from "../../lib/server/index.js";
+import type { ChillybinDatabase } from "./database.js";
+import { chillybinRoutes } from "./service.js";
+import { Stock } from "./stock.js";
+
+export interface ChillybinServerOptions {
+  db: Kysely<ChillybinDatabase>;
+  port: number;
+  host?: string;
+  version: string;
+  logger: Logger;
+  drainTimeoutMs?: number;
+}
+
+/** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
+export function startChillybinServer(options: ChillybinServerOptions): Promise<RunningServer> {
+  return serve({
+    routes: chillybinRoutes(new Stock(options.db)),
+    port: options.port,
+    host: options.host,
+    version: options.version,
+    logger: options.logger,
+    drainTimeoutMs: options.drainTimeoutMs,
+    readinessChecks: [() => pingDatabase(options.db)],
+  });
+}
