@@ -54,3 +54,12 @@ export function readHttpUrl(env: Env, name: string, fallback: string): string {
   }
   return value.replace(/\/+$/, "");
 }
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/** LOG_LEVEL: one of pino's levels; info by default. */
+export function readLogLevel(env: Env): string {
+  const level = readString(env, "LOG_LEVEL", "info").toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
+  return level;
+}

@@ -1,9 +1,11 @@
-import { readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
+import { readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
 
 export interface ChillybinConfig {
   port: number;
   host: string;
   version: string;
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
+  logLevel: string;
   /** A PostgreSQL server; when unset, embedded PostgreSQL in dataDir. */
   databaseUrl: string | undefined;
   dataDir: string;
@@ -15,6 +17,7 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     port: readPort(env, "CHILLYBIN_PORT", 7001),
     host: readString(env, "CHILLYBIN_HOST", "127.0.0.1"),
     version: readString(env, "VERSION", "dev"),
+    logLevel: readLogLevel(env),
     databaseUrl: readOptionalString(env, "DATABASE_URL"),
     dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
