@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { freePort } from "../support/ports.js";
 import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-
-/** Where a started chillybin keeps data: a fresh server database, or a temporary embedded one. */
-async function databaseEnv(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
-  if (process.env.DATABASE_URL) {
-    const database: TestDatabase = await createTestDatabase();
-    await database.db.destroy();
-    const url = database.location.kind === "postgres" ? database.location.url : "";
-    return { env: { DATABASE_URL: url }, cleanup: () => database.drop() };
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), "chillybin-main-"));
-  return { env: { CHILLYBIN_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -25,12 +10,16 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 
 describe("the services as processes (npm run start:chillybin / start:jafflr / start)", function () {
   this.timeout(60_000);
-  let database: Awaited<ReturnType<typeof databaseEnv>>;
+  let database: TestDatabase;
   const running: RunningProcess[] = [];
-  beforeEach(async () => (database = await databaseEnv()));
+  beforeEach(async () => {
+    database = await createTestDatabase({ onDisk: true });
+    // The embedded database serves one process: the service under test.
+    if (database.location.kind === "embedded") await database.db.destroy();
+  });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop("SIGKILL")));
-    await database.cleanup();
+    await database.drop();
   });
 
   it("each service starts on its port, serves, logs each request, and exits 0 on SIGTERM", async () => {

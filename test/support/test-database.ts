@@ -1,17 +1,25 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import type { Kysely } from "kysely";
 import pg from "pg";
 import { openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
 
 /**
- * Where tests keep data: with DATABASE_URL set, a fresh database on that
- * PostgreSQL server (created here, dropped by drop()); otherwise embedded
- * PostgreSQL in memory.
+ * Where a test (or benchmark) keeps data: with DATABASE_URL set, a fresh
+ * database on that PostgreSQL server, created here and dropped by drop();
+ * otherwise embedded PostgreSQL, in memory or (onDisk) in a temporary
+ * directory that another process can open.
  */
 export interface TestDatabase {
   location: DatabaseLocation;
   /** A Kysely instance on it (more can be opened on `location`). */
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The environment that points a service process at this database. */
+  env: Record<string, string>;
+  /** What it is, for reports. */
+  description: string;
   drop(): Promise<void>;
 }
 
@@ -27,12 +35,22 @@ async function onServer(adminUrl: string, statement: string): Promise<void> {
   }
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { onDisk?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const location: DatabaseLocation = { kind: "embedded" };
+    const dir = options.onDisk ? mkdtempSync(path.join(tmpdir(), "chillybin-test-")) : undefined;
+    const location: DatabaseLocation = { kind: "embedded", dataDir: dir };
     const db = openDatabase(location);
-    return { location, db, drop: () => db.destroy() };
+    return {
+      location,
+      db,
+      env: dir ? { CHILLYBIN_DATA_DIR: dir } : {},
+      description: "embedded PostgreSQL (PGlite)",
+      async drop() {
+        await db.destroy().catch(() => {}); // a caller may have closed it already to hand it over
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `toasties_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   await onServer(adminUrl, `create database "${name}"`);
@@ -43,6 +61,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     location,
     db,
+    env: { DATABASE_URL: url.toString() },
+    description: "PostgreSQL server (DATABASE_URL)",
     async drop() {
       await db.destroy();
       await onServer(adminUrl, `drop database if exists "${name}" with (force)`);
