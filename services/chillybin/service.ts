@@ -26,10 +26,10 @@ export function validatePick(name: string, quantity: number): void {
 export function chillybinServiceImpl(stock: Stock): ServiceImpl<typeof ChillybinService> {
   return {
     async pick(req) {
-      validatePick(req.name, req.quantity);
+      validatePick(req.ingredient, req.quantity);
       try {
-        const remaining = await stock.pick(req.name, req.quantity);
-        return create(PickResponseSchema, { name: req.name, quantity: req.quantity, remaining });
+        const remaining = await stock.pick(req.ingredient, req.quantity);
+        return create(PickResponseSchema, { name: req.ingredient, quantity: req.quantity, remaining });
       } catch (error) {
         throw toConnectError(error);
       }

@@ -34,7 +34,7 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
       const order = parseToastieOrder(req);
       for (const [name, quantity] of order.picks) {
         try {
-          await deps.chillybin.pick({ name, quantity }, { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal });
+          await deps.chillybin.pick({ ingredient: name, quantity }, { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal });
         } catch (error) {
           throw pickFailure(name, error);
         }

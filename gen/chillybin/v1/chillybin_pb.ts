@@ -11,18 +11,20 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v1/chillybin.proto.
  */
 export const file_chillybin_v1_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiLQoLUGlja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSJBCgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIRCglyZW1haW5pbmcYAyABKAUiEQoPR2V0U3RvY2tSZXF1ZXN0InoKEEdldFN0b2NrUmVzcG9uc2USOAoFc3RvY2sYASADKAsyKS5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASIQCg5SZXN0b2NrUmVxdWVzdCJ4Cg9SZXN0b2NrUmVzcG9uc2USNwoFc3RvY2sYASADKAsyKC5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlLlN0b2NrRW50cnkaLAoKU3RvY2tFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBMqwCChBDaGlsbHliaW5TZXJ2aWNlElUKBFBpY2sSGS5jaGlsbHliaW4udjEuUGlja1JlcXVlc3QaGi5jaGlsbHliaW4udjEuUGlja1Jlc3BvbnNlIhaC0+STAhBaByIFL3BpY2sSBS9waWNrElsKCEdldFN0b2NrEh0uY2hpbGx5YmluLnYxLkdldFN0b2NrUmVxdWVzdBoeLmNoaWxseWJpbi52MS5HZXRTdG9ja1Jlc3BvbnNlIhCC0+STAgpiBXN0b2NrEgEvEmQKB1Jlc3RvY2sSHC5jaGlsbHliaW4udjEuUmVzdG9ja1JlcXVlc3QaHS5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlIhyC0+STAhZaChIIL3Jlc3RvY2siCC9yZXN0b2NrYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiOQoLUGlja1JlcXVlc3QSGAoKaW5ncmVkaWVudBgBIAEoCVIEbmFtZRIQCghxdWFudGl0eRgCIAEoBSJBCgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIRCglyZW1haW5pbmcYAyABKAUiEQoPR2V0U3RvY2tSZXF1ZXN0InoKEEdldFN0b2NrUmVzcG9uc2USOAoFc3RvY2sYASADKAsyKS5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASIQCg5SZXN0b2NrUmVxdWVzdCJ4Cg9SZXN0b2NrUmVzcG9uc2USNwoFc3RvY2sYASADKAsyKC5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlLlN0b2NrRW50cnkaLAoKU3RvY2tFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBMqwCChBDaGlsbHliaW5TZXJ2aWNlElUKBFBpY2sSGS5jaGlsbHliaW4udjEuUGlja1JlcXVlc3QaGi5jaGlsbHliaW4udjEuUGlja1Jlc3BvbnNlIhaC0+STAhBaByIFL3BpY2sSBS9waWNrElsKCEdldFN0b2NrEh0uY2hpbGx5YmluLnYxLkdldFN0b2NrUmVxdWVzdBoeLmNoaWxseWJpbi52MS5HZXRTdG9ja1Jlc3BvbnNlIhCC0+STAgpiBXN0b2NrEgEvEmQKB1Jlc3RvY2sSHC5jaGlsbHliaW4udjEuUmVzdG9ja1JlcXVlc3QaHS5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlIhyC0+STAhZaChIIL3Jlc3RvY2siCC9yZXN0b2NrYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v1.PickRequest
  */
 export type PickRequest = Message<"chillybin.v1.PickRequest"> & {
   /**
-   * The ingredient to take, e.g. "cheese".
+   * The ingredient to take, e.g. "cheese". Renamed from `name` (the name v2
+   * uses): the number and type are unchanged (wire-compatible) and json_name
+   * keeps the JSON key and the REST query parameter `name`.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string ingredient = 1 [json_name = "name"];
    */
-  name: string;
+  ingredient: string;
 
   /**
    * How many to take: at least 1.
