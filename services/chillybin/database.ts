@@ -1,11 +1,23 @@
+import type { ColumnType, Generated } from "kysely";
+
 // The tables chillybin queries, as built by migrations/chillybin.
 export interface IngredientsTable {
   name: string;
   quantity: number;
 }
 
+export interface OrdersTable {
+  /** bigserial: pg returns int8 as a string, so no id is ever rounded. */
+  id: ColumnType<string, never, never>;
+  customer: string;
+  ingredient: string;
+  quantity: number;
+  created_at: Generated<Date>;
+}
+
 export interface ChillybinDatabase {
   ingredients: IngredientsTable;
+  orders: OrdersTable;
 }
 
 /** Where chillybin's migrations live, relative to the repository root. */

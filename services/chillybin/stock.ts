@@ -20,28 +20,45 @@ export class OutOfStockError extends Error {
   }
 }
 
+/**
+ * Takes `quantity` of an ingredient, answering what is left. One conditional
+ * UPDATE does the check and the decrement, so concurrent picks can never
+ * take more than there is.
+ */
+async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: number): Promise<number> {
+  const row = await db
+    .updateTable("ingredients")
+    .set({ quantity: sql`quantity - ${quantity}` })
+    .where("name", "=", name)
+    .where("quantity", ">=", quantity)
+    .returning("quantity")
+    .executeTakeFirst();
+  if (row) return row.quantity;
+  // Nothing was taken; find out why for the caller.
+  const current = await db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirst();
+  if (!current) throw new UnknownIngredientError(name);
+  throw new OutOfStockError(name, quantity, current.quantity);
+}
+
 /** The stock of ingredients, in the database. Knows nothing of RPCs. */
 export class Stock {
   constructor(private readonly db: Kysely<ChillybinDatabase>) {}
 
-  /**
-   * Takes `quantity` of an ingredient, answering what is left. One conditional
-   * UPDATE does the check and the decrement, so concurrent picks can never
-   * take more than there is.
-   */
+  /** Takes `quantity` of an ingredient, answering what is left (see takeStock). */
   async pick(name: string, quantity: number): Promise<number> {
-    const row = await this.db
-      .updateTable("ingredients")
-      .set({ quantity: sql`quantity - ${quantity}` })
-      .where("name", "=", name)
-      .where("quantity", ">=", quantity)
-      .returning("quantity")
-      .executeTakeFirst();
-    if (row) return row.quantity;
-    // Nothing was taken; find out why for the caller.
-    const current = await this.db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirst();
-    if (!current) throw new UnknownIngredientError(name);
-    throw new OutOfStockError(name, quantity, current.quantity);
+    return takeStock(this.db, name, quantity);
+  }
+
+  /**
+   * Takes stock for a customer and records the order, in one transaction:
+   * when the pick is refused, no order is written.
+   */
+  async pickForOrder(customer: string, name: string, quantity: number): Promise<{ orderId: string; remaining: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const remaining = await takeStock(trx, name, quantity);
+      const order = await trx.insertInto("orders").values({ customer, ingredient: name, quantity }).returning("id").executeTakeFirstOrThrow();
+      return { orderId: order.id, remaining };
+    });
   }
 
   /** Every ingredient with its quantity, by name. */

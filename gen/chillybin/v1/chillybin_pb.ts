@@ -11,16 +11,16 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v1/chillybin.proto.
  */
 export const file_chillybin_v1_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiOQoLUGlja1JlcXVlc3QSGAoKaW5ncmVkaWVudBgBIAEoCVIEbmFtZRIQCghxdWFudGl0eRgCIAEoBSJBCgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIRCglyZW1haW5pbmcYAyABKAUiEQoPR2V0U3RvY2tSZXF1ZXN0InoKEEdldFN0b2NrUmVzcG9uc2USOAoFc3RvY2sYASADKAsyKS5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASIQCg5SZXN0b2NrUmVxdWVzdCJ4Cg9SZXN0b2NrUmVzcG9uc2USNwoFc3RvY2sYASADKAsyKC5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlLlN0b2NrRW50cnkaLAoKU3RvY2tFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBMqwCChBDaGlsbHliaW5TZXJ2aWNlElUKBFBpY2sSGS5jaGlsbHliaW4udjEuUGlja1JlcXVlc3QaGi5jaGlsbHliaW4udjEuUGlja1Jlc3BvbnNlIhaC0+STAhBaByIFL3BpY2sSBS9waWNrElsKCEdldFN0b2NrEh0uY2hpbGx5YmluLnYxLkdldFN0b2NrUmVxdWVzdBoeLmNoaWxseWJpbi52MS5HZXRTdG9ja1Jlc3BvbnNlIhCC0+STAgpiBXN0b2NrEgEvEmQKB1Jlc3RvY2sSHC5jaGlsbHliaW4udjEuUmVzdG9ja1JlcXVlc3QaHS5jaGlsbHliaW4udjEuUmVzdG9ja1Jlc3BvbnNlIhyC0+STAhZaChIIL3Jlc3RvY2siCC9yZXN0b2NrYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiOQoLUGlja1JlcXVlc3QSGAoKaW5ncmVkaWVudBgBIAEoCVIEbmFtZRIQCghxdWFudGl0eRgCIAEoBSI/CgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIRCglyZW1haW5pbmcYAyABKAVKBAgCEANSCHF1YW50aXR5IhEKD0dldFN0b2NrUmVxdWVzdCJ6ChBHZXRTdG9ja1Jlc3BvbnNlEjgKBXN0b2NrGAEgAygLMikuY2hpbGx5YmluLnYxLkdldFN0b2NrUmVzcG9uc2UuU3RvY2tFbnRyeRosCgpTdG9ja0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEiEAoOUmVzdG9ja1JlcXVlc3QieAoPUmVzdG9ja1Jlc3BvbnNlEjcKBXN0b2NrGAEgAygLMiguY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ATKvAgoQQ2hpbGx5YmluU2VydmljZRJYCgRQaWNrEhkuY2hpbGx5YmluLnYxLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYxLlBpY2tSZXNwb25zZSIZiAIBgtPkkwIQWgciBS9waWNrEgUvcGljaxJbCghHZXRTdG9jaxIdLmNoaWxseWJpbi52MS5HZXRTdG9ja1JlcXVlc3QaHi5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZSIQgtPkkwIKYgVzdG9jaxIBLxJkCgdSZXN0b2NrEhwuY2hpbGx5YmluLnYxLlJlc3RvY2tSZXF1ZXN0Gh0uY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZSIcgtPkkwIWWgoSCC9yZXN0b2NrIggvcmVzdG9ja2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v1.PickRequest
  */
 export type PickRequest = Message<"chillybin.v1.PickRequest"> & {
   /**
-   * The ingredient to take, e.g. "cheese". Renamed from `name` (the name v2
-   * uses): the number and type are unchanged (wire-compatible) and json_name
-   * keeps the JSON key and the REST query parameter `name`.
+   * The ingredient to take, e.g. "cheese". Renamed from `name` to match v2:
+   * the number and type are unchanged (wire-compatible) and json_name keeps
+   * the JSON key and the REST query parameter `name` (JSON-compatible).
    *
    * @generated from field: string ingredient = 1 [json_name = "name"];
    */
@@ -51,13 +51,6 @@ export type PickResponse = Message<"chillybin.v1.PickResponse"> & {
    * @generated from field: string name = 1;
    */
   name: string;
-
-  /**
-   * How many were taken.
-   *
-   * @generated from field: int32 quantity = 2;
-   */
-  quantity: number;
 
   /**
    * How many are left in stock after this pick.
@@ -154,7 +147,12 @@ export const ChillybinService: GenService<{
    * REST: `GET /pick?name=cheese&quantity=1`, as the original documented it
    * (and POST, what it should have been).
    *
+   * Deprecated: use chillybin.v2.ChillybinService.Pick, which records an order.
+   * v1 Pick is deleted once no deployed consumer calls it (see README, "Removing
+   * v1 Pick").
+   *
    * @generated from rpc chillybin.v1.ChillybinService.Pick
+   * @deprecated
    */
   pick: {
     methodKind: "unary";

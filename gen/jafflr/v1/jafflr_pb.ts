@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jafflr/v1/jafflr.proto.
  */
 export const file_jafflr_v1_jafflr: GenFile = /*@__PURE__*/
-  fileDesc("ChZqYWZmbHIvdjEvamFmZmxyLnByb3RvEglqYWZmbHIudjEicQoSTWFrZVRvYXN0aWVSZXF1ZXN0EhMKC2luZ3JlZGllbnRzGAEgAygJEiUKCGRvbmVuZXNzGAIgASgOMhMuamFmZmxyLnYxLkRvbmVuZXNzEhAKCGN1c3RvbWVyGAMgASgJEg0KAWkYBCADKAlCAhgBIlcKB1RvYXN0aWUSEwoLaW5ncmVkaWVudHMYASADKAkSJQoIZG9uZW5lc3MYAiABKA4yEy5qYWZmbHIudjEuRG9uZW5lc3MSEAoIY3VzdG9tZXIYAyABKAkiOgoTTWFrZVRvYXN0aWVSZXNwb25zZRIjCgd0b2FzdGllGAEgASgLMhIuamFmZmxyLnYxLlRvYXN0aWUiEgoQR2V0U3RhdHVzUmVxdWVzdCI2ChFHZXRTdGF0dXNSZXNwb25zZRIPCgdjb29raW5nGAEgASgFEhAKCHRvYXN0aW5nGAIgASgIKnkKCERvbmVuZXNzEhgKFERPTkVORVNTX1VOU1BFQ0lGSUVEEAASEgoORE9ORU5FU1NfTElHSFQQARITCg9ET05FTkVTU19NRURJVU0QAhIWChJET05FTkVTU19XRUxMX0RPTkUQAxISCg5ET05FTkVTU19CVVJOVBAEMs4BCg1KYWZmbHJTZXJ2aWNlEmoKC01ha2VUb2FzdGllEh0uamFmZmxyLnYxLk1ha2VUb2FzdGllUmVxdWVzdBoeLmphZmZsci52MS5NYWtlVG9hc3RpZVJlc3BvbnNlIhyC0+STAhZaChIIL3RvYXN0aWUiCC90b2FzdGllElEKCUdldFN0YXR1cxIbLmphZmZsci52MS5HZXRTdGF0dXNSZXF1ZXN0GhwuamFmZmxyLnYxLkdldFN0YXR1c1Jlc3BvbnNlIgmC0+STAgMSAS9iBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("ChZqYWZmbHIvdjEvamFmZmxyLnByb3RvEglqYWZmbHIudjEicQoSTWFrZVRvYXN0aWVSZXF1ZXN0EhMKC2luZ3JlZGllbnRzGAEgAygJEiUKCGRvbmVuZXNzGAIgASgOMhMuamFmZmxyLnYxLkRvbmVuZXNzEhAKCGN1c3RvbWVyGAMgASgJEg0KAWkYBCADKAlCAhgBIlcKB1RvYXN0aWUSEwoLaW5ncmVkaWVudHMYASADKAkSJQoIZG9uZW5lc3MYAiABKA4yEy5qYWZmbHIudjEuRG9uZW5lc3MSEAoIY3VzdG9tZXIYAyABKAkiOgoTTWFrZVRvYXN0aWVSZXNwb25zZRIjCgd0b2FzdGllGAEgASgLMhIuamFmZmxyLnYxLlRvYXN0aWUiEgoQR2V0U3RhdHVzUmVxdWVzdCI6ChFHZXRTdGF0dXNSZXNwb25zZRIPCgdjb29raW5nGAEgASgFEhQKCHRvYXN0aW5nGAIgASgIQgIYASp5CghEb25lbmVzcxIYChRET05FTkVTU19VTlNQRUNJRklFRBAAEhIKDkRPTkVORVNTX0xJR0hUEAESEwoPRE9ORU5FU1NfTUVESVVNEAISFgoSRE9ORU5FU1NfV0VMTF9ET05FEAMSEgoORE9ORU5FU1NfQlVSTlQQBDLOAQoNSmFmZmxyU2VydmljZRJqCgtNYWtlVG9hc3RpZRIdLmphZmZsci52MS5NYWtlVG9hc3RpZVJlcXVlc3QaHi5qYWZmbHIudjEuTWFrZVRvYXN0aWVSZXNwb25zZSIcgtPkkwIWWgoSCC90b2FzdGllIggvdG9hc3RpZRJRCglHZXRTdGF0dXMSGy5qYWZmbHIudjEuR2V0U3RhdHVzUmVxdWVzdBocLmphZmZsci52MS5HZXRTdGF0dXNSZXNwb25zZSIJgtPkkwIDEgEvYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * @generated from message jafflr.v1.MakeToastieRequest
@@ -136,9 +136,12 @@ export type GetStatusResponse = Message<"jafflr.v1.GetStatusResponse"> & {
   cooking: number;
 
   /**
-   * True while at least one toastie is cooking.
+   * True while at least one toastie is cooking. Deprecated: it is `cooking > 0`;
+   * kept because the original's clients read it, and deprecated so that new
+   * clients read `cooking` instead.
    *
-   * @generated from field: bool toasting = 2;
+   * @generated from field: bool toasting = 2 [deprecated = true];
+   * @deprecated
    */
   toasting: boolean;
 };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { sql } from "kysely";
+import { NO_MIGRATIONS, sql } from "kysely";
 import { createMigrator, migrateToLatest, openDatabase } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { Stock } from "../../../services/chillybin/stock.js";
@@ -13,13 +13,18 @@ describe("chillybin migrations", () => {
   beforeEach(async () => (database = await createTestDatabase()));
   afterEach(() => database.drop());
 
-  it("up creates ingredients with the default stock; down removes it", async () => {
+  it("up creates ingredients with the default stock, and orders; down removes them one by one", async () => {
     await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
     assert.deepEqual(await new Stock(database.db).levels(), { bread: 10, cheese: 10, vegemite: 10 });
     const migrator = createMigrator(database.db, CHILLYBIN_MIGRATIONS);
-    assert.ok((await migrator.getMigrations()).every((m) => m.executedAt instanceof Date));
-    const down = await migrator.migrateDown();
-    assert.equal(down.error, undefined);
+    const migrations = await migrator.getMigrations();
+    assert.deepEqual(migrations.map((m) => m.name), ["0001_create_ingredients", "0002_create_orders"]);
+    assert.ok(migrations.every((m) => m.executedAt instanceof Date));
+
+    assert.equal((await migrator.migrateDown()).error, undefined);
+    await assert.rejects(sql`select * from orders`.execute(database.db), /orders/);
+    await sql`select * from ingredients`.execute(database.db);
+    assert.equal((await migrator.migrateTo(NO_MIGRATIONS)).error, undefined);
     await assert.rejects(sql`select * from ingredients`.execute(database.db), /ingredients/);
   });
 
@@ -40,6 +45,9 @@ describe("chillybin migrations", () => {
   const rejected = [
     { case: "a negative quantity", statement: sql`update ingredients set quantity = -1 where name = 'cheese'`, error: /ingredients_quantity_not_negative/ },
     { case: "a second row with the same name", statement: sql`insert into ingredients (name, quantity) values ('cheese', 1)`, error: /duplicate key|unique/ },
+    { case: "an order for an unknown ingredient", statement: sql`insert into orders (customer, ingredient, quantity) values ('gita', 'ham', 1)`, error: /foreign key/ },
+    { case: "an order without a customer", statement: sql`insert into orders (customer, ingredient, quantity) values ('', 'cheese', 1)`, error: /orders_customer_not_empty/ },
+    { case: "an order of nothing", statement: sql`insert into orders (customer, ingredient, quantity) values ('gita', 'cheese', 0)`, error: /orders_quantity_positive/ },
   ];
   for (const r of rejected) {
     it(`the schema refuses ${r.case}`, async () => {
