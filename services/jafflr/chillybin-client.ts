@@ -1,8 +1,13 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
+import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
+import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 
-export type ChillybinClient = Client<typeof ChillybinService>;
+/** The generated Connect clients for every chillybin version jafflr calls. */
+export interface ChillybinClients {
+  v1: Client<typeof v1.ChillybinService>;
+  v2: Client<typeof v2.ChillybinService>;
+}
 
 export interface ChillybinTransportOptions {
   baseUrl: string;
@@ -21,7 +26,7 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
   });
 }
 
-/** The generated Connect client for chillybin. */
-export function createChillybinClient(transport: Transport): ChillybinClient {
-  return createClient(ChillybinService, transport);
+/** Both versions' clients over one transport (one connection). */
+export function createChillybinClients(transport: Transport): ChillybinClients {
+  return { v1: createClient(v1.ChillybinService, transport), v2: createClient(v2.ChillybinService, transport) };
 }

@@ -1,4 +1,4 @@
-import { readLogLevel, readHttpUrl, readNumber, readPort, readString, type Env } from "../../lib/config.js";
+import { ConfigError, readHttpUrl, readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
 
 export interface JafflrConfig {
   port: number;
@@ -11,6 +11,27 @@ export interface JafflrConfig {
   /** Multiplies every cooking time: 1 cooks as the original did, 0 instantly. */
   toastTimeScale: number;
   drainTimeoutMs: number;
+  /** Where the feature flags come from (at most one source); none: every customer on v1. */
+  flags: FlagsConfig;
+}
+
+export type FlagsConfig =
+  | { source: "none" }
+  | { source: "file"; path: string; pollMs: number }
+  | { source: "env"; json: string }
+  | { source: "database"; url: string; pollMs: number };
+
+export function readFlagsConfig(env: Env): FlagsConfig {
+  const file = readOptionalString(env, "FLAGS_FILE");
+  const json = readOptionalString(env, "FLAGS_JSON");
+  const url = readOptionalString(env, "FLAGS_DATABASE_URL");
+  const set = [file && "FLAGS_FILE", json && "FLAGS_JSON", url && "FLAGS_DATABASE_URL"].filter(Boolean);
+  if (set.length > 1) throw new ConfigError(`set only one flag source, not ${set.join(" and ")}`);
+  const pollMs = readNumber(env, "FLAGS_POLL_MS", 2_000, 10);
+  if (file) return { source: "file", path: file, pollMs };
+  if (json) return { source: "env", json };
+  if (url) return { source: "database", url, pollMs };
+  return { source: "none" };
 }
 
 export function readJafflrConfig(env: Env): JafflrConfig {
@@ -23,5 +44,6 @@ export function readJafflrConfig(env: Env): JafflrConfig {
     chillybinTimeoutMs: readNumber(env, "CHILLYBIN_TIMEOUT_MS", 5_000, 1),
     toastTimeScale: readNumber(env, "TOAST_TIME_SCALE", 1),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
+    flags: readFlagsConfig(env),
   };
 }

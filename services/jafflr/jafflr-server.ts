@@ -1,8 +1,9 @@
 import type { Transport } from "@connectrpc/connect";
 import type { Logger } from "../../lib/logger.js";
 import { serve, type RunningServer } from "../../lib/server/index.js";
-import { createChillybinClient } from "./chillybin-client.js";
+import { createChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
+import type { PickVersion } from "./pick-version.js";
 import { jafflrRoutes } from "./service.js";
 
 export interface JafflrServerOptions {
@@ -10,6 +11,7 @@ export interface JafflrServerOptions {
   chillybinTransport: Transport;
   chillybinTimeoutMs: number;
   kitchen: Kitchen;
+  pickVersion: PickVersion;
   port: number;
   host?: string;
   version: string;
@@ -21,8 +23,9 @@ export interface JafflrServerOptions {
 export function startJafflrServer(options: JafflrServerOptions): Promise<RunningServer> {
   return serve({
     routes: jafflrRoutes({
-      chillybin: createChillybinClient(options.chillybinTransport),
+      chillybin: createChillybinClients(options.chillybinTransport),
       kitchen: options.kitchen,
+      pickVersion: options.pickVersion,
       chillybinTimeoutMs: options.chillybinTimeoutMs,
     }),
     port: options.port,

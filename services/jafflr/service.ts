@@ -1,12 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
-import type { ChillybinClient } from "./chillybin-client.js";
+import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
+import type { PickVersion } from "./pick-version.js";
 import { parseToastieOrder } from "./toastie-order.js";
 
 export interface JafflrDependencies {
-  chillybin: ChillybinClient;
+  chillybin: ChillybinClients;
+  /** Which chillybin Pick each customer's toasties use. */
+  pickVersion: PickVersion;
   kitchen: Kitchen;
   /** Deadline for each call to chillybin. */
   chillybinTimeoutMs: number;
@@ -32,11 +35,14 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
   return {
     async makeToastie(req, ctx) {
       const order = parseToastieOrder(req);
-      for (const [name, quantity] of order.picks) {
+      const useV2 = await deps.pickVersion.useV2(order.customer);
+      const callOptions = { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal };
+      for (const [ingredient, quantity] of order.picks) {
         try {
-          await deps.chillybin.pick({ ingredient: name, quantity }, { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal });
+          if (useV2) await deps.chillybin.v2.pick({ ingredient, quantity, customer: order.customer }, callOptions);
+          else await deps.chillybin.v1.pick({ ingredient, quantity }, callOptions);
         } catch (error) {
-          throw pickFailure(name, error);
+          throw pickFailure(ingredient, error);
         }
       }
       await deps.kitchen.cook(order.doneness, ctx.signal);

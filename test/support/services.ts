@@ -8,6 +8,7 @@ import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chi
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { startJafflrServer } from "../../services/jafflr/jafflr-server.js";
 import { Kitchen } from "../../services/jafflr/kitchen.js";
+import { ALWAYS_V1, type PickVersion } from "../../services/jafflr/pick-version.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 export const TEST_VERSION = "test-version";
@@ -56,6 +57,7 @@ export interface TestJafflr {
 /** A real jafflr on an ephemeral port, calling chillybin at `chillybinUrl`. */
 export async function startJafflr(options: {
   chillybinUrl: string;
+  pickVersion?: PickVersion;
   kitchen?: Kitchen;
   chillybinTransport?: Transport;
   chillybinTimeoutMs?: number;
@@ -65,6 +67,7 @@ export async function startJafflr(options: {
     chillybinTransport: options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl }),
     chillybinTimeoutMs: options.chillybinTimeoutMs ?? 5_000,
     kitchen,
+    pickVersion: options.pickVersion ?? ALWAYS_V1,
     port: 0,
     version: TEST_VERSION,
     logger: silentLogger(),
