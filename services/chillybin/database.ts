@@ -7,8 +7,8 @@ export interface IngredientsTable {
 }
 
 export interface OrdersTable {
-  /** bigserial: pg returns int8 as a string, so no id is ever rounded. */
-  id: ColumnType<string, never, never>;
+  /** bigserial: pg answers int8 as a string (never rounded), PGlite as a number. */
+  id: ColumnType<string | number, never, never>;
   customer: string;
   ingredient: string;
   quantity: number;

@@ -57,7 +57,7 @@ export class Stock {
     return this.db.transaction().execute(async (trx) => {
       const remaining = await takeStock(trx, name, quantity);
       const order = await trx.insertInto("orders").values({ customer, ingredient: name, quantity }).returning("id").executeTakeFirstOrThrow();
-      return { orderId: order.id, remaining };
+      return { orderId: String(order.id), remaining }; // pg answers int8 as a string, PGlite as a number
     });
   }
 
