@@ -46,11 +46,15 @@ describe("jafflr: pick-v2 per customer", () => {
     const { jafflr, provider } = await jafflrWithFileFlags(["gita"]);
     try {
       const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
-      await client.makeToastie({ ingredients: ["cheese", "vegemite"], customer: "gita" });
-      await client.makeToastie({ ingredients: ["cheese"], customer: "kim" });
+      const gitas = await client.makeToastie({ ingredients: ["cheese", "vegemite"], customer: "gita" });
+      const kims = await client.makeToastie({ ingredients: ["cheese"], customer: "kim" });
       await client.makeToastie({ ingredients: ["cheese"] });
       assert.deepEqual(await ordersOf("gita"), ["2 bread", "1 cheese", "1 vegemite"]);
       assert.deepEqual(await ordersOf("kim"), []);
+      // The toastie answers the orders v2 recorded for it.
+      const ids = (await chillybin.db.selectFrom("orders").select("id").where("customer", "=", "gita").orderBy("id").execute()).map((r) => BigInt(r.id));
+      assert.deepEqual(gitas.toastie?.orderIds, ids);
+      assert.deepEqual(kims.toastie?.orderIds, []);
       // Every toastie took its stock, whichever version picked it.
       assert.deepEqual((await request(chillybin.server.url, "GET", "/")).json, { bread: 4, cheese: 7, vegemite: 9 });
     } finally {
