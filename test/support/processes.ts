@@ -13,8 +13,8 @@ export interface RunningProcess {
 }
 
 /** Runs a TypeScript entry point the way the npm scripts do: node --import tsx. */
-export function runTs(entry: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+export function runTs(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,0 +1,68 @@
+// Consumer side of the contract: jafflr's real chillybin calls
+// (services/jafflr/picking.ts through the generated Connect clients, with the
+// JSON codec) against Pact's mock server. Writes pacts/jafflr-chillybin.json.
+import assert from "node:assert/strict";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MatchersV3, PactV4 } from "@pact-foundation/pact";
+import { createChillybinClients, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
+import { pickIngredients } from "../../services/jafflr/picking.js";
+import { CONSUMER, PROVIDER, STATES } from "./provider-states.js";
+
+const { integer, like, regex } = MatchersV3;
+const JSON_HEADERS = { "Content-Type": "application/json" };
+type Unconfigured = ReturnType<PactV4["addInteraction"]>;
+
+describe("contract: jafflr → chillybin (consumer)", () => {
+  const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
+
+  /** jafflr's own picking code, pointed at the mock server. */
+  function pick(baseUrl: string, ingredient: string, useV2: boolean): Promise<bigint[]> {
+    const clients = createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true }));
+    return pickIngredients(clients, { picks: new Map([[ingredient, 1]]), customer: "gita", useV2 }, { timeoutMs: 5_000 });
+  }
+
+  const versions = [
+    { version: "v1", useV2: false, path: "/chillybin.v1.ChillybinService/Pick", request: (ingredient: string) => ({ name: ingredient, quantity: 1 }), ok: { name: "cheese", remaining: integer(9) }, ids: [] as bigint[] },
+    {
+      version: "v2",
+      useV2: true,
+      path: "/chillybin.v2.ChillybinService/Pick",
+      request: (ingredient: string) => ({ ingredient, quantity: 1, customer: "gita" }),
+      // jafflr reads the order id: an int64, so a string of digits in JSON.
+      ok: { id: regex(/^[0-9]+$/, "1"), remaining: integer(9) },
+      ids: [1n],
+    },
+  ];
+
+  for (const v of versions) {
+    describe(`${v.version} Pick`, () => {
+      const interaction = (given: Unconfigured, description: string, ingredient: string) =>
+        given.uponReceiving(description).withRequest("POST", v.path, (b) => b.headers(JSON_HEADERS).jsonBody(v.request(ingredient)));
+
+      it("takes an ingredient that is in stock", () =>
+        interaction(pact.addInteraction().given(STATES.inStock, { ingredient: "cheese", quantity: 10 }), `a ${v.version} pick of cheese in stock`, "cheese")
+          .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody(v.ok))
+          .executeTest(async (mock) => {
+            assert.deepEqual(await pick(mock.url, "cheese", v.useV2), v.ids);
+          }));
+
+      it("is refused with failed_precondition when the ingredient is out of stock", () =>
+        interaction(pact.addInteraction().given(STATES.outOfStock, { ingredient: "cheese" }), `a ${v.version} pick of cheese out of stock`, "cheese")
+          .willRespondWith(400, (b) => b.headers(JSON_HEADERS).jsonBody({ code: "failed_precondition", message: like("not enough cheese: wanted 1, 0 in stock") }))
+          .executeTest(async (mock) => {
+            const error = await pick(mock.url, "cheese", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
+            assert.equal(error.code, Code.FailedPrecondition);
+            assert.equal(error.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
+          }));
+
+      it("is refused with not_found for an unknown ingredient", () =>
+        interaction(pact.addInteraction().given(STATES.unknown, { ingredient: "ham" }), `a ${v.version} pick of an unknown ingredient`, "ham")
+          .willRespondWith(404, (b) => b.headers(JSON_HEADERS).jsonBody({ code: "not_found", message: like('unknown ingredient "ham"') }))
+          .executeTest(async (mock) => {
+            const error = await pick(mock.url, "ham", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
+            assert.equal(error.code, Code.NotFound);
+            assert.equal(error.rawMessage, 'cannot pick ham: unknown ingredient "ham"');
+          }));
+    });
+  }
+});

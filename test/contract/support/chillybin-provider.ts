@@ -1,0 +1,71 @@
+// chillybin as the provider under verification: the real service on a real
+// database, with state handlers that set the stock up through the database.
+// Variants stand in for provider changes the contract must catch.
+import { create } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { Verifier, type VerifierOptions } from "@pact-foundation/pact";
+import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
+import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
+import { silentLogger } from "../../../lib/logger.js";
+import { serve } from "../../../lib/server/index.js";
+import { chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
+import { Stock } from "../../../services/chillybin/stock.js";
+import { startChillybin, type TestChillybin } from "../../support/services.js";
+import { PROVIDER, STATES, type StockParams } from "../provider-states.js";
+
+export type ProviderVariant =
+  /** chillybin as it is. */
+  | "real"
+  /** v1 Pick deleted (step 3 of the three-step change, done too early). */
+  | "without-v1-pick"
+  /** v2 Pick stops returning the order id jafflr reads. */
+  | "v2-without-order-id";
+
+export const PROVIDER_VARIANTS: Record<ProviderVariant, (stock: Stock) => (router: ConnectRouter) => void> = {
+  real: chillybinRoutes,
+  "without-v1-pick": (stock) => (router) => {
+    const { getStock, restock } = chillybinV1Impl(stock);
+    router.service(v1.ChillybinService, { getStock, restock });
+    router.service(v2.ChillybinService, chillybinV2Impl(stock));
+  },
+  "v2-without-order-id": (stock) => (router) => {
+    router.service(v1.ChillybinService, chillybinV1Impl(stock));
+    const real = chillybinV2Impl(stock);
+    router.service(v2.ChillybinService, {
+      async pick(req, ctx) {
+        const { remaining } = await real.pick!(req, ctx);
+        return create(v2.PickResponseSchema, { remaining });
+      },
+    });
+  },
+};
+
+/** A running chillybin of the given variant, on its own test database. */
+export async function startProvider(variant: ProviderVariant): Promise<TestChillybin> {
+  const chillybin = await startChillybin();
+  if (variant === "real") return chillybin;
+  await chillybin.server.close();
+  const server = await serve({ routes: PROVIDER_VARIANTS[variant](new Stock(chillybin.db)), port: 0, version: variant, logger: silentLogger() });
+  return { ...chillybin, server, stop: async () => (await server.close(), await chillybin.database.drop()) };
+}
+
+/** State handlers: each provider state becomes rows in the database. */
+export function stateHandlers(chillybin: TestChillybin): VerifierOptions["stateHandlers"] {
+  const params = (p: unknown) => p as StockParams;
+  return {
+    [STATES.inStock]: async (p?: unknown) => (await chillybin.setStock({ [params(p).ingredient]: params(p).quantity ?? 10 }), undefined),
+    [STATES.outOfStock]: async (p?: unknown) => (await chillybin.setStock({ [params(p).ingredient]: 0 }), undefined),
+    [STATES.unknown]: async (p?: unknown) => (await chillybin.db.deleteFrom("ingredients").where("name", "=", params(p).ingredient).execute(), undefined),
+  };
+}
+
+/** Verifies a running chillybin against pacts (files, or a broker's, per the options). */
+export async function verifyProvider(chillybin: TestChillybin, options: Partial<VerifierOptions>): Promise<void> {
+  await new Verifier({
+    provider: PROVIDER,
+    providerBaseUrl: chillybin.server.url,
+    stateHandlers: stateHandlers(chillybin),
+    logLevel: "warn",
+    ...options,
+  }).verifyProvider();
+}
