@@ -31,6 +31,9 @@ export class Kitchen {
     this.cookingNow++;
     try {
       await this.heat(COOKING_SECONDS[doneness] * 1000 * this.timeScale, signal);
+    } catch (error) {
+      // Stopped early (the caller left, or shutdown ran out of time): say why.
+      throw signal?.aborted ? signal.reason : error;
     } finally {
       this.cookingNow--;
     }
