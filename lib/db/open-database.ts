@@ -19,6 +19,14 @@ export function databaseLocation(url: string | undefined, dataDir: string): Data
   return url ? { kind: "postgres", url } : { kind: "embedded", dataDir };
 }
 
+const pools = new WeakMap<Kysely<never>, pg.Pool>();
+
+/** Connections of a database's pool, for metrics (undefined for the embedded database). */
+export function poolUsage<DB>(db: Kysely<DB>): { total: number; idle: number; waiting: number; max: number } | undefined {
+  const pool = pools.get(db as unknown as Kysely<never>);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
+}
+
 /** A Kysely instance for the location; `destroy()` closes the pool or the embedded database. */
 export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
   if (location.kind === "postgres") {
@@ -26,7 +34,9 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
     // An idle client losing its server (a restart) must not crash the process:
     // the pool drops it and the next query gets a fresh connection.
     pool.on("error", () => {});
-    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db as unknown as Kysely<never>, pool);
+    return db;
   }
   if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });
   return new Kysely<DB>({ dialect: new PGliteDialect(new PGlite(location.dataDir)) });

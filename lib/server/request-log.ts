@@ -4,6 +4,8 @@ import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/co
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../logger.js";
 import type { RequestHandler } from "./h1-h2c-server.js";
+import type { ServerMetrics } from "./metrics.js";
+import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from "./request-context.js";
 
 /** What one request did, filled in as it passes through the layers. */
 export interface RequestRecord {
@@ -13,6 +15,8 @@ export interface RequestRecord {
   code?: string;
   /** Set by a front door that knows better than the content type (REST transcoding). */
   protocol?: Protocol;
+  /** The caller's x-request-id, or one made for this request. */
+  requestId?: string;
 }
 
 /** Gives interceptors the record of the HTTP request they run in. */
@@ -57,26 +61,38 @@ export function recordOf(req: NodeRequest): RequestRecord {
   return record;
 }
 
-/** Writes one log line when each response is done. */
-export function logRequests(logger: Logger, handler: RequestHandler): RequestHandler {
+/**
+ * Gives each request its id (the caller's x-request-id, or a new one; echoed
+ * in the response), counts it in flight, and when its response is done writes
+ * one log line and its metrics.
+ */
+export function observeRequests(logger: Logger, metrics: ServerMetrics, handler: RequestHandler): RequestHandler {
   return (req, res) => {
     const started = process.hrtime.bigint();
     const record = recordOf(req);
+    const requestId = (record.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]));
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    metrics.inFlight.inc();
     res.once("close", () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.inFlight.dec();
+      const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const protocol = record.protocol ?? protocolOf(req.headers["content-type"], record.rpc !== undefined);
+      const [service, method] = record.rpc?.split("/") ?? ["none", "none"];
+      metrics.observe({ service: service!, method: method!, protocol, code: record.code ?? String(res.statusCode), durationSeconds });
       logger.info(
         {
-          method: req.method,
+          requestId,
+          httpMethod: req.method,
           path: req.url,
-          protocol: record.protocol ?? protocolOf(req.headers["content-type"], record.rpc !== undefined),
+          protocol,
           rpc: record.rpc,
           code: record.code,
           status: res.statusCode,
-          durationMs: Math.round(durationMs * 100) / 100,
+          durationMs: Math.round(durationSeconds * 1e5) / 100,
         },
         "request",
       );
     });
-    handler(req, res);
+    runWithRequestId(requestId, () => handler(req, res));
   };
 }

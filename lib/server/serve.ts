@@ -2,17 +2,22 @@ import { setMaxListeners } from "node:events";
 import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { Registry } from "prom-client";
 import type { Logger } from "../logger.js";
 import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
 import { Health, type ReadinessCheck } from "./health.js";
-import { logRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
+import { ServerMetrics } from "./metrics.js";
+import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
 
 /** The plain-HTTP health endpoint (load balancers, curl). */
 export const HEALTH_PATH = "/health";
+
+/** Prometheus scrapes this. */
+export const METRICS_PATH = "/metrics";
 
 export interface ServeOptions {
   /** Registers the service implementations. */
@@ -27,6 +32,8 @@ export interface ServeOptions {
   readinessChecks?: readonly ReadinessCheck[];
   /** The largest REST request body accepted. */
   maxBodyBytes?: number;
+  /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
+  metrics?: (registry: Registry) => void;
 }
 
 export interface RunningServer {
@@ -35,6 +42,7 @@ export interface RunningServer {
   /** http://host:port */
   readonly url: string;
   readonly health: Health;
+  readonly metrics: ServerMetrics;
   /**
    * Graceful shutdown: report not serving, stop accepting, let requests in
    * flight finish (up to the drain timeout, then abort them with
@@ -56,6 +64,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // Every request in flight listens on this signal: no listener limit applies.
   setMaxListeners(0, shutdown.signal);
   const health = new Health(options.readinessChecks);
+  const metrics = new ServerMetrics(options.version);
+  options.metrics?.(metrics.registry);
 
   const router = createConnectRouter({
     interceptors: [recordOutcome],
@@ -84,6 +94,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         });
       return;
     }
+    if (path === METRICS_PATH && req.method === "GET") {
+      metrics.serve(res).catch((error: unknown) => {
+        options.logger.error({ err: error }, "collecting metrics failed");
+        res.writeHead(500).end();
+      });
+      return;
+    }
     if (path === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
       void health.report().then((report) => {
         const body = JSON.stringify({ status: report.serving ? "SERVING" : "NOT_SERVING", version: options.version, ...(report.reason ? { reason: report.reason } : {}) });
@@ -96,7 +113,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     recordOf(req).protocol = "rest";
     rest(req, res);
   };
-  const server = new H1H2cServer(logRequests(options.logger, handler));
+  const server = new H1H2cServer(observeRequests(options.logger, metrics, handler));
   const port = await server.listen(options.port, host);
   options.logger.info({ port, host }, "listening");
 
@@ -118,6 +135,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     port,
     url: `http://${host}:${port}`,
     health,
+    metrics,
     close: () => (closing ??= close()),
   };
 }

@@ -3,6 +3,7 @@ import { pingDatabase } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
 import { serve, type RunningServer } from "../../lib/server/index.js";
 import type { ChillybinDatabase } from "./database.js";
+import { chillybinMetrics } from "./metrics.js";
 import { chillybinRoutes } from "./service.js";
 import { Stock } from "./stock.js";
 
@@ -25,5 +26,6 @@ export function startChillybinServer(options: ChillybinServerOptions): Promise<R
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
     readinessChecks: [() => pingDatabase(options.db)],
+    metrics: chillybinMetrics(options.db, options.logger),
   });
 }

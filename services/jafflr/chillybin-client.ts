@@ -1,5 +1,6 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { propagateRequestId } from "../../lib/server/index.js";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 
@@ -23,6 +24,7 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
     baseUrl: options.baseUrl,
     httpVersion: options.httpVersion ?? "2",
     useBinaryFormat: !options.useJson,
+    interceptors: [propagateRequestId],
   });
 }
 

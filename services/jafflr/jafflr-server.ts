@@ -1,4 +1,5 @@
 import type { Transport } from "@connectrpc/connect";
+import { Gauge } from "prom-client";
 import type { Logger } from "../../lib/logger.js";
 import { serve, type RunningServer } from "../../lib/server/index.js";
 import { createChillybinClients } from "./chillybin-client.js";
@@ -33,5 +34,16 @@ export function startJafflrServer(options: JafflrServerOptions): Promise<Running
     version: options.version,
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
+    metrics: (registry) => {
+      const kitchen = options.kitchen;
+      new Gauge({
+        name: "jafflr_toasties_cooking",
+        help: "Toasties cooking right now.",
+        registers: [registry],
+        collect() {
+          this.set(kitchen.cooking);
+        },
+      });
+    },
   });
 }

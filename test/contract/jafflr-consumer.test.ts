@@ -2,6 +2,7 @@
 // (services/jafflr/picking.ts through the generated Connect clients, with the
 // JSON codec) against Pact's mock server. Writes pacts/jafflr-chillybin.json.
 import assert from "node:assert/strict";
+import * as http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { createChillybinClients, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
@@ -14,6 +15,9 @@ type Unconfigured = ReturnType<PactV4["addInteraction"]>;
 
 describe("contract: jafflr → chillybin (consumer)", () => {
   const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
+  // Each test has a mock server of its own, on a port a later one may get
+  // again: a keep-alive socket pooled for a stopped mock must not be reused.
+  afterEach(() => http.globalAgent.destroy());
 
   /** jafflr's own picking code, pointed at the mock server. */
   function pick(baseUrl: string, ingredient: string, useV2: boolean): Promise<bigint[]> {

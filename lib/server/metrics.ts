@@ -1,0 +1,58 @@
+import type { ServerResponse } from "node:http";
+import type { Http2ServerResponse } from "node:http2";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Protocol } from "./request-log.js";
+
+/** What one finished request is counted as. */
+export interface RequestObservation {
+  /** The RPC's service and method, "none" for requests that reached none (404s, /health). */
+  service: string;
+  method: string;
+  protocol: Protocol;
+  /** The RPC code ("ok", "not_found", …), or the HTTP status for plain HTTP. */
+  code: string;
+  durationSeconds: number;
+}
+
+/**
+ * A server's Prometheus metrics, on a registry of its own (several servers can
+ * share a process in tests): requests by service, method, protocol, code and
+ * version; their latency; requests in flight; Node's process metrics. Services
+ * add their own (stock levels, toasties cooking) through `registry`.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"service" | "method" | "protocol" | "code" | "version">;
+  private readonly latency: Histogram<"service" | "method" | "protocol" | "code">;
+  readonly inFlight: Gauge;
+
+  constructor(readonly version: string) {
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: "rpc_requests_total",
+      help: "Requests answered, by RPC service, method, protocol, code and the version that answered.",
+      labelNames: ["service", "method", "protocol", "code", "version"],
+      registers: [this.registry],
+    });
+    this.latency = new Histogram({
+      name: "rpc_request_duration_seconds",
+      help: "Time from request to the end of the response.",
+      labelNames: ["service", "method", "protocol", "code"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers: [this.registry],
+    });
+    this.inFlight = new Gauge({ name: "rpc_requests_in_flight", help: "Requests being served right now.", registers: [this.registry] });
+  }
+
+  observe(o: RequestObservation): void {
+    this.requests.inc({ service: o.service, method: o.method, protocol: o.protocol, code: o.code, version: this.version });
+    this.latency.observe({ service: o.service, method: o.method, protocol: o.protocol, code: o.code }, o.durationSeconds);
+  }
+
+  /** Answers a scrape. */
+  async serve(res: ServerResponse | Http2ServerResponse): Promise<void> {
+    const text = await this.registry.metrics();
+    res.writeHead(200, { "content-type": this.registry.contentType, "cache-control": "no-store" });
+    res.end(text);
+  }
+}

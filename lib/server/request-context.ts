@@ -1,0 +1,34 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import type { Interceptor } from "@connectrpc/connect";
+
+/** The header that carries a request id from caller to service, and on to the services it calls. */
+export const REQUEST_ID_HEADER = "x-request-id";
+
+const requestIds = new AsyncLocalStorage<string>();
+
+/** A caller's id when it is a sensible token; a new one otherwise. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const given = Array.isArray(header) ? header[0] : header;
+  return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** Runs `work` (and everything it starts) as part of the request with this id. */
+export function runWithRequestId<T>(requestId: string, work: () => T): T {
+  return requestIds.run(requestId, work);
+}
+
+/** The id of the request being served, if any. */
+export function currentRequestId(): string | undefined {
+  return requestIds.getStore();
+}
+
+/**
+ * For clients a service uses: passes the current request's id on, so one
+ * toastie can be followed through jafflr's and chillybin's logs.
+ */
+export const propagateRequestId: Interceptor = (next) => (req) => {
+  const id = currentRequestId();
+  if (id && !req.header.has(REQUEST_ID_HEADER)) req.header.set(REQUEST_ID_HEADER, id);
+  return next(req);
+};
