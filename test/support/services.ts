@@ -1,7 +1,7 @@
 import type { Transport } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { migrateToLatest } from "../../lib/db/index.js";
-import { silentLogger } from "../../lib/logger.js";
+import { silentLogger, type Logger } from "../../lib/logger.js";
 import type { RunningServer } from "../../lib/server/index.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
@@ -23,11 +23,11 @@ export interface TestChillybin {
 }
 
 /** A real chillybin on an ephemeral port, on its own migrated test database. */
-export async function startChillybin(): Promise<TestChillybin> {
+export async function startChillybin(options: { logger?: Logger } = {}): Promise<TestChillybin> {
   const database = await createTestDatabase();
   const db = database.db as Kysely<ChillybinDatabase>;
   await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
-  const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: silentLogger(), drainTimeoutMs: 2_000 });
+  const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: options.logger ?? silentLogger(), drainTimeoutMs: 2_000 });
   return {
     server,
     database,
@@ -61,6 +61,7 @@ export async function startJafflr(options: {
   kitchen?: Kitchen;
   chillybinTransport?: Transport;
   chillybinTimeoutMs?: number;
+  logger?: Logger;
 }): Promise<TestJafflr> {
   const kitchen = options.kitchen ?? new Kitchen(0);
   const server = await startJafflrServer({
@@ -70,7 +71,7 @@ export async function startJafflr(options: {
     pickVersion: options.pickVersion ?? ALWAYS_V1,
     port: 0,
     version: TEST_VERSION,
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     drainTimeoutMs: 2_000,
   });
   return { server, kitchen, stop: () => server.close() };

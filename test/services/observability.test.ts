@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { createClient } from "@connectrpc/connect";
+import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
+import { REQUEST_ID_HEADER } from "../../lib/server/index.js";
+import { captureLogger } from "../support/capture-logger.js";
+import { request } from "../support/http.js";
+import { startChillybin, startJafflr, TEST_VERSION, type TestChillybin, type TestJafflr } from "../support/services.js";
+import { TRANSPORTS } from "../support/transports.js";
+
+describe("observability: request ids, logs and metrics", () => {
+  let chillybin: TestChillybin;
+  let jafflr: TestJafflr;
+  const chillybinLog = captureLogger();
+  const jafflrLog = captureLogger();
+
+  before(async () => {
+    chillybin = await startChillybin({ logger: chillybinLog.logger });
+    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url, logger: jafflrLog.logger });
+  });
+  after(async () => {
+    await jafflr?.stop();
+    await chillybin?.stop();
+  });
+
+  describe("request ids", () => {
+    const table: Array<{ case: string; sent?: string; kept: boolean }> = [
+      { case: "the caller's id is kept and echoed", sent: "toastie-42", kept: true },
+      { case: "a missing id is made", kept: false },
+      { case: "an unreasonable id is replaced", sent: "bad id with spaces", kept: false },
+    ];
+    for (const t of table) {
+      it(t.case, async () => {
+        const res = await request(chillybin.server.url, "GET", "/", { headers: t.sent ? { [REQUEST_ID_HEADER]: t.sent } : {} });
+        const id = res.headers[REQUEST_ID_HEADER] as string;
+        if (t.kept) assert.equal(id, t.sent);
+        else assert.match(id, /^[0-9a-f-]{36}$/);
+        assert.ok(chillybinLog.lines.some((l) => l.requestId === id && l.msg === "request"));
+      });
+    }
+
+    it("one toastie can be followed across jafflr and chillybin", async () => {
+      const res = await request(jafflr.server.url, "GET", "/toastie?i=cheese&i=vegemite", { headers: { [REQUEST_ID_HEADER]: "follow-me-1" } });
+      assert.equal(res.status, 200);
+      const jafflrLines = jafflrLog.lines.filter((l) => l.requestId === "follow-me-1");
+      const chillybinLines = chillybinLog.lines.filter((l) => l.requestId === "follow-me-1");
+      assert.deepEqual(jafflrLines.map((l) => [l.rpc, l.protocol, l.code]), [["jafflr.v1.JafflrService/MakeToastie", "rest", "ok"]]);
+      assert.deepEqual(chillybinLines.map((l) => [l.rpc, l.code]), [
+        ["chillybin.v1.ChillybinService/Pick", "ok"],
+        ["chillybin.v1.ChillybinService/Pick", "ok"],
+        ["chillybin.v1.ChillybinService/Pick", "ok"],
+      ]);
+    });
+
+    it("each log line has the service, version, method, protocol, code and duration", async () => {
+      await request(chillybin.server.url, "GET", "/pick?name=ham&quantity=1", { headers: { [REQUEST_ID_HEADER]: "log-line-1" } });
+      const line = chillybinLog.lines.find((l) => l.requestId === "log-line-1")!;
+      assert.equal(line.rpc, "chillybin.v1.ChillybinService/Pick");
+      assert.equal(line.protocol, "rest");
+      assert.equal(line.code, "not_found");
+      assert.equal(line.status, 404);
+      assert.equal(typeof line.durationMs, "number");
+    });
+  });
+
+  describe("/metrics", () => {
+    it("counts requests by service, method, protocol, code and version", async () => {
+      await request(chillybin.server.url, "GET", "/pick?name=cheese&quantity=1");
+      for (const transport of TRANSPORTS) {
+        await createClient(ChillybinService, transport.make(chillybin.server.url)).pick({ ingredient: "ham", quantity: 1 }).catch(() => {});
+      }
+      const text = (await request(chillybin.server.url, "GET", "/metrics")).text;
+      const count = (labels: string) => Number(text.match(new RegExp(`^rpc_requests_total\\{${labels.replace(/[{}]/g, "\\$&")}\\} (\\d+)$`, "m"))?.[1] ?? NaN);
+      const base = 'service="chillybin.v1.ChillybinService",method="Pick"';
+      assert.ok(count(`${base},protocol="rest",code="ok",version="${TEST_VERSION}"`) >= 1);
+      for (const protocol of ["connect", "grpc", "grpc-web"]) assert.ok(count(`${base},protocol="${protocol}",code="not_found",version="${TEST_VERSION}"`) >= 1, protocol);
+      assert.match(text, /^rpc_request_duration_seconds_bucket\{le="0.005",service="chillybin.v1.ChillybinService",method="Pick",protocol="rest",code="ok"\} \d+$/m);
+      assert.match(text, /^rpc_requests_in_flight 1$/m); // the scrape itself
+      assert.match(text, /^process_cpu_user_seconds_total \d/m);
+      assert.match(text, /^nodejs_eventloop_lag_seconds \d/m);
+    });
+
+    it("reports chillybin's stock levels", async () => {
+      await chillybin.setStock({ bread: 10, cheese: 3, vegemite: 0 });
+      const text = (await request(chillybin.server.url, "GET", "/metrics")).text;
+      assert.match(text, /^chillybin_stock\{ingredient="cheese"\} 3$/m);
+      assert.match(text, /^chillybin_stock\{ingredient="vegemite"\} 0$/m);
+      if (chillybin.database.location.kind === "postgres") assert.match(text, /^db_pool_connections\{state="max"\} 10$/m);
+    });
+
+    it("reports the toasties cooking in jafflr", async () => {
+      const text = (await request(jafflr.server.url, "GET", "/metrics")).text;
+      assert.match(text, /^jafflr_toasties_cooking 0$/m);
+    });
+  });
+});
