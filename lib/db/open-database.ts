@@ -31,9 +31,12 @@ export function poolUsage<DB>(db: Kysely<DB>): { total: number; idle: number; wa
 export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
   if (location.kind === "postgres") {
     const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10 });
-    // An idle client losing its server (a restart) must not crash the process:
-    // the pool drops it and the next query gets a fresh connection.
+    // A connection losing its server (a restart, a network cut) must not
+    // crash the process: idle ones are dropped by the pool, and a query on a
+    // checked-out one fails with the error. Without these listeners pg emits
+    // 'error' with nobody listening, which Node turns into an uncaught exception.
     pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db as unknown as Kysely<never>, pool);
     return db;

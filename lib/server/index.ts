@@ -2,6 +2,6 @@ export { serve, HEALTH_PATH, METRICS_PATH, VERSION_HEADER, type RunningServer, t
 export { H1H2cServer, startsWithHttp2Preface, type RequestHandler } from "./h1-h2c-server.js";
 export { protocolOf, type Protocol, type RequestRecord } from "./request-log.js";
 export { onShutdownSignal } from "./shutdown-signal.js";
-export { Health, type HealthReport, type ReadinessCheck } from "./health.js";
+export { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 export { ServerMetrics, type RequestObservation } from "./metrics.js";
 export { currentRequestId, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";

@@ -6,7 +6,8 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../logger.js";
 import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
-import { Health, type ReadinessCheck } from "./health.js";
+import { grpcHealthRoutes } from "./grpc-health.js";
+import { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 import { ServerMetrics } from "./metrics.js";
 import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
 
@@ -29,7 +30,9 @@ export interface ServeOptions {
   /** How long shutdown waits for requests in flight before failing them. */
   drainTimeoutMs?: number;
   /** What must hold for the service to report itself serving (e.g. its database answers). */
-  readinessChecks?: readonly ReadinessCheck[];
+  readinessChecks?: readonly HealthCheck[];
+  /** What the service calls, reported by name in its health without gating it (e.g. "chillybin"). */
+  dependencyChecks?: Readonly<Record<string, HealthCheck>>;
   /** The largest REST request body accepted. */
   maxBodyBytes?: number;
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
@@ -63,7 +66,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const shutdown = new AbortController();
   // Every request in flight listens on this signal: no listener limit applies.
   setMaxListeners(0, shutdown.signal);
-  const health = new Health(options.readinessChecks);
+  const health = new Health({ readiness: options.readinessChecks, dependencies: options.dependencyChecks });
   const metrics = new ServerMetrics(options.version);
   options.metrics?.(metrics.registry);
 
@@ -73,6 +76,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     acceptCompression: [compressionGzip, compressionBrotli],
   });
   options.routes(router);
+  const servedServices = [...new Set(router.handlers.map((h) => h.service.typeName))];
+  grpcHealthRoutes(health, () => servedServices)(router);
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
   const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
@@ -103,7 +108,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     if (path === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
       void health.report().then((report) => {
-        const body = JSON.stringify({ status: report.serving ? "SERVING" : "NOT_SERVING", version: options.version, ...(report.reason ? { reason: report.reason } : {}) });
+        const body = JSON.stringify(healthJson(report, options.version));
         res.writeHead(report.serving ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
         if (req.method === "HEAD") res.end();
         else res.end(body);
@@ -138,6 +143,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     metrics,
     close: () => (closing ??= close()),
   };
+}
+
+/** /health's body: the same statuses grpc.health.v1 answers. */
+function healthJson(report: HealthReport, version: string): Record<string, unknown> {
+  const status = (r: CheckResult) => ({ status: r.serving ? "SERVING" : "NOT_SERVING", ...(r.reason ? { reason: r.reason } : {}) });
+  const dependencies = Object.entries(report.dependencies);
+  return { ...status(report), version, ...(dependencies.length ? { dependencies: Object.fromEntries(dependencies.map(([name, r]) => [name, status(r)])) } : {}) };
 }
 
 /** Polls `done` until it holds (true) or the time is up (false). */

@@ -1,4 +1,5 @@
-import type { Transport } from "@connectrpc/connect";
+import { createClient, type Transport } from "@connectrpc/connect";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { Gauge } from "prom-client";
 import type { Logger } from "../../lib/logger.js";
 import { serve, type RunningServer } from "../../lib/server/index.js";
@@ -20,6 +21,15 @@ export interface JafflrServerOptions {
   drainTimeoutMs?: number;
 }
 
+/** chillybin's own health, as its grpc.health.v1 service reports it. */
+function chillybinHealthCheck(transport: Transport): () => Promise<void> {
+  const health = createClient(Health, transport);
+  return async () => {
+    const { status } = await health.check({ service: "" }, { timeoutMs: 1_000 });
+    if (status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`chillybin reports ${HealthCheckResponse_ServingStatus[status]}`);
+  };
+}
+
 /** jafflr on one port: its RPCs and their REST paths. */
 export function startJafflrServer(options: JafflrServerOptions): Promise<RunningServer> {
   return serve({
@@ -34,6 +44,7 @@ export function startJafflrServer(options: JafflrServerOptions): Promise<Running
     version: options.version,
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
+    dependencyChecks: { chillybin: chillybinHealthCheck(options.chillybinTransport) },
     metrics: (registry) => {
       const kitchen = options.kitchen;
       new Gauge({

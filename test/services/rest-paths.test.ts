@@ -121,8 +121,8 @@ describe("the original REST paths", () => {
       assert.deepEqual(res.json, { cooking: 0, toasting: false });
     });
 
-    it("GET /health answers 200 with the VERSION; unknown paths 404", async () => {
-      assert.deepEqual((await request(jafflr.server.url, "GET", "/health")).json, { status: "SERVING", version: TEST_VERSION });
+    it("GET /health answers 200 with the VERSION and chillybin's status; unknown paths 404", async () => {
+      assert.deepEqual((await request(jafflr.server.url, "GET", "/health")).json, { status: "SERVING", version: TEST_VERSION, dependencies: { chillybin: { status: "SERVING" } } });
       assert.equal((await request(jafflr.server.url, "GET", "/toasties")).status, 404);
     });
   });
