@@ -1,5 +1,6 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
 import { propagateRequestId } from "../../lib/server/index.js";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
@@ -16,6 +17,8 @@ export interface ChillybinTransportOptions {
   httpVersion?: "1.1" | "2";
   /** JSON instead of binary protobuf on the wire (what contract tests record). */
   useJson?: boolean;
+  /** Retries and circuit breaking (see lib/client/resilient-calls.ts); defaults apply when omitted. */
+  resilience?: Omit<ResilienceOptions, "target">;
 }
 
 /** The Connect transport jafflr uses to reach chillybin. */
@@ -24,7 +27,7 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
     baseUrl: options.baseUrl,
     httpVersion: options.httpVersion ?? "2",
     useBinaryFormat: !options.useJson,
-    interceptors: [propagateRequestId],
+    interceptors: [propagateRequestId, resilientCalls({ target: "chillybin", ...options.resilience })],
   });
 }
 

@@ -8,6 +8,8 @@ export interface JafflrConfig {
   logLevel: string;
   chillybinUrl: string;
   chillybinTimeoutMs: number;
+  /** Retries of calls that never reached chillybin, and the circuit breaker. */
+  chillybinResilience: { retries: number; breakAfter: number; halfOpenAfterMs: number };
   /** Multiplies every cooking time: 1 cooks as the original did, 0 instantly. */
   toastTimeScale: number;
   drainTimeoutMs: number;
@@ -42,6 +44,11 @@ export function readJafflrConfig(env: Env): JafflrConfig {
     logLevel: readLogLevel(env),
     chillybinUrl: readHttpUrl(env, "CHILLYBIN_URL", "http://127.0.0.1:7001"),
     chillybinTimeoutMs: readNumber(env, "CHILLYBIN_TIMEOUT_MS", 5_000, 1),
+    chillybinResilience: {
+      retries: readNumber(env, "CHILLYBIN_RETRIES", 2),
+      breakAfter: readNumber(env, "CHILLYBIN_BREAKER_THRESHOLD", 5, 1),
+      halfOpenAfterMs: readNumber(env, "CHILLYBIN_BREAKER_HALF_OPEN_MS", 2_000, 1),
+    },
     toastTimeScale: readNumber(env, "TOAST_TIME_SCALE", 1),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
     flags: readFlagsConfig(env),

@@ -17,7 +17,7 @@ await startMain(async () => {
   const flags = await openJafflrFlags(config.flags, logger);
   const server = await startJafflrServer({
     ...config,
-    chillybinTransport: createChillybinTransport({ baseUrl: config.chillybinUrl }),
+    chillybinTransport: createChillybinTransport({ baseUrl: config.chillybinUrl, resilience: config.chillybinResilience }),
     kitchen: new Kitchen(config.toastTimeScale),
     pickVersion: flags.pickVersion,
     logger,

@@ -3,7 +3,9 @@ import type { ChillybinClients } from "./chillybin-client.js";
 
 /** The codes chillybin refuses a pick with that the caller should see as they are. */
 const PASSED_THROUGH = new Set([Code.NotFound, Code.FailedPrecondition]);
-const UNREACHABLE = new Set([Code.Unavailable, Code.DeadlineExceeded]);
+// Canceled without our caller leaving means the connection to chillybin was
+// cut under the call (an HTTP/2 stream reset): chillybin went away.
+const UNREACHABLE = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);
 
 /** Turns chillybin's refusal of a pick into jafflr's answer, naming the ingredient. */
 export function pickFailure(ingredient: string, error: unknown): ConnectError {

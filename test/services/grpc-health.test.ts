@@ -108,7 +108,7 @@ describe("grpc.health.v1.Health", () => {
         const rest = await request(server.url, "GET", "/health");
         assert.equal(rest.status, 503);
         assert.match((rest.json as { reason: string }).reason, /database unreachable/);
-        proxy.restore();
+        await proxy.restore();
         let status = Status.NOT_SERVING;
         for (let i = 0; i < 50 && status !== Status.SERVING; i++) {
           status = (await health.check({ service: "" })).status;

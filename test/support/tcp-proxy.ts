@@ -9,10 +9,13 @@ export class TcpProxy {
   private readonly server: net.Server;
   private up = true;
   port = 0;
+  /** Connections accepted so far. */
+  accepted = 0;
 
   constructor(private readonly target: { host: string; port: number }) {
     this.server = net.createServer((client) => {
       if (!this.up) return client.destroy();
+      this.accepted++;
       const upstream = net.connect(this.target.port, this.target.host);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -26,23 +29,25 @@ export class TcpProxy {
     });
   }
 
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+  async start(port = 0): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
+    this.up = true;
     return (this.port = (this.server.address() as net.AddressInfo).port);
   }
 
-  /** Drops every connection, and refuses new ones until restore(). */
+  /** Drops every connection and stops listening: new connections are refused until restore(). */
   cut(): void {
     this.up = false;
     for (const s of this.sockets) s.destroy();
+    if (this.server.listening) this.server.close();
   }
 
-  restore(): void {
-    this.up = true;
+  /** Listens again, on the same port. */
+  async restore(): Promise<void> {
+    await this.start(this.port);
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.cut();
-    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

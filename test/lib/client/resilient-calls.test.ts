@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import { resilientCalls } from "../../../lib/client/resilient-calls.js";
+import { GetStockRequestSchema } from "../../../gen/chillybin/v1/chillybin_pb.js";
+
+const refused = () => new ConnectError("connect ECONNREFUSED", Code.Unavailable, undefined, undefined, Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }));
+const reset = () => new ConnectError("socket hang up", Code.Unavailable);
+const notFound = () => new ConnectError('unknown ingredient "ham"', Code.NotFound);
+
+/** An interceptor around a scripted `next`: each call takes the next outcome. */
+function harness(outcomes: Array<() => Error | "ok">, options: Parameters<typeof resilientCalls>[0]) {
+  let calls = 0;
+  const next = async (): Promise<UnaryResponse> => {
+    const outcome = outcomes[Math.min(calls++, outcomes.length - 1)]!();
+    if (outcome !== "ok") throw outcome;
+    return { message: create(GetStockRequestSchema) } as unknown as UnaryResponse;
+  };
+  const interceptor = resilientCalls(options);
+  const call = interceptor(next as never) as (req: UnaryRequest) => Promise<UnaryResponse>;
+  return { call: () => call({} as UnaryRequest).then(() => "ok" as const, (e: unknown) => ConnectError.from(e)), calls: () => calls };
+}
+
+describe("resilient calls (retries and a circuit breaker)", () => {
+  const table: Array<{ case: string; outcomes: Array<() => Error | "ok">; result: "ok" | Code; calls: number }> = [
+    { case: "a refused connection is retried (the request was never sent)", outcomes: [refused, refused, () => "ok"], result: "ok", calls: 3 },
+    { case: "retries stop after the configured attempts", outcomes: [refused], result: Code.Unavailable, calls: 3 },
+    { case: "a dropped connection is not retried (the pick may have happened)", outcomes: [reset, () => "ok"], result: Code.Unavailable, calls: 1 },
+    { case: "an answer such as NOT_FOUND is not retried", outcomes: [notFound, () => "ok"], result: Code.NotFound, calls: 1 },
+  ];
+  for (const t of table) {
+    it(t.case, async () => {
+      const h = harness(t.outcomes, { target: "chillybin", retries: 2, breakAfter: 10 });
+      const result = await h.call();
+      assert.equal(result === "ok" ? "ok" : result.code, t.result);
+      assert.equal(h.calls(), t.calls);
+    });
+  }
+
+  it("opens after repeated unavailable answers: calls fail at once with a clear message, then one tries again", async () => {
+    let up = false;
+    const h = harness([() => (up ? "ok" : reset())], { target: "chillybin", retries: 0, breakAfter: 3, halfOpenAfterMs: 100 });
+    for (let i = 0; i < 3; i++) assert.equal(((await h.call()) as ConnectError).code, Code.Unavailable);
+    assert.equal(h.calls(), 3);
+    const open = (await h.call()) as ConnectError;
+    assert.equal(open.code, Code.Unavailable);
+    assert.match(open.rawMessage, /chillybin is unavailable: the circuit is open/);
+    assert.equal(h.calls(), 3, "an open circuit does not call");
+    up = true;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(await h.call(), "ok");
+    assert.equal(await h.call(), "ok");
+  });
+
+  it("business answers never open the circuit", async () => {
+    const h = harness([notFound], { target: "chillybin", retries: 0, breakAfter: 2 });
+    for (let i = 0; i < 5; i++) assert.equal(((await h.call()) as ConnectError).code, Code.NotFound);
+    assert.equal(h.calls(), 5);
+  });
+});
