@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
 import { grpcHealthRoutes } from "./grpc-health.js";
+import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 import { ServerMetrics } from "./metrics.js";
 import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
@@ -78,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   options.routes(router);
   const servedServices = [...new Set(router.handlers.map((h) => h.service.typeName))];
   grpcHealthRoutes(health, () => servedServices)(router);
+  grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(router);
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
   const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
