@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Health } from "./health.js";
 import type { Protocol } from "./request-log.js";
 
 /** What one finished request is counted as. */
@@ -42,6 +43,20 @@ export class ServerMetrics {
       registers: [this.registry],
     });
     this.inFlight = new Gauge({ name: "rpc_requests_in_flight", help: "Requests being served right now.", registers: [this.registry] });
+  }
+
+  /** health_dependency_up{dependency}: 1 while a dependency (e.g. chillybin for jafflr) answers, 0 otherwise. */
+  reportDependencies(health: Health): void {
+    if (health.dependencyNames.length === 0) return;
+    new Gauge({
+      name: "health_dependency_up",
+      help: "1 while the dependency reports itself serving, 0 otherwise.",
+      labelNames: ["dependency"],
+      registers: [this.registry],
+      async collect() {
+        for (const [dependency, result] of Object.entries((await health.report()).dependencies)) this.set({ dependency }, result.serving ? 1 : 0);
+      },
+    });
   }
 
   observe(o: RequestObservation): void {

@@ -69,6 +69,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   setMaxListeners(0, shutdown.signal);
   const health = new Health({ readiness: options.readinessChecks, dependencies: options.dependencyChecks });
   const metrics = new ServerMetrics(options.version);
+  metrics.reportDependencies(health);
   options.metrics?.(metrics.registry);
 
   const router = createConnectRouter({

@@ -1,3 +1,4 @@
+import type * as http from "node:http";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
@@ -17,18 +18,23 @@ export interface ChillybinTransportOptions {
   httpVersion?: "1.1" | "2";
   /** JSON instead of binary protobuf on the wire (what contract tests record). */
   useJson?: boolean;
+  /** For HTTP/1.1: the agent to connect with (default: Node's global keep-alive agent). */
+  httpAgent?: http.Agent;
   /** Retries and circuit breaking (see lib/client/resilient-calls.ts); defaults apply when omitted. */
   resilience?: Omit<ResilienceOptions, "target">;
 }
 
 /** The Connect transport jafflr uses to reach chillybin. */
 export function createChillybinTransport(options: ChillybinTransportOptions): Transport {
-  return createConnectTransport({
+  const common = {
     baseUrl: options.baseUrl,
-    httpVersion: options.httpVersion ?? "2",
     useBinaryFormat: !options.useJson,
     interceptors: [propagateRequestId, resilientCalls({ target: "chillybin", ...options.resilience })],
-  });
+  };
+  if (options.httpVersion === "1.1") {
+    return createConnectTransport({ ...common, httpVersion: "1.1", ...(options.httpAgent ? { nodeOptions: { agent: options.httpAgent } } : {}) });
+  }
+  return createConnectTransport({ ...common, httpVersion: "2" });
 }
 
 /** Both versions' clients over one transport (one connection). */

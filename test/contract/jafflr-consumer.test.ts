@@ -15,13 +15,13 @@ type Unconfigured = ReturnType<PactV4["addInteraction"]>;
 
 describe("contract: jafflr → chillybin (consumer)", () => {
   const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
-  // Each test has a mock server of its own, on a port a later one may get
-  // again: a keep-alive socket pooled for a stopped mock must not be reused.
-  afterEach(() => http.globalAgent.destroy());
 
   /** jafflr's own picking code, pointed at the mock server. */
   function pick(baseUrl: string, ingredient: string, useV2: boolean): Promise<bigint[]> {
-    const clients = createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true }));
+    // A fresh connection to each mock server: a keep-alive socket pooled by an
+    // earlier test (to a server now gone, on a port reused since) must not carry it.
+    const httpAgent = new http.Agent({ keepAlive: false });
+    const clients = createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true, httpAgent }));
     return pickIngredients(clients, { picks: new Map([[ingredient, 1]]), customer: "gita", useV2 }, { timeoutMs: 5_000 });
   }
 

@@ -87,9 +87,10 @@ describe("observability: request ids, logs and metrics", () => {
       if (chillybin.database.location.kind === "postgres") assert.match(text, /^db_pool_connections\{state="max"\} 10$/m);
     });
 
-    it("reports the toasties cooking in jafflr", async () => {
+    it("reports the toasties cooking in jafflr, and whether chillybin answers it (what the alerts read)", async () => {
       const text = (await request(jafflr.server.url, "GET", "/metrics")).text;
       assert.match(text, /^jafflr_toasties_cooking 0$/m);
+      assert.match(text, /^health_dependency_up\{dependency="chillybin"\} 1$/m);
     });
   });
 });
