@@ -3,23 +3,17 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../support/services.js";
+import { useServices, type TestChillybin, type TestJafflr } from "../support/services.js";
 
 const BUF = "node_modules/.bin/buf";
 const bufCurl = async (...args: string[]) => (await promisify(execFile)(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args])).stdout;
 
 describe("gRPC server reflection (v1 and v1alpha)", function () {
   this.timeout(30_000);
+  const services = useServices();
   let chillybin: TestChillybin;
   let jafflr: TestJafflr;
-  before(async () => {
-    chillybin = await startChillybin();
-    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
-  });
-  after(async () => {
-    await jafflr?.stop();
-    await chillybin?.stop();
-  });
+  before(() => ({ chillybin, jafflr } = services));
 
   const listed: Array<{ service: "chillybin" | "jafflr"; protocol: string; names: string[] }> = [
     { service: "chillybin", protocol: "grpc-v1", names: ["chillybin.v1.ChillybinService", "chillybin.v2.ChillybinService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"] },

@@ -4,23 +4,16 @@ import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import { REQUEST_ID_HEADER } from "../../lib/server/index.js";
 import { captureLogger } from "../support/capture-logger.js";
 import { request } from "../support/http.js";
-import { startChillybin, startJafflr, TEST_VERSION, type TestChillybin, type TestJafflr } from "../support/services.js";
+import { TEST_VERSION, useServices, type TestChillybin, type TestJafflr } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";
 
 describe("observability: request ids, logs and metrics", () => {
-  let chillybin: TestChillybin;
-  let jafflr: TestJafflr;
   const chillybinLog = captureLogger();
   const jafflrLog = captureLogger();
-
-  before(async () => {
-    chillybin = await startChillybin({ logger: chillybinLog.logger });
-    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url, logger: jafflrLog.logger });
-  });
-  after(async () => {
-    await jafflr?.stop();
-    await chillybin?.stop();
-  });
+  const services = useServices({ chillybinLogger: chillybinLog.logger, jafflrLogger: jafflrLog.logger });
+  let chillybin: TestChillybin;
+  let jafflr: TestJafflr;
+  before(() => ({ chillybin, jafflr } = services));
 
   describe("request ids", () => {
     const table: Array<{ case: string; sent?: string; kept: boolean }> = [

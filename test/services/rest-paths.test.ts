@@ -2,24 +2,18 @@ import assert from "node:assert/strict";
 import { equals, fromJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import { MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
-import { startChillybin, startJafflr, TEST_VERSION, type TestChillybin, type TestJafflr } from "../support/services.js";
+import { startChillybin, TEST_VERSION, useServices, type TestChillybin, type TestJafflr } from "../support/services.js";
 import { request } from "../support/http.js";
 
 const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };
 
 describe("the original REST paths", () => {
+  const services = useServices();
   let chillybin: TestChillybin;
   let jafflr: TestJafflr;
   const stock = async () => (await request(chillybin.server.url, "GET", "/")).json;
 
-  before(async () => {
-    chillybin = await startChillybin();
-    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
-  });
-  after(async () => {
-    await jafflr?.stop();
-    await chillybin?.stop();
-  });
+  before(() => ({ chillybin, jafflr } = services));
   beforeEach(() => chillybin.setStock(DEFAULT));
 
   describe("chillybin", () => {

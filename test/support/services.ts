@@ -76,3 +76,20 @@ export async function startJafflr(options: {
   });
   return { server, kitchen, stop: () => server.close() };
 }
+
+/**
+ * For a describe block: a chillybin and a jafflr calling it, started before
+ * its tests and stopped after them. Read the fields inside tests and hooks.
+ */
+export function useServices(options: { chillybinLogger?: Logger; jafflrLogger?: Logger } = {}): { chillybin: TestChillybin; jafflr: TestJafflr } {
+  const services = {} as { chillybin: TestChillybin; jafflr: TestJafflr };
+  before(async () => {
+    services.chillybin = await startChillybin({ logger: options.chillybinLogger });
+    services.jafflr = await startJafflr({ chillybinUrl: services.chillybin.server.url, logger: options.jafflrLogger });
+  });
+  after(async () => {
+    await services.jafflr?.stop();
+    await services.chillybin?.stop();
+  });
+  return services;
+}
