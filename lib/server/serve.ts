@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Registry } from "prom-client";
@@ -36,6 +36,8 @@ export interface ServeOptions {
   dependencyChecks?: Readonly<Record<string, HealthCheck>>;
   /** The largest REST request body accepted. */
   maxBodyBytes?: number;
+  /** Run for every RPC whatever the protocol, after the request is recorded (e.g. access checks). */
+  interceptors?: readonly Interceptor[];
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
 }
@@ -73,7 +75,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   options.metrics?.(metrics.registry);
 
   const router = createConnectRouter({
-    interceptors: [recordOutcome],
+    interceptors: [recordOutcome, ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
   });

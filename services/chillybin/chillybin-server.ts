@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import { pingDatabase } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
-import { serve, type RunningServer } from "../../lib/server/index.js";
+import { requireBearerToken, serve, type RunningServer } from "../../lib/server/index.js";
+import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
 import { chillybinRoutes } from "./service.js";
@@ -14,7 +15,12 @@ export interface ChillybinServerOptions {
   version: string;
   logger: Logger;
   drainTimeoutMs?: number;
+  /** When set, administrative calls (Restock) need "Authorization: Bearer <adminToken>". */
+  adminToken?: string;
 }
+
+/** The calls that change stock for everyone rather than take some of it. */
+export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.method.restock.name}`];
 
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
 export function startChillybinServer(options: ChillybinServerOptions): Promise<RunningServer> {
@@ -27,5 +33,6 @@ export function startChillybinServer(options: ChillybinServerOptions): Promise<R
     drainTimeoutMs: options.drainTimeoutMs,
     readinessChecks: [() => pingDatabase(options.db)],
     metrics: chillybinMetrics(options.db, options.logger),
+    interceptors: options.adminToken ? [requireBearerToken(options.adminToken, ADMIN_RPCS)] : [],
   });
 }

@@ -10,6 +10,8 @@ export interface ChillybinConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   drainTimeoutMs: number;
+  /** Restock needs this bearer token when set; unset, restock is open to anyone. */
+  adminToken: string | undefined;
 }
 
 export function readChillybinConfig(env: Env): ChillybinConfig {
@@ -21,5 +23,6 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     databaseUrl: readOptionalString(env, "DATABASE_URL"),
     dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
+    adminToken: readOptionalString(env, "CHILLYBIN_ADMIN_TOKEN"),
   };
 }

@@ -16,6 +16,7 @@ await startMain(async () => {
   const db = openDatabase<ChillybinDatabase>(location);
   await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
 
+  if (!config.adminToken) logger.warn("CHILLYBIN_ADMIN_TOKEN is not set: anyone can restock");
   const server = await startChillybinServer({ db, ...config, logger });
   onShutdownSignal(
     async () => {
