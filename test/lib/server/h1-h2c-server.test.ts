@@ -81,6 +81,28 @@ describe("H1H2cServer", () => {
       assert.equal(frame[3], 4, "the server's first frame is SETTINGS");
     });
 
+    it("drains HTTP/2: the session gets GOAWAY and its stream in flight still completes", async () => {
+      const own = new H1H2cServer((req, res) => {
+        if (req.url === "/slow") setTimeout(() => res.end("slow done"), 100);
+        else res.end("ok");
+      });
+      const ownPort = await own.listen(0, "127.0.0.1");
+      const session = http2.connect(`http://127.0.0.1:${ownPort}`);
+      const goaway = new Promise<void>((resolve) => session.once("goaway", () => resolve()));
+      const stream = session.request({ ":path": "/slow" });
+      let body = "";
+      stream.on("data", (d: Buffer) => (body += d.toString()));
+      const ended = new Promise<void>((resolve) => stream.on("end", () => resolve()));
+      await new Promise((r) => setTimeout(r, 30));
+      own.stopAccepting();
+      own.drainConnections();
+      await goaway;
+      await ended;
+      assert.equal(body, "slow done");
+      session.close();
+      own.destroyConnections();
+    });
+
     it("drains: a request in flight finishes, keep-alive closes after it, new connections are refused", async () => {
       const agent = new http.Agent({ keepAlive: true });
       const pending = http1Get(port, "/slow", agent, true);
