@@ -18,6 +18,9 @@ export const VERSION_HEADER = "x-service-version";
 /** The plain-HTTP health endpoint (load balancers, curl). */
 export const HEALTH_PATH = "/health";
 
+/** The largest request body or message accepted, unless configured otherwise. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
 /** Prometheus scrapes this. */
 export const METRICS_PATH = "/metrics";
 
@@ -78,6 +81,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     interceptors: [recordOutcome, ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
+    // The same limit as REST bodies: larger messages are refused with resource_exhausted.
+    readMaxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
   options.routes(router);
   const servedServices = [...new Set(router.handlers.map((h) => h.service.typeName))];
@@ -88,7 +93,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
     handlers: router.handlers,
     contextValues,
-    maxBodyBytes: options.maxBodyBytes,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
 
   const handler: RequestHandler = (req, res) => {
