@@ -54,6 +54,18 @@ export function chillybinV2Impl(stock: Stock): ServiceImpl<typeof v2.ChillybinSe
       const { orderId, remaining } = await domain(() => stock.pickForOrder(req.customer, req.ingredient, req.quantity));
       return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
     },
+    async pickOrder(req) {
+      if (req.customer.trim() === "") throw invalid("customer must not be empty");
+      if (req.items.length === 0) throw invalid("an order needs at least one item");
+      const seen = new Set<string>();
+      for (const [i, item] of req.items.entries()) {
+        validatePick(item.ingredient, item.quantity, `items[${i}].ingredient`);
+        if (seen.has(item.ingredient)) throw invalid(`${item.ingredient} is listed twice: give each ingredient once, with its quantity`);
+        seen.add(item.ingredient);
+      }
+      const ids = await domain(() => stock.pickOrder(req.customer, req.items));
+      return create(v2.PickOrderResponseSchema, { ids: ids.map((id) => BigInt(id)) });
+    },
   };
 }
 

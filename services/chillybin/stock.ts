@@ -61,6 +61,24 @@ export class Stock {
     });
   }
 
+  /**
+   * Takes every item for a customer and records an order per item, in one
+   * transaction: when any item is refused, nothing is taken or recorded.
+   * Items are taken in name order, so concurrent orders lock rows in the same
+   * order and cannot deadlock. Answers the order ids in the items' order.
+   */
+  async pickOrder(customer: string, items: ReadonlyArray<{ ingredient: string; quantity: number }>): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = new Map<string, string>();
+      for (const item of [...items].sort((a, b) => (a.ingredient < b.ingredient ? -1 : a.ingredient > b.ingredient ? 1 : 0))) {
+        await takeStock(trx, item.ingredient, item.quantity);
+        const order = await trx.insertInto("orders").values({ customer, ingredient: item.ingredient, quantity: item.quantity }).returning("id").executeTakeFirstOrThrow();
+        ids.set(item.ingredient, String(order.id));
+      }
+      return items.map((item) => ids.get(item.ingredient)!);
+    });
+  }
+
   /** Every ingredient with its quantity, by name. */
   async levels(): Promise<Record<string, number>> {
     const rows = await this.db.selectFrom("ingredients").select(["name", "quantity"]).orderBy("name").execute();

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v2/chillybin.proto.
  */
 export const file_chillybin_v2_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFMmYKEENoaWxseWJpblNlcnZpY2USUgoEUGljaxIZLmNoaWxseWJpbi52Mi5QaWNrUmVxdWVzdBoaLmNoaWxseWJpbi52Mi5QaWNrUmVzcG9uc2UiE4LT5JMCDToBKiIIL3YyL3BpY2tiBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFIjEKCU9yZGVySXRlbRISCgppbmdyZWRpZW50GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIkwKEFBpY2tPcmRlclJlcXVlc3QSEAoIY3VzdG9tZXIYASABKAkSJgoFaXRlbXMYAiADKAsyFy5jaGlsbHliaW4udjIuT3JkZXJJdGVtIiAKEVBpY2tPcmRlclJlc3BvbnNlEgsKA2lkcxgBIAMoAzLLAQoQQ2hpbGx5YmluU2VydmljZRJSCgRQaWNrEhkuY2hpbGx5YmluLnYyLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYyLlBpY2tSZXNwb25zZSITgtPkkwINOgEqIggvdjIvcGljaxJjCglQaWNrT3JkZXISHi5jaGlsbHliaW4udjIuUGlja09yZGVyUmVxdWVzdBofLmNoaWxseWJpbi52Mi5QaWNrT3JkZXJSZXNwb25zZSIVgtPkkwIPOgEqIgovdjIvb3JkZXJzYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v2.PickRequest
@@ -78,6 +78,77 @@ export const PickResponseSchema: GenMessage<PickResponse> = /*@__PURE__*/
   messageDesc(file_chillybin_v2_chillybin, 1);
 
 /**
+ * @generated from message chillybin.v2.OrderItem
+ */
+export type OrderItem = Message<"chillybin.v2.OrderItem"> & {
+  /**
+   * The ingredient to take, e.g. "cheese".
+   *
+   * @generated from field: string ingredient = 1;
+   */
+  ingredient: string;
+
+  /**
+   * How many to take: at least 1.
+   *
+   * @generated from field: int32 quantity = 2;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message chillybin.v2.OrderItem.
+ * Use `create(OrderItemSchema)` to create a new message.
+ */
+export const OrderItemSchema: GenMessage<OrderItem> = /*@__PURE__*/
+  messageDesc(file_chillybin_v2_chillybin, 2);
+
+/**
+ * @generated from message chillybin.v2.PickOrderRequest
+ */
+export type PickOrderRequest = Message<"chillybin.v2.PickOrderRequest"> & {
+  /**
+   * Who the order is for; required.
+   *
+   * @generated from field: string customer = 1;
+   */
+  customer: string;
+
+  /**
+   * What to take; at least one item, each ingredient once.
+   *
+   * @generated from field: repeated chillybin.v2.OrderItem items = 2;
+   */
+  items: OrderItem[];
+};
+
+/**
+ * Describes the message chillybin.v2.PickOrderRequest.
+ * Use `create(PickOrderRequestSchema)` to create a new message.
+ */
+export const PickOrderRequestSchema: GenMessage<PickOrderRequest> = /*@__PURE__*/
+  messageDesc(file_chillybin_v2_chillybin, 3);
+
+/**
+ * @generated from message chillybin.v2.PickOrderResponse
+ */
+export type PickOrderResponse = Message<"chillybin.v2.PickOrderResponse"> & {
+  /**
+   * The order recorded for each item, in the order of the request's items.
+   *
+   * @generated from field: repeated int64 ids = 1;
+   */
+  ids: bigint[];
+};
+
+/**
+ * Describes the message chillybin.v2.PickOrderResponse.
+ * Use `create(PickOrderResponseSchema)` to create a new message.
+ */
+export const PickOrderResponseSchema: GenMessage<PickOrderResponse> = /*@__PURE__*/
+  messageDesc(file_chillybin_v2_chillybin, 4);
+
+/**
  * ChillybinService, version 2: every pick is recorded as an order.
  *
  * @generated from service chillybin.v2.ChillybinService
@@ -98,6 +169,24 @@ export const ChillybinService: GenService<{
     methodKind: "unary";
     input: typeof PickRequestSchema;
     output: typeof PickResponseSchema;
+  },
+  /**
+   * PickOrder takes several ingredients for one customer, all or nothing: in
+   * one transaction every item is taken and recorded as an order, or, when any
+   * item is refused, nothing is taken and nothing recorded. What a toastie
+   * needs, so that a toastie that cannot be made takes nothing. Errors as Pick,
+   * naming the refused ingredient; INVALID_ARGUMENT also for no items or an
+   * ingredient listed twice.
+   *
+   * REST: `POST /v2/orders` with
+   * `{"customer":"gita","items":[{"ingredient":"bread","quantity":2},{"ingredient":"cheese","quantity":1}]}`.
+   *
+   * @generated from rpc chillybin.v2.ChillybinService.PickOrder
+   */
+  pickOrder: {
+    methodKind: "unary";
+    input: typeof PickOrderRequestSchema;
+    output: typeof PickOrderResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chillybin_v2_chillybin, 0);

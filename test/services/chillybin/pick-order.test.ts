@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { ChillybinService } from "../../../gen/chillybin/v2/chillybin_pb.js";
+import { request } from "../../support/http.js";
+import { startChillybin, type TestChillybin } from "../../support/services.js";
+import { TRANSPORTS } from "../../support/transports.js";
+
+const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };
+
+describe("chillybin.v2 PickOrder: several ingredients, all or nothing", () => {
+  let chillybin: TestChillybin;
+  let client: Client<typeof ChillybinService>;
+  const orders = async () => (await chillybin.db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity"]).orderBy("id").execute()).map((r) => ({ ...r, id: String(r.id) }));
+  const stock = async () => Object.fromEntries((await chillybin.db.selectFrom("ingredients").selectAll().execute()).map((r) => [r.name, r.quantity]));
+
+  before(async () => {
+    chillybin = await startChillybin();
+    client = createClient(ChillybinService, TRANSPORTS[1]!.make(chillybin.server.url));
+  });
+  after(() => chillybin?.stop());
+  beforeEach(async () => {
+    await chillybin.db.deleteFrom("orders").execute();
+    await chillybin.setStock(DEFAULT);
+  });
+
+  it("takes every item and records an order per item, answering the ids in the items' order", async () => {
+    const res = await client.pickOrder({ customer: "gita", items: [{ ingredient: "vegemite", quantity: 1 }, { ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] });
+    const rows = await orders();
+    assert.deepEqual(rows.map((r) => [r.customer, r.ingredient, r.quantity]).sort(), [["gita", "bread", 2], ["gita", "cheese", 1], ["gita", "vegemite", 1]]);
+    const idOf = (ingredient: string) => BigInt(rows.find((r) => r.ingredient === ingredient)!.id);
+    assert.deepEqual(res.ids, [idOf("vegemite"), idOf("bread"), idOf("cheese")]);
+    assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 9 });
+  });
+
+  const refused: Array<{ case: string; setup?: Record<string, number>; customer?: string; items: Array<{ ingredient: string; quantity: number }>; code: Code; message: RegExp }> = [
+    { case: "an unknown ingredient after good ones", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }], code: Code.NotFound, message: /unknown ingredient "ham"/ },
+    { case: "one item more than in stock", setup: { vegemite: 0 }, items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "vegemite", quantity: 1 }], code: Code.FailedPrecondition, message: /not enough vegemite: wanted 1, 0 in stock/ },
+    { case: "the original's drain: wanting more than there is", items: [{ ingredient: "cheese", quantity: 5 }, { ingredient: "bread", quantity: 11 }], code: Code.FailedPrecondition, message: /not enough bread/ },
+    { case: "no items", items: [], code: Code.InvalidArgument, message: /at least one item/ },
+    { case: "an ingredient listed twice", items: [{ ingredient: "cheese", quantity: 1 }, { ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /cheese is listed twice/ },
+    { case: "a bad quantity", items: [{ ingredient: "cheese", quantity: 1 }, { ingredient: "bread", quantity: 0 }], code: Code.InvalidArgument, message: /at least 1, got 0/ },
+    { case: "an empty ingredient", items: [{ ingredient: "", quantity: 1 }], code: Code.InvalidArgument, message: /items\[0\]\.ingredient must not be empty/ },
+    { case: "no customer", customer: "", items: [{ ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /customer must not be empty/ },
+  ];
+  for (const r of refused) {
+    it(`refuses ${r.case} (${Code[r.code]}): nothing taken, nothing recorded`, async () => {
+      if (r.setup) await chillybin.setStock(r.setup);
+      const before = await stock();
+      const error = await client.pickOrder({ customer: r.customer ?? "gita", items: r.items }).then(() => assert.fail("accepted"), (e: unknown) => ConnectError.from(e));
+      assert.equal(error.code, r.code);
+      assert.match(error.rawMessage, r.message);
+      assert.deepEqual(await stock(), before);
+      assert.deepEqual(await orders(), []);
+    });
+  }
+
+  it("concurrent orders over shared ingredients never oversell and never half-take", async () => {
+    await chillybin.setStock({ bread: 9, cheese: 5 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => client.pickOrder({ customer: `c${i}`, items: i % 2 ? [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] : [{ ingredient: "cheese", quantity: 1 }, { ingredient: "bread", quantity: 2 }] })),
+    );
+    const succeeded = outcomes.filter((o) => o.status === "fulfilled").length;
+    for (const o of outcomes) if (o.status === "rejected") assert.equal(ConnectError.from(o.reason).code, Code.FailedPrecondition);
+    assert.equal(succeeded, 4); // bread 9 / 2 per order
+    assert.deepEqual(await stock(), { bread: 9 - 2 * succeeded, cheese: 5 - succeeded, vegemite: 10 });
+    const rows = await orders();
+    assert.equal(rows.length, 2 * succeeded);
+    for (const customer of new Set(rows.map((r) => r.customer))) assert.equal(rows.filter((r) => r.customer === customer).length, 2);
+  });
+
+  it("REST: POST /v2/orders", async () => {
+    const res = await request(chillybin.server.url, "POST", "/v2/orders", {
+      body: JSON.stringify({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] }),
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.json as { ids: string[] }).ids.length, 2);
+    const refused = await request(chillybin.server.url, "POST", "/v2/orders", { body: JSON.stringify({ customer: "gita", items: [{ ingredient: "bread", quantity: 1 }, { ingredient: "ham", quantity: 1 }] }), headers: { "content-type": "application/json" } });
+    assert.equal(refused.status, 404);
+    assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 10 });
+  });
+});
