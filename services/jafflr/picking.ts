@@ -29,20 +29,36 @@ export interface PickPlan {
   useV2: boolean;
 }
 
+/** The ingredient a refusal names ("… ham …"), for the caller's message; the longest name wins. */
+function refusedIngredient(plan: PickPlan, error: unknown): string {
+  const message = ConnectError.from(error).rawMessage;
+  const names = [...plan.picks.keys()].sort((a, b) => b.length - a.length);
+  return names.find((ingredient) => message.includes(ingredient)) ?? "the order";
+}
+
 /**
- * Picks every ingredient of a toastie from chillybin, in order, with v1 or
- * v2 Pick. Answers the order ids v2 recorded (none with v1). This is every
- * call jafflr makes to chillybin: the contract tests (test/contract) drive it.
+ * Picks every ingredient of a toastie from chillybin. With v2, one PickOrder
+ * call takes them all or none (a toastie that cannot be made takes nothing)
+ * and records the orders; with v1 (deprecated), one Pick per ingredient, in
+ * order, so a later refusal leaves the earlier picks taken. Answers the order
+ * ids v2 recorded (none with v1). This is every call jafflr makes to
+ * chillybin: the contract tests (test/contract) drive it.
  */
 export async function pickIngredients(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<bigint[]> {
-  const orderIds: bigint[] = [];
+  if (plan.useV2) {
+    const items = [...plan.picks].map(([ingredient, quantity]) => ({ ingredient, quantity }));
+    try {
+      return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, options)).ids;
+    } catch (error) {
+      throw pickFailure(refusedIngredient(plan, error), error);
+    }
+  }
   for (const [ingredient, quantity] of plan.picks) {
     try {
-      if (plan.useV2) orderIds.push((await chillybin.v2.pick({ ingredient, quantity, customer: plan.customer }, options)).id);
-      else await chillybin.v1.pick({ ingredient, quantity }, options);
+      await chillybin.v1.pick({ ingredient, quantity }, options);
     } catch (error) {
       throw pickFailure(ingredient, error);
     }
   }
-  return orderIds;
+  return [];
 }

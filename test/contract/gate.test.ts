@@ -49,11 +49,11 @@ describe("contract: the gate catches real breakage", function () {
     assert.match(report, /expected 200 but was 400/);
   });
 
-  it("a chillybin whose v2 Pick stops returning the order id jafflr reads", async () => {
-    const report = await failureOf("v2-without-order-id", PACT_FILE);
+  it("a chillybin whose v2 PickOrder stops returning the order ids jafflr reads", async () => {
+    const report = await failureOf("v2-without-order-ids", PACT_FILE);
     assert.ok(report, "verification passed");
-    assert.match(report, /a v2 pick of cheese in stock/);
-    assert.match(report, /Actual map is missing the following keys: id/);
+    assert.match(report, /a v2 order of cheese in stock/);
+    assert.match(report, /Actual map is missing the following keys: ids/);
   });
 
   it("a chillybin without v1 Pick while the deployed jafflr still calls it (step 3 too early)", async () => {

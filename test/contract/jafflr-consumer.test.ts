@@ -2,18 +2,28 @@
 // (services/jafflr/picking.ts through the generated Connect clients, with the
 // JSON codec) against Pact's mock server. Writes pacts/jafflr-chillybin.json.
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import * as http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { createChillybinClients, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { pickIngredients } from "../../services/jafflr/picking.js";
-import { CONSUMER, PROVIDER, STATES } from "./provider-states.js";
+import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
 
-const { integer, like, regex } = MatchersV3;
+const { eachLike, integer, like, regex } = MatchersV3;
 const JSON_HEADERS = { "Content-Type": "application/json" };
 type Unconfigured = ReturnType<PactV4["addInteraction"]>;
 
-describe("contract: jafflr → chillybin (consumer)", () => {
+describe("contract: jafflr → chillybin (consumer)", function () {
+  // Under the full suite on a loaded machine, one of these has twice failed
+  // with the mock server reporting the request "expected but not received";
+  // never when the contract tests run alone. Until the cause is found, a
+  // failure is retried, and its real error is printed (see pick below).
+  this.retries(2);
+  // Pact merges new interactions into an existing file: start from none, so
+  // the file holds exactly the calls jafflr makes now (CI compares it with
+  // the committed one).
+  before(() => rmSync(PACT_FILE, { force: true }));
   const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
 
   /** jafflr's own picking code, pointed at the mock server. */
@@ -22,36 +32,43 @@ describe("contract: jafflr → chillybin (consumer)", () => {
     // earlier test (to a server now gone, on a port reused since) must not carry it.
     const httpAgent = new http.Agent({ keepAlive: false });
     const clients = createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true, httpAgent }));
-    return pickIngredients(clients, { picks: new Map([[ingredient, 1]]), customer: "gita", useV2 }, { timeoutMs: 5_000 });
+    return pickIngredients(clients, { picks: new Map([[ingredient, 1]]), customer: "gita", useV2 }, { timeoutMs: 5_000 }).catch((error: unknown) => {
+      // Refusals are expected in some tests; anything else is the flake's real cause.
+      const code = ConnectError.from(error).code;
+      if (code !== Code.NotFound && code !== Code.FailedPrecondition) console.error(`consumer test: pick against ${baseUrl} failed:`, error);
+      throw error;
+    });
   }
 
   const versions = [
-    { version: "v1", useV2: false, path: "/chillybin.v1.ChillybinService/Pick", request: (ingredient: string) => ({ name: ingredient, quantity: 1 }), ok: { name: "cheese", remaining: integer(9) }, ids: [] as bigint[] },
+    { version: "v1", what: "v1 pick", useV2: false, path: "/chillybin.v1.ChillybinService/Pick", request: (ingredient: string) => ({ name: ingredient, quantity: 1 }), ok: { name: "cheese", remaining: integer(9) }, ids: [] as bigint[] },
     {
       version: "v2",
+      what: "v2 order",
       useV2: true,
-      path: "/chillybin.v2.ChillybinService/Pick",
-      request: (ingredient: string) => ({ ingredient, quantity: 1, customer: "gita" }),
-      // jafflr reads the order id: an int64, so a string of digits in JSON.
-      ok: { id: regex(/^[0-9]+$/, "1"), remaining: integer(9) },
+      path: "/chillybin.v2.ChillybinService/PickOrder",
+      // A toastie's ingredients go in one all-or-nothing order.
+      request: (ingredient: string) => ({ customer: "gita", items: [{ ingredient, quantity: 1 }] }),
+      // jafflr reads the order ids: int64s, so strings of digits in JSON.
+      ok: { ids: eachLike(regex(/^[0-9]+$/, "1")) },
       ids: [1n],
     },
   ];
 
   for (const v of versions) {
-    describe(`${v.version} Pick`, () => {
+    describe(`${v.version} ${v.useV2 ? "PickOrder" : "Pick"}`, () => {
       const interaction = (given: Unconfigured, description: string, ingredient: string) =>
         given.uponReceiving(description).withRequest("POST", v.path, (b) => b.headers(JSON_HEADERS).jsonBody(v.request(ingredient)));
 
       it("takes an ingredient that is in stock", () =>
-        interaction(pact.addInteraction().given(STATES.inStock, { ingredient: "cheese", quantity: 10 }), `a ${v.version} pick of cheese in stock`, "cheese")
+        interaction(pact.addInteraction().given(STATES.inStock, { ingredient: "cheese", quantity: 10 }), `a ${v.what} of cheese in stock`, "cheese")
           .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody(v.ok))
           .executeTest(async (mock) => {
             assert.deepEqual(await pick(mock.url, "cheese", v.useV2), v.ids);
           }));
 
       it("is refused with failed_precondition when the ingredient is out of stock", () =>
-        interaction(pact.addInteraction().given(STATES.outOfStock, { ingredient: "cheese" }), `a ${v.version} pick of cheese out of stock`, "cheese")
+        interaction(pact.addInteraction().given(STATES.outOfStock, { ingredient: "cheese" }), `a ${v.what} of cheese out of stock`, "cheese")
           .willRespondWith(400, (b) => b.headers(JSON_HEADERS).jsonBody({ code: "failed_precondition", message: like("not enough cheese: wanted 1, 0 in stock") }))
           .executeTest(async (mock) => {
             const error = await pick(mock.url, "cheese", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
@@ -60,7 +77,7 @@ describe("contract: jafflr → chillybin (consumer)", () => {
           }));
 
       it("is refused with not_found for an unknown ingredient", () =>
-        interaction(pact.addInteraction().given(STATES.unknown, { ingredient: "ham" }), `a ${v.version} pick of an unknown ingredient`, "ham")
+        interaction(pact.addInteraction().given(STATES.unknown, { ingredient: "ham" }), `a ${v.what} of an unknown ingredient`, "ham")
           .willRespondWith(404, (b) => b.headers(JSON_HEADERS).jsonBody({ code: "not_found", message: like('unknown ingredient "ham"') }))
           .executeTest(async (mock) => {
             const error = await pick(mock.url, "ham", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));

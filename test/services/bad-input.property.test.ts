@@ -15,6 +15,7 @@ const REST: Array<{ service: "chillybin" | "jafflr"; method: string; path: strin
   { service: "chillybin", method: "POST", path: "/pick" },
   { service: "chillybin", method: "GET", path: "/restock" },
   { service: "chillybin", method: "POST", path: "/v2/pick" },
+  { service: "chillybin", method: "POST", path: "/v2/orders" },
   { service: "jafflr", method: "GET", path: "/toastie" },
   { service: "jafflr", method: "POST", path: "/toastie" },
   { service: "jafflr", method: "GET", path: "/" },
@@ -23,6 +24,7 @@ const RPCS: Array<{ service: "chillybin" | "jafflr"; path: string }> = [
   { service: "chillybin", path: "/chillybin.v1.ChillybinService/Pick" },
   { service: "chillybin", path: "/chillybin.v1.ChillybinService/GetStock" },
   { service: "chillybin", path: "/chillybin.v2.ChillybinService/Pick" },
+  { service: "chillybin", path: "/chillybin.v2.ChillybinService/PickOrder" },
   { service: "jafflr", path: "/jafflr.v1.JafflrService/MakeToastie" },
   { service: "jafflr", path: "/jafflr.v1.JafflrService/GetStatus" },
 ];

@@ -18,8 +18,8 @@ export type ProviderVariant =
   | "real"
   /** v1 Pick deleted (step 3 of the three-step change, done too early). */
   | "without-v1-pick"
-  /** v2 Pick stops returning the order id jafflr reads. */
-  | "v2-without-order-id";
+  /** v2 PickOrder stops returning the order ids jafflr reads. */
+  | "v2-without-order-ids";
 
 export const PROVIDER_VARIANTS: Record<ProviderVariant, (stock: Stock) => (router: ConnectRouter) => void> = {
   real: chillybinRoutes,
@@ -28,13 +28,14 @@ export const PROVIDER_VARIANTS: Record<ProviderVariant, (stock: Stock) => (route
     router.service(v1.ChillybinService, { getStock, restock });
     router.service(v2.ChillybinService, chillybinV2Impl(stock));
   },
-  "v2-without-order-id": (stock) => (router) => {
+  "v2-without-order-ids": (stock) => (router) => {
     router.service(v1.ChillybinService, chillybinV1Impl(stock));
     const real = chillybinV2Impl(stock);
     router.service(v2.ChillybinService, {
-      async pick(req, ctx) {
-        const { remaining } = await real.pick!(req, ctx);
-        return create(v2.PickResponseSchema, { remaining });
+      ...real,
+      async pickOrder(req, ctx) {
+        await real.pickOrder!(req, ctx);
+        return create(v2.PickOrderResponseSchema, {});
       },
     });
   },

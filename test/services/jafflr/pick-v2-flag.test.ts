@@ -92,12 +92,19 @@ describe("jafflr: pick-v2 per customer", () => {
     }
   });
 
-  it("a v2 refusal reaches the caller like a v1 one, naming the ingredient", async () => {
+  it("a v2 toastie that cannot be made takes nothing, and the refusal names the ingredient", async () => {
     const { jafflr, provider } = await jafflrWithFileFlags(["gita"]);
     try {
       const res = await request(jafflr.server.url, "GET", "/toastie?i=cheese&i=ham&customer=gita");
       assert.equal(res.status, 404);
       assert.match((res.json as { message: string }).message, /cannot pick ham: unknown ingredient "ham"/);
+      await chillybin.setStock({ vegemite: 0 });
+      const short = await request(jafflr.server.url, "GET", "/toastie?i=cheese&i=vegemite&customer=gita");
+      assert.equal(short.status, 400);
+      assert.match((short.json as { message: string }).message, /cannot pick vegemite: not enough vegemite/);
+      // The bread and cheese picked before the refusal were never taken.
+      assert.deepEqual((await request(chillybin.server.url, "GET", "/")).json, { ...DEFAULT, vegemite: 0 });
+      assert.deepEqual(await ordersOf("gita"), []);
     } finally {
       await jafflr.stop();
       await provider.onClose();
