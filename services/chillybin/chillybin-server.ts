@@ -6,7 +6,6 @@ import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
 import { chillybinRoutes } from "./service.js";
-import { Stock } from "./stock.js";
 
 export interface ChillybinServerOptions {
   db: Kysely<ChillybinDatabase>;
@@ -25,7 +24,7 @@ export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.meth
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
 export function startChillybinServer(options: ChillybinServerOptions): Promise<RunningServer> {
   return serve({
-    routes: chillybinRoutes(new Stock(options.db)),
+    routes: chillybinRoutes(options.db),
     port: options.port,
     host: options.host,
     version: options.version,

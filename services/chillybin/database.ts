@@ -15,9 +15,20 @@ export interface OrdersTable {
   created_at: Generated<Date>;
 }
 
+export interface IdempotencyKeysTable {
+  key: string;
+  rpc: string;
+  /** A hash of the request, so a key reused for a different request is refused. */
+  fingerprint: string;
+  /** The first answer, serialized; null until the call completes (in the same transaction). */
+  response: Uint8Array | null;
+  created_at: Generated<Date>;
+}
+
 export interface ChillybinDatabase {
   ingredients: IngredientsTable;
   orders: OrdersTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** Where chillybin's migrations live, relative to the repository root. */

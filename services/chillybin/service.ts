@@ -2,7 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
-import { OutOfStockError, UnknownIngredientError, type Stock } from "./stock.js";
+import type { Kysely } from "kysely";
+import type { ChillybinDatabase } from "./database.js";
+import { IDEMPOTENCY_KEY_HEADER, IdempotentCalls } from "./idempotent-calls.js";
+import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
 
 /** The one place chillybin's domain errors become Connect codes. */
 export function toConnectError(error: unknown): unknown {
@@ -29,13 +32,16 @@ async function domain<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function chillybinV1Impl(stock: Stock): ServiceImpl<typeof v1.ChillybinService> {
+export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceImpl<typeof v1.ChillybinService> {
   return {
-    async pick(req) {
+    async pick(req, ctx) {
       // v1's JSON and REST name for the ingredient is still "name".
       validatePick(req.ingredient, req.quantity, "name");
-      const remaining = await domain(() => stock.pick(req.ingredient, req.quantity));
-      return create(v1.PickResponseSchema, { name: req.ingredient, remaining });
+      return domain(() =>
+        calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v1.Pick", { schema: v1.PickRequestSchema, message: req }, v1.PickResponseSchema, async (stock) =>
+          create(v1.PickResponseSchema, { name: req.ingredient, remaining: await stock.pick(req.ingredient, req.quantity) }),
+        ),
+      );
     },
     async getStock() {
       return create(v1.GetStockResponseSchema, { stock: await stock.levels() });
@@ -46,15 +52,19 @@ export function chillybinV1Impl(stock: Stock): ServiceImpl<typeof v1.ChillybinSe
   };
 }
 
-export function chillybinV2Impl(stock: Stock): ServiceImpl<typeof v2.ChillybinService> {
+export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.ChillybinService> {
   return {
-    async pick(req) {
+    async pick(req, ctx) {
       validatePick(req.ingredient, req.quantity);
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
-      const { orderId, remaining } = await domain(() => stock.pickForOrder(req.customer, req.ingredient, req.quantity));
-      return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
+      return domain(() =>
+        calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.Pick", { schema: v2.PickRequestSchema, message: req }, v2.PickResponseSchema, async (stock) => {
+          const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
+          return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
+        }),
+      );
     },
-    async pickOrder(req) {
+    async pickOrder(req, ctx) {
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
       if (req.items.length === 0) throw invalid("an order needs at least one item");
       const seen = new Set<string>();
@@ -63,16 +73,20 @@ export function chillybinV2Impl(stock: Stock): ServiceImpl<typeof v2.ChillybinSe
         if (seen.has(item.ingredient)) throw invalid(`${item.ingredient} is listed twice: give each ingredient once, with its quantity`);
         seen.add(item.ingredient);
       }
-      const ids = await domain(() => stock.pickOrder(req.customer, req.items));
-      return create(v2.PickOrderResponseSchema, { ids: ids.map((id) => BigInt(id)) });
+      return domain(() =>
+        calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.PickOrder", { schema: v2.PickOrderRequestSchema, message: req }, v2.PickOrderResponseSchema, async (stock) =>
+          create(v2.PickOrderResponseSchema, { ids: (await stock.pickOrder(req.customer, req.items)).map((id) => BigInt(id)) }),
+        ),
+      );
     },
   };
 }
 
 /** Registers chillybin's services, every version, on a Connect router. */
-export function chillybinRoutes(stock: Stock): (router: ConnectRouter) => void {
+export function chillybinRoutes(db: Kysely<ChillybinDatabase>): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(v1.ChillybinService, chillybinV1Impl(stock));
-    router.service(v2.ChillybinService, chillybinV2Impl(stock));
+    const calls = new IdempotentCalls(db);
+    router.service(v1.ChillybinService, chillybinV1Impl(new Stock(db), calls));
+    router.service(v2.ChillybinService, chillybinV2Impl(calls));
   };
 }

@@ -40,7 +40,15 @@ async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: 
   throw new OutOfStockError(name, quantity, current.quantity);
 }
 
-/** The stock of ingredients, in the database. Knows nothing of RPCs. */
+/** Runs `work` in the caller's transaction when there is one, else in a new one. */
+export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+/**
+ * The stock of ingredients, in the database. Knows nothing of RPCs. Built on
+ * a transaction, its calls join it (see IdempotentCalls).
+ */
 export class Stock {
   constructor(private readonly db: Kysely<ChillybinDatabase>) {}
 
@@ -54,7 +62,7 @@ export class Stock {
    * when the pick is refused, no order is written.
    */
   async pickForOrder(customer: string, name: string, quantity: number): Promise<{ orderId: string; remaining: number }> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const remaining = await takeStock(trx, name, quantity);
       const order = await trx.insertInto("orders").values({ customer, ingredient: name, quantity }).returning("id").executeTakeFirstOrThrow();
       return { orderId: String(order.id), remaining }; // pg answers int8 as a string, PGlite as a number
@@ -68,7 +76,7 @@ export class Stock {
    * order and cannot deadlock. Answers the order ids in the items' order.
    */
   async pickOrder(customer: string, items: ReadonlyArray<{ ingredient: string; quantity: number }>): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const ids = new Map<string, string>();
       for (const item of [...items].sort((a, b) => (a.ingredient < b.ingredient ? -1 : a.ingredient > b.ingredient ? 1 : 0))) {
         await takeStock(trx, item.ingredient, item.quantity);

@@ -27,6 +27,15 @@ export interface PickPlan {
   customer: string;
   /** v2 records an order per pick; v1 does not. */
   useV2: boolean;
+  /** The toastie's Idempotency-Key: passed on, so a retried toastie takes its ingredients once. */
+  idempotencyKey?: string;
+}
+
+/** The header chillybin reads an idempotency key from. */
+const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+
+function withKey(options: CallOptions, key: string | undefined): CallOptions {
+  return key ? { ...options, headers: { ...(options.headers as Record<string, string> | undefined), [IDEMPOTENCY_KEY_HEADER]: key } } : options;
 }
 
 /** The ingredient a refusal names ("… ham …"), for the caller's message; the longest name wins. */
@@ -48,14 +57,15 @@ export async function pickIngredients(chillybin: ChillybinClients, plan: PickPla
   if (plan.useV2) {
     const items = [...plan.picks].map(([ingredient, quantity]) => ({ ingredient, quantity }));
     try {
-      return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, options)).ids;
+      return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, withKey(options, plan.idempotencyKey))).ids;
     } catch (error) {
       throw pickFailure(refusedIngredient(plan, error), error);
     }
   }
   for (const [ingredient, quantity] of plan.picks) {
     try {
-      await chillybin.v1.pick({ ingredient, quantity }, options);
+      // One key per ingredient: each v1 pick is a call of its own.
+      await chillybin.v1.pick({ ingredient, quantity }, withKey(options, plan.idempotencyKey && `${plan.idempotencyKey}:${ingredient}`));
     } catch (error) {
       throw pickFailure(ingredient, error);
     }

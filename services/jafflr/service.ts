@@ -23,7 +23,7 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
       const useV2 = await deps.pickVersion.useV2(order.customer);
       const orderIds = await pickIngredients(
         deps.chillybin,
-        { picks: order.picks, customer: order.customer, useV2 },
+        { picks: order.picks, customer: order.customer, useV2, idempotencyKey: ctx.requestHeader.get("idempotency-key") ?? undefined },
         { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal },
       );
       await deps.kitchen.cook(order.doneness, ctx.signal);

@@ -9,6 +9,9 @@ import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { silentLogger } from "../../../lib/logger.js";
 import { serve } from "../../../lib/server/index.js";
 import { chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
+import type { Kysely } from "kysely";
+import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
+import { IdempotentCalls } from "../../../services/chillybin/idempotent-calls.js";
 import { Stock } from "../../../services/chillybin/stock.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
 import { PROVIDER, STATES, type StockParams } from "../provider-states.js";
@@ -21,16 +24,16 @@ export type ProviderVariant =
   /** v2 PickOrder stops returning the order ids jafflr reads. */
   | "v2-without-order-ids";
 
-export const PROVIDER_VARIANTS: Record<ProviderVariant, (stock: Stock) => (router: ConnectRouter) => void> = {
+export const PROVIDER_VARIANTS: Record<ProviderVariant, (db: Kysely<ChillybinDatabase>) => (router: ConnectRouter) => void> = {
   real: chillybinRoutes,
-  "without-v1-pick": (stock) => (router) => {
-    const { getStock, restock } = chillybinV1Impl(stock);
+  "without-v1-pick": (db) => (router) => {
+    const { getStock, restock } = chillybinV1Impl(new Stock(db), new IdempotentCalls(db));
     router.service(v1.ChillybinService, { getStock, restock });
-    router.service(v2.ChillybinService, chillybinV2Impl(stock));
+    router.service(v2.ChillybinService, chillybinV2Impl(new IdempotentCalls(db)));
   },
-  "v2-without-order-ids": (stock) => (router) => {
-    router.service(v1.ChillybinService, chillybinV1Impl(stock));
-    const real = chillybinV2Impl(stock);
+  "v2-without-order-ids": (db) => (router) => {
+    router.service(v1.ChillybinService, chillybinV1Impl(new Stock(db), new IdempotentCalls(db)));
+    const real = chillybinV2Impl(new IdempotentCalls(db));
     router.service(v2.ChillybinService, {
       ...real,
       async pickOrder(req, ctx) {
@@ -46,7 +49,7 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
   const chillybin = await startChillybin();
   if (variant === "real") return chillybin;
   await chillybin.server.close();
-  const server = await serve({ routes: PROVIDER_VARIANTS[variant](new Stock(chillybin.db)), port: 0, version: variant, logger: silentLogger() });
+  const server = await serve({ routes: PROVIDER_VARIANTS[variant](chillybin.db), port: 0, version: variant, logger: silentLogger() });
   return { ...chillybin, server, stop: async () => (await server.close(), await chillybin.database.drop()) };
 }
 

@@ -1,0 +1,42 @@
+import { createHash } from "node:crypto";
+import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Kysely } from "kysely";
+import type { ChillybinDatabase } from "./database.js";
+import { inTransaction, Stock } from "./stock.js";
+
+/** The header a client sets so that a retry of the same call happens once. */
+export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+
+/**
+ * Makes a call with an Idempotency-Key happen once. The key is claimed, the
+ * work done and its answer stored in one transaction, so a retry (even one
+ * racing the first attempt: it waits on the key's row) gets the first answer
+ * and takes nothing; a refused call stores nothing, and its retry runs again.
+ */
+export class IdempotentCalls {
+  constructor(private readonly db: Kysely<ChillybinDatabase>) {}
+
+  async once<O extends DescMessage>(
+    key: string | null,
+    rpc: string,
+    request: { schema: DescMessage; message: MessageShape<DescMessage> },
+    output: O,
+    work: (stock: Stock) => Promise<MessageShape<O>>,
+  ): Promise<MessageShape<O>> {
+    if (key === null) return work(new Stock(this.db));
+    if (key.length === 0 || key.length > 200) throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} must be 1 to 200 characters`, Code.InvalidArgument);
+    const fingerprint = createHash("sha256").update(toBinary(request.schema, request.message)).digest("hex");
+    return inTransaction(this.db, async (trx) => {
+      const claimed = await trx.insertInto("idempotency_keys").values({ key, rpc, fingerprint }).onConflict((oc) => oc.columns(["key", "rpc"]).doNothing()).returning("key").executeTakeFirst();
+      if (!claimed) {
+        const first = await trx.selectFrom("idempotency_keys").select(["fingerprint", "response"]).where("key", "=", key).where("rpc", "=", rpc).executeTakeFirstOrThrow();
+        if (first.fingerprint !== fingerprint) throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} "${key}" was used for a different ${rpc} request`, Code.InvalidArgument);
+        return fromBinary(output, first.response!);
+      }
+      const answer = await work(new Stock(trx));
+      await trx.updateTable("idempotency_keys").set({ response: toBinary(output, answer) }).where("key", "=", key).where("rpc", "=", rpc).execute();
+      return answer;
+    });
+  }
+}
