@@ -1,3 +1,4 @@
 export { databaseLocation, describeLocation, openDatabase, poolUsage, type DatabaseLocation } from "./open-database.js";
 export { assertMigrated, createMigrator, migrateToLatest } from "./migrations.js";
 export { pingDatabase } from "./ping-database.js";
+export { isDatabaseUnreachable } from "./unreachable.js";

@@ -5,12 +5,14 @@ import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
 import { IDEMPOTENCY_KEY_HEADER, IdempotentCalls } from "./idempotent-calls.js";
+import { isDatabaseUnreachable } from "../../lib/db/index.js";
 import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
 
 /** The one place chillybin's domain errors become Connect codes. */
 export function toConnectError(error: unknown): unknown {
   if (error instanceof UnknownIngredientError) return new ConnectError(error.message, Code.NotFound);
   if (error instanceof OutOfStockError) return new ConnectError(error.message, Code.FailedPrecondition);
+  if (isDatabaseUnreachable(error)) return new ConnectError(`the database is unreachable: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
   return error;
 }
 
