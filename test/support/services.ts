@@ -19,6 +19,10 @@ export interface TestChillybin {
   db: Kysely<ChillybinDatabase>;
   /** Sets stock levels directly in the database (a test's provider state). */
   setStock(levels: Record<string, number>): Promise<void>;
+  /** The stock levels, read straight from the database. */
+  stock(): Promise<Record<string, number>>;
+  /** Every order row, oldest first, ids as strings (pg and PGlite type int8 differently). */
+  orders(): Promise<Array<{ id: string; customer: string; ingredient: string; quantity: number; created_at: Date }>>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +44,13 @@ export async function startChillybin(options: { logger?: Logger; adminToken?: st
           .onConflict((oc) => oc.column("name").doUpdateSet({ quantity }))
           .execute();
       }
+    },
+    async stock() {
+      return Object.fromEntries((await db.selectFrom("ingredients").selectAll().execute()).map((r) => [r.name, r.quantity]));
+    },
+    async orders() {
+      const rows = await db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity", "created_at"]).orderBy("id").execute();
+      return rows.map((r) => ({ ...r, id: String(r.id) }));
     },
     async stop() {
       await server.close();

@@ -10,7 +10,7 @@ const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };
 
 describe("chillybin: Restock needs the admin token when CHILLYBIN_ADMIN_TOKEN is set", () => {
   let chillybin: TestChillybin;
-  const stock = async () => Object.fromEntries((await chillybin.db.selectFrom("ingredients").selectAll().execute()).map((r) => [r.name, r.quantity]));
+  const stock = () => chillybin.stock();
   before(async () => (chillybin = await startChillybin({ adminToken: TOKEN })));
   after(() => chillybin?.stop());
   beforeEach(() => chillybin.setStock({ cheese: 2 }));

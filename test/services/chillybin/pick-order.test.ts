@@ -10,8 +10,8 @@ const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };
 describe("chillybin.v2 PickOrder: several ingredients, all or nothing", () => {
   let chillybin: TestChillybin;
   let client: Client<typeof ChillybinService>;
-  const orders = async () => (await chillybin.db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity"]).orderBy("id").execute()).map((r) => ({ ...r, id: String(r.id) }));
-  const stock = async () => Object.fromEntries((await chillybin.db.selectFrom("ingredients").selectAll().execute()).map((r) => [r.name, r.quantity]));
+  const orders = () => chillybin.orders();
+  const stock = () => chillybin.stock();
 
   before(async () => {
     chillybin = await startChillybin();
