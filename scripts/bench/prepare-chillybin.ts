@@ -15,6 +15,8 @@ export interface BenchChillybin {
   process: RunningProcess;
   /** What the database is, for the report. */
   database: string;
+  /** The PostgreSQL server's URL of the bench database (undefined when embedded). */
+  databaseUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startBenchChillybin(env: Record<string, string> = {}): Pro
     url: `http://127.0.0.1:${port}`,
     process: child,
     database: database.description,
+    databaseUrl: database.env.DATABASE_URL,
     async stop() {
       await child.stop("SIGTERM");
       await database.drop().catch(() => {});
