@@ -4,5 +4,5 @@ export { protocolOf, type Protocol, type RequestRecord } from "./request-log.js"
 export { onShutdownSignal } from "./shutdown-signal.js";
 export { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 export { ServerMetrics, type RequestObservation } from "./metrics.js";
-export { currentRequestId, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
+export { currentRequestId, IDEMPOTENCY_KEY_HEADER, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
 export { requireBearerToken } from "./require-bearer-token.js";

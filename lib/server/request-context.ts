@@ -5,6 +5,9 @@ import type { Interceptor } from "@connectrpc/connect";
 /** The header that carries a request id from caller to service, and on to the services it calls. */
 export const REQUEST_ID_HEADER = "x-request-id";
 
+/** The header a client sets so that a retry of the same call happens once (chillybin keeps the first answer). */
+export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+
 const requestIds = new AsyncLocalStorage<string>();
 
 /** A caller's id when it is a sensible token; a new one otherwise. */

@@ -2,11 +2,9 @@ import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
+import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import type { ChillybinDatabase } from "./database.js";
 import { inTransaction, Stock } from "./stock.js";
-
-/** The header a client sets so that a retry of the same call happens once. */
-export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 
 /**
  * Makes a call with an Idempotency-Key happen once. The key is claimed, the

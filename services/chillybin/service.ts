@@ -4,7 +4,8 @@ import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
-import { IDEMPOTENCY_KEY_HEADER, IdempotentCalls } from "./idempotent-calls.js";
+import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
+import { IdempotentCalls } from "./idempotent-calls.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
 import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
 

@@ -1,4 +1,5 @@
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
+import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 
 /** The codes chillybin refuses a pick with that the caller should see as they are. */
@@ -30,9 +31,6 @@ export interface PickPlan {
   /** The toastie's Idempotency-Key: passed on, so a retried toastie takes its ingredients once. */
   idempotencyKey?: string;
 }
-
-/** The header chillybin reads an idempotency key from. */
-const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 
 function withKey(options: CallOptions, key: string | undefined): CallOptions {
   return key ? { ...options, headers: { ...(options.headers as Record<string, string> | undefined), [IDEMPOTENCY_KEY_HEADER]: key } } : options;

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
@@ -23,7 +24,7 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
       const useV2 = await deps.pickVersion.useV2(order.customer);
       const orderIds = await pickIngredients(
         deps.chillybin,
-        { picks: order.picks, customer: order.customer, useV2, idempotencyKey: ctx.requestHeader.get("idempotency-key") ?? undefined },
+        { picks: order.picks, customer: order.customer, useV2, idempotencyKey: ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER) ?? undefined },
         { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal },
       );
       await deps.kitchen.cook(order.doneness, ctx.signal);
