@@ -10,7 +10,7 @@ import {
   MakeToastieResponseSchema,
 } from "../../../gen/jafflr/v1/jafflr_pb.js";
 import { COOKING_SECONDS, Kitchen } from "../../../services/jafflr/kitchen.js";
-import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../../support/services.js";
+import { startJafflr, useServices, type TestChillybin, type TestJafflr } from "../../support/services.js";
 import { freePort } from "../../support/ports.js";
 import { grpcJsUnary, TRANSPORTS } from "../../support/transports.js";
 
@@ -26,19 +26,15 @@ class ManualOven {
 }
 
 describe("jafflr", () => {
+  const services = useServices();
   let chillybin: TestChillybin;
   let jafflr: TestJafflr;
   let client: Client<typeof JafflrService>;
-  const stock = async () => (await chillybin.db.selectFrom("ingredients").selectAll().execute()).reduce<Record<string, number>>((m, r) => ({ ...m, [r.name]: r.quantity }), {});
+  const stock = () => chillybin.stock();
 
-  before(async () => {
-    chillybin = await startChillybin();
-    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
+  before(() => {
+    ({ chillybin, jafflr } = services);
     client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
-  });
-  after(async () => {
-    await jafflr?.stop();
-    await chillybin?.stop();
   });
   beforeEach(() => chillybin.setStock(DEFAULT));
 
