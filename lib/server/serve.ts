@@ -10,6 +10,7 @@ import { grpcHealthRoutes } from "./grpc-health.js";
 import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 import { ServerMetrics } from "./metrics.js";
+import { undecodableAsInvalidArgument } from "./undecodable-messages.js";
 import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
 
 /** The response header that names the version of the service that answered. */
@@ -89,7 +90,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   grpcHealthRoutes(health, () => servedServices)(router);
   grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(router);
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
-  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  // Undecodable binary messages are the caller's fault: INVALID_ARGUMENT, not Connect-ES's INTERNAL.
+  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, undecodableAsInvalidArgument(h)]));
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
     handlers: router.handlers,
     contextValues,

@@ -3,7 +3,9 @@
 // refused request changes nothing.
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import * as grpc from "@grpc/grpc-js";
 import { request, type HttpResult } from "../support/http.js";
+import { grpcJsRawUnary } from "../support/transports.js";
 import { useServices, type TestChillybin, type TestJafflr } from "../support/services.js";
 
 const RUNS = 60;
@@ -68,16 +70,81 @@ describe("bad input never breaks anything (property-based)", function () {
     if (accepted === 0) assert.deepEqual(await stock(), DEFAULT);
   });
 
-  // Known defect, not covered here: Connect-ES answers a malformed *binary*
-  // protobuf request (application/proto, or a gRPC frame) with INTERNAL
-  // ("parse binary: …") where INVALID_ARGUMENT is right. Its parse error has no
-  // hook; mapping it belongs with the rest of the bad-input work (issue 7).
   it("Connect: random JSON under JSON and foreign content types", async () => {
     const type = fc.oneof(fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""), fc.string({ maxLength: 20 }).filter((t) => !/proto|grpc/i.test(t)));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...RPCS), fc.oneof(fc.json(), fc.string({ maxLength: 40 })), type, async (rpc, body, contentType) => {
         const res = await request(url(rpc.service), "POST", rpc.path, { body, headers: contentType ? { "content-type": contentType } : {} });
         assert.ok(res.status < 500, `${rpc.path} (${contentType}) ${JSON.stringify(body)} → ${res.status} ${res.text}`);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    for (const quantity of Object.values(await stock())) assert.ok(quantity >= 0);
+  });
+
+  // Bytes that are not protobuf: a truncated length-delimited field 1 (the
+  // ingredient / customer string of every request here), and an invalid wire type.
+  const UNDECODABLE = [Uint8Array.of(0x0a, 0x05, 0x63), Uint8Array.of(0x0f, 0xff, 0xff)];
+  const address = (service: "chillybin" | "jafflr") => url(service).replace("http://", "");
+
+  /** A gRPC-Web body: the request message in one data frame. */
+  const grpcWebFrame = (message: Uint8Array) => Buffer.concat([Buffer.of(0, 0, 0, 0, message.byteLength), message]);
+  /** The grpc-status in a gRPC-Web response's trailer frame. */
+  const grpcWebStatus = (res: HttpResult) => /grpc-status: ?(\d+)/.exec(res.text)?.[1] ?? res.headers["grpc-status"];
+
+  const PROTOCOLS: Array<{ name: string; send: (rpc: (typeof RPCS)[number], bytes: Uint8Array) => Promise<{ code: string; message: string }> }> = [
+    {
+      name: "Connect (application/proto)",
+      send: async (rpc, bytes) => {
+        const res = await request(url(rpc.service), "POST", rpc.path, { body: bytes, headers: { "content-type": "application/proto" } });
+        if (res.status < 300) return { code: "ok", message: "" };
+        const error = res.json as { code: string; message: string };
+        assert.equal(res.status, 400, `HTTP status for ${error.code}`);
+        return error;
+      },
+    },
+    {
+      name: "gRPC (@grpc/grpc-js)",
+      send: async (rpc, bytes) => {
+        const client = new grpc.Client(address(rpc.service), grpc.credentials.createInsecure());
+        try {
+          const outcome = await grpcJsRawUnary(client, rpc.path, bytes);
+          return { code: outcome.code === grpc.status.INVALID_ARGUMENT ? "invalid_argument" : grpc.status[outcome.code]!.toLowerCase(), message: outcome.details };
+        } finally {
+          client.close();
+        }
+      },
+    },
+    {
+      name: "gRPC-Web (application/grpc-web+proto)",
+      send: async (rpc, bytes) => {
+        const res = await request(url(rpc.service), "POST", rpc.path, { body: grpcWebFrame(bytes), headers: { "content-type": "application/grpc-web+proto" } });
+        const status = grpcWebStatus(res);
+        const message = decodeURIComponent(/grpc-message: ?([^\r]*)/.exec(res.text)?.[1] ?? "");
+        return { code: status === "3" ? "invalid_argument" : status === "0" ? "ok" : `grpc-status ${status}`, message };
+      },
+    },
+  ];
+
+  for (const protocol of PROTOCOLS) {
+    it(`${protocol.name}: a message that is not protobuf is invalid_argument with a clear message, changing nothing`, async () => {
+      for (const rpc of RPCS) {
+        for (const bytes of UNDECODABLE) {
+          const error = await protocol.send(rpc, bytes);
+          assert.equal(error.code, "invalid_argument", `${rpc.path} ${Buffer.from(bytes).toString("hex")}: ${error.message}`);
+          assert.match(error.message, /parse binary/);
+        }
+      }
+      assert.deepEqual(await stock(), DEFAULT);
+    });
+  }
+
+  it("Connect binary and gRPC: random bytes as the message never get internal or unknown", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...RPCS), fc.constantFrom(...PROTOCOLS), fc.uint8Array({ maxLength: 48 }), async (rpc, protocol, bytes) => {
+        const { code, message } = await protocol.send(rpc, bytes);
+        assert.ok(!["internal", "unknown"].includes(code) && !code.startsWith("grpc-status"), `${protocol.name} ${rpc.path} ${Buffer.from(bytes).toString("hex")} → ${code}: ${message}`);
+        if (code !== "ok") assert.ok(message.length > 0, `${code} without a message`);
       }),
       { numRuns: RUNS * 2 },
     );

@@ -38,3 +38,22 @@ export async function grpcJsUnary<I extends DescMessage, O extends DescMessage>(
     client.close();
   }
 }
+
+/** What a gRPC call answered: its status code and message. */
+export interface GrpcOutcome {
+  code: grpc.status;
+  details: string;
+}
+
+/** Sends `bytes` as the request message of a unary call with @grpc/grpc-js, unchecked, and answers the status. */
+export function grpcJsRawUnary(client: grpc.Client, path: string, bytes: Uint8Array): Promise<GrpcOutcome> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (message: Uint8Array) => Buffer.from(message),
+      (reply: Buffer) => reply,
+      bytes,
+      (error) => resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: "" }),
+    );
+  });
+}
