@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from "kysely";
+import { migrationsFolder } from "../../lib/db/migrations-folder.js";
 
 // The tables chillybin queries, as built by migrations/chillybin.
 export interface IngredientsTable {
@@ -31,5 +32,5 @@ export interface ChillybinDatabase {
   idempotency_keys: IdempotencyKeysTable;
 }
 
-/** Where chillybin's migrations live, relative to the repository root. */
-export const CHILLYBIN_MIGRATIONS = new URL("../../migrations/chillybin", import.meta.url).pathname;
+/** Where chillybin's migrations live: migrations/chillybin, in the repository or beside the bundle. */
+export const CHILLYBIN_MIGRATIONS = migrationsFolder("chillybin", import.meta.url);

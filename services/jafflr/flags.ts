@@ -1,12 +1,12 @@
 import { OpenFeature } from "@openfeature/server-sdk";
-import { migrateToLatest, openDatabase } from "../../lib/db/index.js";
+import { migrateToLatest, migrationsFolder, openDatabase } from "../../lib/db/index.js";
 import { databaseSource, fileSource, FlagdDefinitionsProvider, staticSource, type DefinitionsSource, type FlagsDatabase } from "../../lib/flags/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { FlagsConfig } from "./config.js";
 import { ALWAYS_V1, pickVersionFromFlags, type PickVersion } from "./pick-version.js";
 
-/** Where jafflr's migrations (the feature_flags table) live. */
-export const JAFFLR_MIGRATIONS = new URL("../../migrations/jafflr", import.meta.url).pathname;
+/** Where jafflr's migrations (the feature_flags table) live: migrations/jafflr, in the repository or beside the bundle. */
+export const JAFFLR_MIGRATIONS = migrationsFolder("jafflr", import.meta.url);
 
 export interface JafflrFlags {
   pickVersion: PickVersion;

@@ -14,8 +14,14 @@ export interface RunningProcess {
 
 /** Runs a TypeScript entry point the way the npm scripts do: node --import tsx. */
 export function runTs(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
-    env: { ...process.env, ...env },
+  return runProcess(process.execPath, ["--import", "tsx", entry, ...args], { env });
+}
+
+/** Runs a program with extra environment variables, collecting its output lines. */
+export function runProcess(program: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): RunningProcess {
+  const child = spawn(program, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];

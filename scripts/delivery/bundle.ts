@@ -1,0 +1,80 @@
+// One service → one runnable artifact: dist/<service>/main.mjs (every module,
+// shared code and dependencies included), its compiled migrations beside it
+// in migrations/<service>/, and the embedded PostgreSQL's wasm and data files,
+// which PGlite loads from next to the module that runs it.
+import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { build, type BuildOptions, type Metafile } from "esbuild";
+import { SERVICES, type ServiceName } from "./services.js";
+
+// PGlite finds these with new URL("./…", import.meta.url): in a bundle, the bundle's folder.
+const PGLITE_ASSETS = ["pglite.wasm", "initdb.wasm", "pglite.data"];
+
+function bundleOptions(service: ServiceName, root: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    entryPoints: [SERVICES[service].entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    metafile: true,
+    // pg tries this optional native driver and falls back to JavaScript without it.
+    external: ["pg-native"],
+    logLevel: "warning",
+  };
+}
+
+/** The bundle's import graph: every file, repository-relative, that goes into the service. */
+export async function importGraph(service: ServiceName, root: string): Promise<Metafile> {
+  const result = await build({ ...bundleOptions(service, root), write: false, outfile: "main.mjs" });
+  return result.metafile!;
+}
+
+/**
+ * Builds the service from `root` into `outdir` (dist/<service> by default),
+ * the version baked in as the default of VERSION (the environment can still
+ * override it). Answers the output folder.
+ */
+export async function buildService(service: ServiceName, root: string, version: string, outdir = path.join(root, "dist", service)): Promise<string> {
+  await rm(outdir, { recursive: true, force: true });
+  await build({
+    ...bundleOptions(service, root),
+    outfile: path.join(outdir, "main.mjs"),
+    sourcemap: "linked",
+    banner: {
+      // CommonJS dependencies bundled into ESM still call require() for Node's builtins.
+      js: [
+        `import { createRequire as __createRequire } from "node:module";`,
+        `const require = __createRequire(import.meta.url);`,
+        `process.env.VERSION ||= ${JSON.stringify(version)};`,
+      ].join("\n"),
+    },
+  });
+  await compileMigrations(service, root, outdir);
+  const pglite = path.dirname(createRequire(path.join(root, "package.json")).resolve("@electric-sql/pglite"));
+  for (const asset of PGLITE_ASSETS) await copyFile(path.join(pglite, asset), path.join(outdir, asset));
+  await writeFile(path.join(outdir, "package.json"), `${JSON.stringify({ name: service, version: "0.0.0", private: true, type: "module" }, null, 2)}\n`);
+  return outdir;
+}
+
+/** Migrations are loaded by file at run time: each compiles to its own module. */
+async function compileMigrations(service: ServiceName, root: string, outdir: string): Promise<void> {
+  const source = path.join(root, SERVICES[service].migrations);
+  const target = path.join(outdir, "migrations", service);
+  await mkdir(target, { recursive: true });
+  const files = (await readdir(source)).filter((f) => f.endsWith(".ts"));
+  await build({
+    absWorkingDir: root,
+    entryPoints: files.map((f) => path.join(source, f)),
+    outdir: target,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // A migration imports kysely for its `sql` helper; the bundle carries its own copy of that.
+    logLevel: "warning",
+  });
+}

@@ -1,0 +1,22 @@
+// The services this repository delivers, and what the import graph cannot
+// tell about each: where it starts and which migrations it runs (they are
+// loaded from a folder at run time, not imported).
+export const SERVICES = {
+  chillybin: { entry: "services/chillybin/main.ts", migrations: "migrations/chillybin", portEnv: "CHILLYBIN_PORT", port: 7001 },
+  jafflr: { entry: "services/jafflr/main.ts", migrations: "migrations/jafflr", portEnv: "JAFFLR_PORT", port: 7000 },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
+export function isServiceName(name: string | undefined): name is ServiceName {
+  return name !== undefined && Object.hasOwn(SERVICES, name);
+}
+
+/** Exits with a usage line unless `name` is a service. */
+export function requireService(name: string | undefined, usage: string): ServiceName {
+  if (isServiceName(name)) return name;
+  console.error(`usage: ${usage}\n  <service> is one of: ${SERVICE_NAMES.join(", ")}${name ? ` (got "${name}")` : ""}`);
+  process.exit(2);
+}

@@ -1,0 +1,81 @@
+// `npm run version -- <service>`: the last commit touching the service's
+// dependency closure. Each case commits one change in a scratch clone of this
+// repository and checks which services' versions moved.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const REPO = process.cwd();
+
+describe("npm run version -- <service>", function () {
+  this.timeout(120_000);
+  let clone: string;
+  const git = async (...args: string[]) => (await run("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: clone })).stdout.trim();
+  const version = async (service: string) => (await run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", service], { cwd: clone })).stdout.trim();
+  const versions = async () => ({ chillybin: await version("chillybin"), jafflr: await version("jafflr") });
+
+  before(async () => {
+    clone = mkdtempSync(path.join(tmpdir(), "version-"));
+    await run("git", ["clone", "-q", REPO, clone]);
+    symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"));
+  });
+  after(() => rmSync(clone, { recursive: true, force: true }));
+
+  it("is the commit that last touched the service, as `git rev-list -1 HEAD -- <closure>`", async () => {
+    const { chillybin } = await versions();
+    assert.match(chillybin, /^[0-9a-f]{40}$/);
+    const closure = (await run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", "chillybin", "--files"], { cwd: clone })).stdout.trim().split("\n");
+    for (const expected of ["services/chillybin/main.ts", "lib/server/serve.ts", "gen/chillybin/v2/chillybin_pb.ts", "proto/chillybin/v2/chillybin.proto", "migrations/chillybin", "package-lock.json"]) {
+      assert.ok(closure.includes(expected), `${expected} is in chillybin's closure`);
+    }
+    for (const absent of ["services/jafflr/kitchen.ts", "proto/jafflr/v1/jafflr.proto", "README.md"]) assert.ok(!closure.includes(absent), `${absent} is not`);
+    assert.equal(chillybin, await git("rev-list", "-1", "HEAD", "--", ...closure));
+  });
+
+  const changes: Array<{ change: string; file: string; text: string; moves: Array<"chillybin" | "jafflr"> }> = [
+    { change: "jafflr-only code", file: "services/jafflr/kitchen.ts", text: "\n// touched\n", moves: ["jafflr"] },
+    { change: "chillybin-only code", file: "services/chillybin/stock.ts", text: "\n// touched\n", moves: ["chillybin"] },
+    { change: "shared code both import", file: "lib/logger.ts", text: "\n// touched\n", moves: ["chillybin", "jafflr"] },
+    { change: "chillybin's proto (jafflr calls it)", file: "proto/chillybin/v1/chillybin.proto", text: "\n// touched\n", moves: ["chillybin", "jafflr"] },
+    { change: "jafflr's proto", file: "proto/jafflr/v1/jafflr.proto", text: "\n// touched\n", moves: ["jafflr"] },
+    { change: "a chillybin migration", file: "migrations/chillybin/0001_create_ingredients.ts", text: "\n// touched\n", moves: ["chillybin"] },
+    { change: "jafflr's Dockerfile", file: "services/jafflr/Dockerfile", text: "\n# touched\n", moves: ["jafflr"] },
+    { change: "the lockfile", file: "package-lock.json", text: "\n", moves: ["chillybin", "jafflr"] },
+    { change: "the README", file: "README.md", text: "\ntouched\n", moves: [] },
+    { change: "a test", file: "test/services/main.test.ts", text: "\n// touched\n", moves: [] },
+  ];
+
+  for (const { change, file, text, moves } of changes) {
+    it(`a commit to ${change} moves ${moves.length ? moves.join(" and ") : "neither"}`, async () => {
+      const before = await versions();
+      appendFileSync(path.join(clone, file), text);
+      await git("commit", "-qam", `touch ${file}`);
+      const head = await git("rev-parse", "HEAD");
+      const after = await versions();
+      for (const service of ["chillybin", "jafflr"] as const) {
+        if (moves.includes(service)) assert.equal(after[service], head, `${service} moved to the new commit`);
+        else assert.equal(after[service], before[service], `${service} did not move`);
+      }
+    });
+  }
+
+  it("says -dirty when the working tree changes the closure", async () => {
+    const clean = await version("jafflr");
+    appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// uncommitted\n");
+    assert.equal(await version("jafflr"), `${clean}-dirty`);
+    assert.equal(await version("chillybin"), (await versions()).chillybin.replace(/-dirty$/, ""));
+    await git("checkout", "--", "services/jafflr/kitchen.ts");
+  });
+
+  it("refuses an unknown service with a usage line", async () => {
+    await assert.rejects(run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", "toaster"], { cwd: clone }), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 2);
+      assert.match(e.stderr, /usage: npm run version -- <service>[\s\S]*chillybin, jafflr[\s\S]*"toaster"/);
+      return true;
+    });
+  });
+});
