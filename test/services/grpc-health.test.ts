@@ -23,6 +23,7 @@ describe("grpc.health.v1.Health", () => {
     { service: "", status: Status.SERVING },
     { service: "chillybin.v1.ChillybinService", status: Status.SERVING },
     { service: "chillybin.v2.ChillybinService", status: Status.SERVING },
+    { service: "liveness", status: Status.SERVING },
     { service: "toaster.v1.Nope", code: Code.NotFound },
   ];
   for (const c of checks) {
@@ -47,6 +48,8 @@ describe("grpc.health.v1.Health", () => {
         seen.push(res.status);
         if (seen.length === 1) own.server.health.markShuttingDown();
       }
+      // Draining is not dying: liveness stays SERVING until the process exits.
+      assert.equal((await health.check({ service: "liveness" })).status, Status.SERVING);
     } finally {
       await own.stop();
     }
@@ -105,6 +108,8 @@ describe("grpc.health.v1.Health", () => {
         assert.equal((await health.check({ service: "" })).status, Status.SERVING);
         proxy.cut();
         assert.equal((await health.check({ service: "" })).status, Status.NOT_SERVING);
+        // Not ready, but alive: Kubernetes must not restart it for its database's outage.
+        assert.equal((await health.check({ service: "liveness" })).status, Status.SERVING);
         const rest = await request(server.url, "GET", "/health");
         assert.equal(rest.status, 503);
         assert.match((rest.json as { reason: string }).reason, /database unreachable/);
