@@ -1,0 +1,153 @@
+// npm run deploy, end to end, on the `local` target (processes on this
+// machine) in a scratch clone, with the real gate scripts and Pact CLIs
+// against the broker test double: plan, gates, build, deploy, health,
+// record; unchanged services skipped; a failing gate stops everything.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { FakePactBroker } from "../support/fake-pact-broker.js";
+import { request } from "../support/http.js";
+import { freePort } from "../support/ports.js";
+import { runProcess } from "../support/processes.js";
+
+const run = promisify(execFile);
+const REPO = process.cwd();
+const TOKEN = "deploy-test-token";
+
+describe("npm run deploy -- <environment> [--dry-run]", function () {
+  this.timeout(300_000);
+  let clone: string;
+  let broker: FakePactBroker;
+  let env: Record<string, string>;
+  let ports: { chillybin: number; jafflr: number };
+  const state = () => path.join(clone, ".deploy-test");
+
+  const git = async (...args: string[]) => (await run("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: clone })).stdout.trim();
+  const version = async (service: string) => (await run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", service], { cwd: clone })).stdout.trim();
+  async function deploy(...args: string[]): Promise<{ code: number | null; output: string }> {
+    const proc = runProcess(process.execPath, ["--import", "tsx", "scripts/delivery/deploy-cli.ts", ...args], { cwd: clone, env });
+    const code = await proc.exited;
+    return { code, output: proc.lines.join("\n") };
+  }
+  const health = async (service: "chillybin" | "jafflr") => (await request(`http://127.0.0.1:${ports[service]}`, "GET", "/health")).json as { status: string; version: string };
+  const pidOf = (service: string) => (JSON.parse(readFileSync(path.join(state(), service, "current.json"), "utf8")) as { pid: number }).pid;
+
+  before(async () => {
+    clone = mkdtempSync(path.join(tmpdir(), "deploy-"));
+    await run("git", ["clone", "-q", REPO, clone]);
+    symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"));
+    ports = { chillybin: await freePort(), jafflr: await freePort() };
+    // npm test and buf breaking run in CI already (and npm test here would recurse): this environment gates on contracts.
+    writeFileSync(path.join(clone, "environments.json"), JSON.stringify({ test: { target: "local", gates: ["contracts"], stateDir: ".deploy-test", ports } }));
+    broker = new FakePactBroker(TOKEN);
+    env = {
+      DEPLOY_ENVIRONMENTS: "environments.json",
+      PACT_BROKER_BASE_URL: await broker.start(),
+      PACT_BROKER_TOKEN: TOKEN,
+      PACT_BROKER_HTTP_RETRIES: "0",
+      PACT_DO_NOT_TRACK: "true",
+      GIT_BRANCH: "main",
+      // Embedded PostgreSQL for the deployed chillybin and the provider verification, whatever this run uses.
+      DATABASE_URL: "",
+      FLAGS_DATABASE_URL: "",
+      TOAST_TIME_SCALE: "0",
+    };
+  });
+
+  after(async () => {
+    for (const service of ["jafflr", "chillybin"]) {
+      try {
+        process.kill(pidOf(service), "SIGKILL");
+      } catch {
+        // not started, or gone already
+      }
+    }
+    await broker?.stop();
+    rmSync(clone, { recursive: true, force: true });
+  });
+
+  it("--dry-run prints the plan and changes nothing", async () => {
+    const { code, output } = await deploy("test", "--dry-run");
+    assert.equal(code, 0, output);
+    const [chillybin, jafflr] = [await version("chillybin"), await version("jafflr")];
+    assert.match(output, /dry run: nothing will change/);
+    assert.match(output, new RegExp(`chillybin\\s+${chillybin}\\s+DEPLOY: not deployed to test yet`));
+    assert.match(output, new RegExp(`jafflr\\s+${jafflr}\\s+DEPLOY: not deployed to test yet`));
+    assert.match(output, new RegExp(`publish jafflr ${jafflr}'s pacts[\\s\\S]*can-i-deploy -- chillybin ${chillybin} test[\\s\\S]*can-i-deploy -- jafflr ${jafflr} test`));
+    assert.match(output, new RegExp(`then chillybin[\\s\\S]*record-deployment -- chillybin ${chillybin} test[\\s\\S]*then jafflr[\\s\\S]*record-deployment -- jafflr ${jafflr} test`));
+    assert.deepEqual([broker.pacts.length, broker.verifications.length, broker.deployments.length], [0, 0, 0]);
+    assert.equal(existsSync(state()), false);
+  });
+
+  it("deploys both, provider first, after the gates; each confirmed healthy and recorded in the broker", async () => {
+    const { code, output } = await deploy("test");
+    assert.equal(code, 0, output);
+    const [chillybin, jafflr] = [await version("chillybin"), await version("jafflr")];
+    assert.deepEqual(await health("chillybin"), { status: "SERVING", version: chillybin });
+    assert.equal((await health("jafflr")).version, jafflr);
+    assert.deepEqual(broker.pacts.map((p) => [p.consumer, p.consumerVersion]), [["jafflr", jafflr]]);
+    assert.deepEqual(broker.verifications.map((v) => [v.provider, v.providerVersion, v.success]), [["chillybin", chillybin, true]]);
+    assert.deepEqual(broker.deployments, [
+      { pacticipant: "chillybin", version: chillybin, environment: "test" },
+      { pacticipant: "jafflr", version: jafflr, environment: "test" },
+    ]);
+    // The deployed pair works together.
+    const toastie = await request(`http://127.0.0.1:${ports.jafflr}`, "GET", "/toastie?i=cheese");
+    assert.equal(toastie.status, 200, toastie.text);
+  });
+
+  it("skips what already runs its version, and says so", async () => {
+    const { code, output } = await deploy("test");
+    assert.equal(code, 0, output);
+    assert.match(output, /chillybin\s+\w+\s+SKIP: unchanged: test already runs/);
+    assert.match(output, /jafflr\s+\w+\s+SKIP: unchanged: test already runs/);
+    assert.match(output, /nothing to deploy/);
+    assert.equal(broker.deployments.length, 2);
+  });
+
+  it("after a jafflr-only commit, deploys jafflr alone; chillybin's process is left running", async () => {
+    const chillybinPid = pidOf("chillybin");
+    appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// a jafflr-only change\n");
+    await git("commit", "-qam", "a jafflr-only change");
+    const jafflr = await version("jafflr");
+    const { code, output } = await deploy("test");
+    assert.equal(code, 0, output);
+    assert.match(output, /chillybin\s+\w+\s+SKIP: unchanged/);
+    assert.match(output, new RegExp(`jafflr\\s+${jafflr}\\s+DEPLOY: changed since`));
+    assert.equal((await health("jafflr")).version, jafflr);
+    assert.equal(pidOf("chillybin"), chillybinPid);
+    assert.deepEqual(broker.deployments.at(-1), { pacticipant: "jafflr", version: jafflr, environment: "test" });
+  });
+
+  it("stops at a failing gate: a jafflr whose pact chillybin does not honour is not deployed", async () => {
+    const running = (await health("jafflr")).version;
+    const pact = path.join(clone, "pacts/jafflr-chillybin.json");
+    writeFileSync(pact, readFileSync(pact, "utf8").replaceAll('"ids":', '"orderIds":'));
+    appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// expects orderIds\n");
+    await git("commit", "-qam", "jafflr expects orderIds");
+    const deployments = broker.deployments.length;
+    const { code, output } = await deploy("test");
+    assert.equal(code, 1, output);
+    assert.match(output, /REFUSED: the gate "npm run can-i-deploy -- jafflr \w+ test" failed/);
+    assert.match(output, /Nothing was deployed/);
+    assert.equal((await health("jafflr")).version, running);
+    assert.equal(broker.deployments.length, deployments);
+  });
+
+  it("refuses uncommitted changes, an unknown environment, and a wrong call", async () => {
+    appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// uncommitted\n");
+    let result = await deploy("test");
+    assert.equal(result.code, 1, result.output);
+    assert.match(result.output, /REFUSED: jafflr has uncommitted changes/);
+    await git("checkout", "--", "services/jafflr/kitchen.ts");
+    result = await deploy("moon");
+    assert.equal(result.code, 2);
+    assert.match(result.output, /no environment "moon" in environments\.json; there are: test/);
+    result = await deploy();
+    assert.equal(result.code, 2);
+    assert.match(result.output, /usage: npm run deploy -- <environment> \[--dry-run\]/);
+  });
+});
