@@ -3,10 +3,11 @@
 //   1. Each service's version (the last commit touching what it is built from)
 //      against the version the environment runs: unchanged services are skipped.
 //   2. The gates, once, before anything moves: npm test, buf breaking, and the
-//      Pact Broker's can-i-deploy for each service that changes.
+//      consumer's new pacts published to the Pact Broker.
 //   3. Per changed service, providers before consumers (chillybin, then jafflr):
-//      build, deploy, confirm it is healthy at the new version, and record the
-//      deployment in the broker, so later gates check against what really runs.
+//      can-i-deploy against what runs at that moment, build, deploy, confirm it
+//      is healthy at the new version, and record the deployment in the broker,
+//      so the next check (jafflr's, say) sees what really runs.
 //
 // --dry-run prints that plan and changes nothing.
 import { readEnvironment, type Environment, type Gate } from "./environments.js";
@@ -52,33 +53,61 @@ export async function planDeploy(environment: Environment, target: DeployTarget,
   return plans;
 }
 
-/** The gate commands, as run: each a description and a thunk answering the exit code. */
-function gateSteps(gates: readonly Gate[], plans: ServicePlan[], environment: Environment): Array<{ what: string; run: () => Promise<number>; required: boolean }> {
-  const changed = (s: ServiceName) => plans.find((p) => p.service === s)!.deploy;
-  const version = (s: ServiceName) => plans.find((p) => p.service === s)!.version;
-  const npm = (...args: string[]) => () => runCommand("npm", ["run", "--silent", ...args]);
-  const steps: Array<{ what: string; run: () => Promise<number>; required: boolean }> = [];
-  if (gates.includes("test")) steps.push({ what: "npm test", run: () => runCommand("npm", ["test"]), required: true });
-  if (gates.includes("breaking")) steps.push({ what: "npm run breaking", run: npm("breaking"), required: true });
-  if (gates.includes("contracts")) {
-    if (changed(CONSUMER)) {
-      // Published first, so that the provider's verification below includes them.
-      steps.push({
-        what: `publish ${CONSUMER} ${version(CONSUMER)}'s pacts`,
-        run: async () => (await pactBroker(["publish", "pacts", "--consumer-app-version", version(CONSUMER), "--branch", gitBranch()])).code,
-        required: true,
-      });
-    }
-    if (changed(PROVIDER) || changed(CONSUMER)) {
-      // An unchanged provider's code is exactly what runs (its version says so):
-      // verifying it here verifies the deployed provider against the new pacts.
-      steps.push({ what: `npm run can-i-deploy -- ${PROVIDER} ${version(PROVIDER)} ${environment.name}`, run: npm("can-i-deploy", PROVIDER, version(PROVIDER), environment.name), required: changed(PROVIDER) });
-    }
-    if (changed(CONSUMER)) {
-      steps.push({ what: `npm run can-i-deploy -- ${CONSUMER} ${version(CONSUMER)} ${environment.name}`, run: npm("can-i-deploy", CONSUMER, version(CONSUMER), environment.name), required: true });
-    }
+interface GateStep {
+  what: string;
+  run: () => Promise<number>;
+  /** false: run for what it tells the broker, not as a condition (its own result is not the decision). */
+  required: boolean;
+}
+
+const npmScript = (...args: string[]) => () => runCommand("npm", ["run", "--silent", ...args]);
+
+/** Before anything moves: the whole suite, the schema's compatibility, and the consumer's new pacts published. */
+function upfrontGates(environment: Environment, plans: ServicePlan[]): GateStep[] {
+  const consumer = plans.find((p) => p.service === CONSUMER)!;
+  const steps: GateStep[] = [];
+  if (environment.gates.includes("test")) steps.push({ what: "npm test", run: () => runCommand("npm", ["test"]), required: true });
+  if (environment.gates.includes("breaking")) steps.push({ what: "npm run breaking", run: npmScript("breaking"), required: true });
+  if (environment.gates.includes("contracts") && consumer.deploy) {
+    // Published first, so that the provider's verification includes them.
+    steps.push({
+      what: `publish ${CONSUMER} ${consumer.version}'s pacts`,
+      run: async () => (await pactBroker(["publish", "pacts", "--consumer-app-version", consumer.version, "--branch", gitBranch()])).code,
+      required: true,
+    });
   }
   return steps;
+}
+
+/**
+ * Immediately before a service deploys: can-i-deploy against what the
+ * environment runs at that moment (so the consumer's check sees the provider
+ * this run has just deployed and recorded).
+ */
+function contractGates(environment: Environment, plans: ServicePlan[], plan: ServicePlan): GateStep[] {
+  if (!environment.gates.includes("contracts")) return [];
+  const provider = plans.find((p) => p.service === PROVIDER)!;
+  const check = (p: ServicePlan, required: boolean): GateStep => ({
+    what: `npm run can-i-deploy -- ${p.service} ${p.version} ${environment.name}`,
+    run: npmScript("can-i-deploy", p.service, p.version, environment.name),
+    required,
+  });
+  if (plan.service === PROVIDER) return [check(plan, true)];
+  // An unchanged provider's code is exactly what runs (its version says so): verifying
+  // it here publishes the deployed provider's results for the consumer's new pacts.
+  return provider.deploy ? [check(plan, true)] : [check(provider, false), check(plan, true)];
+}
+
+async function passGates(steps: GateStep[], stopping: string): Promise<boolean> {
+  for (const gate of steps) {
+    console.log(`\n== gate: ${gate.what}`);
+    const code = await gate.run();
+    if (code !== 0 && gate.required) {
+      console.error(`\nREFUSED: the gate "${gate.what}" failed (exit ${code}). ${stopping}`);
+      return false;
+    }
+  }
+  return true;
 }
 
 export function printPlan(environment: Environment, target: DeployTarget, plans: ServicePlan[], dryRun: boolean): void {
@@ -93,12 +122,13 @@ export function printPlan(environment: Environment, target: DeployTarget, plans:
     console.log("nothing to deploy: every service already runs its current version");
     return;
   }
-  console.log("gates, in order (any failure stops the deploy before anything changes):");
-  const gates = gateSteps(environment.gates, plans, environment);
-  if (gates.length === 0) console.log("  (none configured)");
-  for (const gate of gates) console.log(`  - ${gate.what}${gate.required ? "" : " (verifies the deployed provider for the consumer's check)"}`);
+  console.log("gates first (any failure stops the deploy before anything changes):");
+  const upfront = upfrontGates(environment, plans);
+  if (upfront.length === 0) console.log("  (none)");
+  for (const gate of upfront) console.log(`  - ${gate.what}`);
   for (const plan of changing) {
     console.log(`then ${plan.service} ${plan.version}:`);
+    for (const gate of contractGates(environment, plans, plan)) console.log(`  - gate: ${gate.what}${gate.required ? "" : " (verifies the running provider against the new pacts)"}`);
     for (const step of target.describeSteps(plan.service, plan.version)) console.log(`  - ${step}`);
     console.log(`  - npm run record-deployment -- ${plan.service} ${plan.version} ${environment.name}`);
   }
@@ -124,15 +154,11 @@ export async function runDeploy(environment: Environment, target: DeployTarget, 
     console.error(`REFUSED: ${(error as Error).message}. Deployments are gated and recorded there.`);
     return 1;
   }
-  for (const gate of gateSteps(environment.gates, plans, environment)) {
-    console.log(`\n== gate: ${gate.what}`);
-    const code = await gate.run();
-    if (code !== 0 && gate.required) {
-      console.error(`\nREFUSED: the gate "${gate.what}" failed (exit ${code}). Nothing was deployed.`);
-      return 1;
-    }
-  }
+  if (!(await passGates(upfrontGates(environment, plans), "Nothing was deployed."))) return 1;
+  const done: string[] = [];
   for (const plan of changing) {
+    const stopping = done.length ? `Deployed before it: ${done.join(", ")}; ${plan.service} and what follows were not.` : "Nothing was deployed.";
+    if (!(await passGates(contractGates(environment, plans, plan), stopping))) return 1;
     try {
       console.log(`\n== ${plan.service} ${plan.version}: build`);
       await target.build(plan.service, plan.version);
@@ -150,8 +176,9 @@ export async function runDeploy(environment: Environment, target: DeployTarget, 
       console.error(`\nFAILED: ${plan.service} ${plan.version} runs in ${environment.name} but recording it in the broker failed (exit ${recorded}); record it before the next deploy.`);
       return 1;
     }
+    done.push(`${plan.service} ${plan.version}`);
   }
-  console.log(`\ndeployed: ${changing.map((p) => `${p.service} ${p.version}`).join(", ")}`);
+  console.log(`\ndeployed: ${done.join(", ")}`);
   return 0;
 }
 
