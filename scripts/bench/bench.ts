@@ -4,18 +4,24 @@
 //   - chillybin Pick over Connect binary (h2c), Connect JSON (HTTP/1.1), gRPC and REST;
 //   - jafflr toasties with cooking time scaled to zero;
 //   - each service's resident memory;
+// the services run from their bundles (npm run build), as their images run them;
 // each printed with its ratio to the ceiling. Targets (issue 7): Pick ≥ 1.0×
 // the ceiling, p99 < 50 ms, REST ≥ 0.85× Connect, RSS < 150 MB per service.
-import { readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
 import autocannon from "autocannon";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import pg from "pg";
-import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
-import { JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { ChillybinService, PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
+import { JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { NODE_FLAGS } from "../delivery/services.js";
+import { h2load, h2loadAvailable } from "./h2load.js";
 import { freePort } from "../../test/support/ports.js";
-import { runTs } from "../../test/support/processes.js";
+import { runProcess } from "../../test/support/processes.js";
+import { buildService } from "../delivery/bundle.js";
 import { closedLoop, type LoadFigures } from "./load.js";
 import { startBenchChillybin } from "./prepare-chillybin.js";
 
@@ -37,10 +43,25 @@ async function autocannonLoad(options: autocannon.Options): Promise<LoadFigures>
   return { perSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
-const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" });
+// What is measured is what ships: each service's bundle, run with plain node.
+const bundles = mkdtempSync(path.join(tmpdir(), "bench-bundles-"));
+for (const service of ["chillybin", "jafflr"] as const) await buildService(service, process.cwd(), "bench", path.join(bundles, service));
+const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"));
 const jafflrPort = await freePort();
-const jafflr = runTs("services/jafflr/main.ts", { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn" });
+const jafflr = runProcess(process.execPath, [...NODE_FLAGS, "main.mjs"], { cwd: path.join(bundles, "jafflr"), env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" } });
 const jafflrUrl = `http://127.0.0.1:${jafflrPort}`;
+
+/** Runs a Pick load and checks its effect: the cheese taken must equal the picks counted as answered. */
+async function countedPicks(load: () => Promise<LoadFigures>): Promise<LoadFigures> {
+  const cheese = async () => Number((await fetch(`${chillybin.url}/`).then((r) => r.json() as Promise<Record<string, number>>)).cheese);
+  const before = await cheese();
+  const figures = await load();
+  const taken = before - (await cheese());
+  const answered = Math.round(figures.perSecond * SECONDS);
+  // Closed loops count to the second, not the request: allow the last in-flight round.
+  if (Math.abs(taken - answered) > CLIENTS) console.warn(`warning: ${answered} picks answered OK but ${taken} cheese taken`);
+  return figures;
+}
 try {
   for (let up = false; !up; ) up = await fetch(`${jafflrUrl}/health`).then((r) => r.ok, () => false);
 
@@ -51,20 +72,30 @@ try {
 
   const pick = { ingredient: "cheese", quantity: 1 };
   const results: Array<[string, LoadFigures]> = [["PostgreSQL UPDATE (ceiling)", ceiling]];
+  // h2c: h2load when installed (apt-get install nghttp2-client), else a Node client in this process.
+  const useH2load = await h2loadAvailable();
+  const pickBytes = toBinary(PickRequestSchema, create(PickRequestSchema, pick));
+  const grpcFrame = (message: Uint8Array) => Buffer.concat([Buffer.from([0, 0, 0, 0, message.byteLength]), message]);
+  const pickPath = `${chillybin.url}/chillybin.v1.ChillybinService/Pick`;
   const binary = createClient(ChillybinService, createConnectTransport({ baseUrl: chillybin.url, httpVersion: "2", useBinaryFormat: true }));
-  results.push(["Pick, Connect binary (h2c)", await closedLoop(CLIENTS, SECONDS, () => binary.pick(pick))]);
-  results.push(["Pick, Connect JSON (HTTP/1.1)", await autocannonLoad({ url: `${chillybin.url}/chillybin.v1.ChillybinService/Pick`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) })]);
   const grpc = createClient(ChillybinService, createGrpcTransport({ baseUrl: chillybin.url }));
-  results.push(["Pick, gRPC (h2c)", await closedLoop(CLIENTS, SECONDS, () => grpc.pick(pick))]);
-  results.push(["Pick, REST GET /pick", await autocannonLoad({ url: `${chillybin.url}/pick?name=cheese&quantity=1` })]);
+  const h2c = useH2load ? "h2load" : "Node client";
+  results.push([`Pick, Connect binary (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => binary.pick(pick))))]);
+  results.push(["Pick, Connect JSON (HTTP/1.1, autocannon)", await countedPicks(() => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) }))]);
+  results.push([`Pick, gRPC (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, grpcFrame(pickBytes), { "content-type": "application/grpc", te: "trailers" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => grpc.pick(pick))))]);
+  results.push(["Pick, REST GET /pick (autocannon)", await countedPicks(() => autocannonLoad({ url: `${chillybin.url}/pick?name=cheese&quantity=1` }))]);
+  const toastie = create(MakeToastieRequestSchema, { ingredients: ["cheese"] });
   const toasties = createClient(JafflrService, createConnectTransport({ baseUrl: jafflrUrl, httpVersion: "2", useBinaryFormat: true }));
-  results.push(["Toasties (3 picks each, no cooking)", await closedLoop(CLIENTS, SECONDS, () => toasties.makeToastie({ ingredients: ["cheese"] }))]);
+  results.push([
+    `Toasties, 3 picks each (h2c, ${h2c})`,
+    useH2load ? await h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, toBinary(MakeToastieRequestSchema, toastie), { "content-type": "application/proto" }, CLIENTS, SECONDS) : await closedLoop(CLIENTS, SECONDS, () => toasties.makeToastie(toastie)),
+  ]);
 
   console.log(`${CLIENTS} clients, ${SECONDS} s each, one hot row; ${chillybin.database}`);
   console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
-  console.log(`${"".padEnd(38)}${"per s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"× ceiling".padStart(11)}`);
+  console.log(`${"".padEnd(44)}${"per s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"× ceiling".padStart(11)}`);
   for (const [name, f] of results) {
-    console.log(`${name.padEnd(38)}${f.perSecond.toFixed(0).padStart(9)}${f.p50Ms.toFixed(1).padStart(9)}${f.p99Ms.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}${(f.perSecond / ceiling.perSecond).toFixed(2).padStart(11)}`);
+    console.log(`${name.padEnd(44)}${f.perSecond.toFixed(0).padStart(9)}${f.p50Ms.toFixed(1).padStart(9)}${f.p99Ms.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}${(f.perSecond / ceiling.perSecond).toFixed(2).padStart(11)}`);
   }
   const rest = results.find(([n]) => n.startsWith("Pick, REST"))![1];
   const connectJson = results.find(([n]) => n.startsWith("Pick, Connect JSON"))![1];
@@ -73,4 +104,5 @@ try {
 } finally {
   await jafflr.stop("SIGTERM");
   await chillybin.stop();
+  rmSync(bundles, { recursive: true, force: true });
 }

@@ -5,8 +5,9 @@
 import { migrateToLatest } from "../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
 import { freePort } from "../../test/support/ports.js";
-import { runTs, type RunningProcess } from "../../test/support/processes.js";
+import { runProcess, runTs, type RunningProcess } from "../../test/support/processes.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
+import { NODE_FLAGS } from "../delivery/services.js";
 
 export const PLENTY = 2_000_000_000;
 
@@ -20,7 +21,11 @@ export interface BenchChillybin {
   stop(): Promise<void>;
 }
 
-export async function startBenchChillybin(env: Record<string, string> = {}): Promise<BenchChillybin> {
+/**
+ * `bundle`: the folder of chillybin's bundle (npm run build) to run with
+ * `node main.mjs`, as the image does; by default the source, through tsx.
+ */
+export async function startBenchChillybin(env: Record<string, string> = {}, bundle?: string): Promise<BenchChillybin> {
   const database = await createTestDatabase({ onDisk: true });
   await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
   await database.db.updateTable("ingredients").set({ quantity: PLENTY }).execute();
@@ -30,7 +35,8 @@ export async function startBenchChillybin(env: Record<string, string> = {}): Pro
   // Logging every request is part of the real cost, but the lines would pile
   // up in this process: the service logs at warn, and is found by its port.
   const port = await freePort();
-  const child = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: String(port), VERSION: "bench", LOG_LEVEL: "warn", ...env });
+  const childEnv = { ...database.env, CHILLYBIN_PORT: String(port), VERSION: "bench", LOG_LEVEL: "warn", ...env };
+  const child = bundle ? runProcess(process.execPath, [...NODE_FLAGS, "main.mjs"], { cwd: bundle, env: childEnv }) : runTs("services/chillybin/main.ts", childEnv);
   await waitForHealth(`http://127.0.0.1:${port}/health`, child);
   return {
     url: `http://127.0.0.1:${port}`,

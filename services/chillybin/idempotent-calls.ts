@@ -13,7 +13,11 @@ import { inTransaction, Stock } from "./stock.js";
  * and takes nothing; a refused call stores nothing, and its retry runs again.
  */
 export class IdempotentCalls {
-  constructor(private readonly db: Kysely<ChillybinDatabase>) {}
+  /** `stock`: what calls without a key use (shared, so their picks can be batched). */
+  constructor(
+    private readonly db: Kysely<ChillybinDatabase>,
+    private readonly stock = new Stock(db),
+  ) {}
 
   async once<O extends DescMessage>(
     key: string | null,
@@ -22,7 +26,7 @@ export class IdempotentCalls {
     output: O,
     work: (stock: Stock) => Promise<MessageShape<O>>,
   ): Promise<MessageShape<O>> {
-    if (key === null) return work(new Stock(this.db));
+    if (key === null) return work(this.stock);
     if (key.length === 0 || key.length > 200) throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} must be 1 to 200 characters`, Code.InvalidArgument);
     const fingerprint = createHash("sha256").update(toBinary(request.schema, request.message)).digest("hex");
     return inTransaction(this.db, async (trx) => {

@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import { IdempotentCalls } from "./idempotent-calls.js";
+import { PickBatcher } from "./pick-batcher.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
 import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
 
@@ -88,8 +89,9 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
 /** Registers chillybin's services, every version, on a Connect router. */
 export function chillybinRoutes(db: Kysely<ChillybinDatabase>): (router: ConnectRouter) => void {
   return (router) => {
-    const calls = new IdempotentCalls(db);
-    router.service(v1.ChillybinService, chillybinV1Impl(new Stock(db), calls));
+    const stock = new Stock(db, new PickBatcher(db));
+    const calls = new IdempotentCalls(db, stock);
+    router.service(v1.ChillybinService, chillybinV1Impl(stock, calls));
     router.service(v2.ChillybinService, chillybinV2Impl(calls));
   };
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
+import type { PickBatcher } from "./pick-batcher.js";
 
 /** What restock puts back. */
 export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
@@ -50,10 +51,19 @@ export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kyse
  * a transaction, its calls join it (see IdempotentCalls).
  */
 export class Stock {
-  constructor(private readonly db: Kysely<ChillybinDatabase>) {}
+  /** `batcher`: lets concurrent picks outside a transaction share statements (see PickBatcher). */
+  constructor(
+    private readonly db: Kysely<ChillybinDatabase>,
+    private readonly batcher?: PickBatcher,
+  ) {}
 
-  /** Takes `quantity` of an ingredient, answering what is left (see takeStock). */
+  /**
+   * Takes `quantity` of an ingredient, answering what is left: batched with
+   * concurrent picks of it when it can be, on its own inside a transaction
+   * (which must see its own pick).
+   */
   async pick(name: string, quantity: number): Promise<number> {
+    if (this.batcher && !this.db.isTransaction) return this.batcher.pick(name, quantity);
     return takeStock(this.db, name, quantity);
   }
 

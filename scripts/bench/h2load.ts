@@ -1,0 +1,41 @@
+// h2c load from h2load (Debian's nghttp2-client): a C load generator, so the
+// client's cost does not sit on the figures the way a Node client's does.
+// h2load reports only min/mean/max latency; its per-request log gives p50/p99.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { LoadFigures } from "./load.js";
+
+const run = promisify(execFile);
+
+export async function h2loadAvailable(): Promise<boolean> {
+  return run("h2load", ["--version"]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `clients` connections, one stream each, POSTing `body` to `url` for
+ * `seconds`. Counts only 2xx answers; gRPC's status is in trailers h2load does
+ * not read, so callers check the effect (the stock taken) as well.
+ */
+export async function h2load(url: string, body: Uint8Array, headers: Record<string, string>, clients: number, seconds: number): Promise<LoadFigures> {
+  const dir = mkdtempSync(path.join(tmpdir(), "h2load-"));
+  try {
+    writeFileSync(path.join(dir, "body"), body);
+    const args = ["-D", String(seconds), "-c", String(clients), "-m", "1", "-t", "1", "-d", path.join(dir, "body"), "--log-file", path.join(dir, "log")];
+    for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
+    await run("h2load", [...args, url], { maxBuffer: 16 * 1024 * 1024 });
+    // Each line: start time (µs since the run began), HTTP status, duration (µs).
+    const rows = readFileSync(path.join(dir, "log"), "utf8").trim().split("\n").map((l) => l.split("\t").map(Number));
+    const ok = rows.filter(([, status]) => status! >= 200 && status! < 300);
+    const latencies = ok.map(([, , us]) => us! / 1000).sort((a, b) => a - b);
+    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+    return { perSecond: ok.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99), errors: rows.length - ok.length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
