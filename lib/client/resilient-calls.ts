@@ -21,12 +21,24 @@ export interface ResilienceOptions {
   halfOpenAfterMs?: number;
 }
 
-/** True when the error says the request cannot have reached the server, so a retry is safe. */
+/**
+ * HTTP/2 REFUSED_STREAM: the server did not process the request (RFC 9113,
+ * 8.7), e.g. one that is shutting down. Connect-Node reports it as INTERNAL
+ * when the stream's error event comes before its close event.
+ */
+function refusedStream(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.message.includes("REFUSED_STREAM")) return true;
+  }
+  return false;
+}
+
+/** True when the error says the request cannot have reached the server (or was refused unprocessed), so a retry is safe. */
 export function neverSent(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if ((e as NodeJS.ErrnoException).code === "ECONNREFUSED") return true;
   }
-  return false;
+  return refusedStream(error);
 }
 
 /**
@@ -57,8 +69,16 @@ export function resilientCalls(options: ResilienceOptions): Interceptor & { brea
   });
   const policy = wrap(breaker, retries);
   const interceptor: Interceptor = (next) => async (req) => {
+    const attempt = () =>
+      next(req).catch((error: unknown) => {
+        // An unprocessed request is the service being unavailable, whatever code the transport gave it.
+        if (refusedStream(error) && ConnectError.from(error).code !== Code.Unavailable) {
+          throw new ConnectError(`${options.target} refused the request unprocessed (it is shutting down?)`, Code.Unavailable, undefined, undefined, error);
+        }
+        throw error;
+      });
     try {
-      return await policy.execute(() => next(req));
+      return await policy.execute(attempt);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         throw new ConnectError(`${options.target} is unavailable: the circuit is open after repeated failures; trying again shortly`, Code.Unavailable);

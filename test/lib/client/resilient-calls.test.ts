@@ -6,6 +6,8 @@ import { GetStockRequestSchema } from "../../../gen/chillybin/v1/chillybin_pb.js
 
 const refused = () => new ConnectError("connect ECONNREFUSED", Code.Unavailable, undefined, undefined, Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }));
 const reset = () => new ConnectError("socket hang up", Code.Unavailable);
+// What Connect-Node reports when chillybin refuses a stream while it shuts down (the request was not processed).
+const refusedStream = () => new ConnectError("Stream closed with error code NGHTTP2_REFUSED_STREAM", Code.Internal, undefined, undefined, Object.assign(new Error("Stream closed with error code NGHTTP2_REFUSED_STREAM"), { code: "ERR_HTTP2_STREAM_ERROR" }));
 const notFound = () => new ConnectError('unknown ingredient "ham"', Code.NotFound);
 
 /** An interceptor around a scripted `next`: each call takes the next outcome. */
@@ -25,6 +27,8 @@ describe("resilient calls (retries and a circuit breaker)", () => {
   const table: Array<{ case: string; outcomes: Array<() => Error | "ok">; result: "ok" | Code; calls: number }> = [
     { case: "a refused connection is retried (the request was never sent)", outcomes: [refused, refused, () => "ok"], result: "ok", calls: 3 },
     { case: "retries stop after the configured attempts", outcomes: [refused], result: Code.Unavailable, calls: 3 },
+    { case: "a refused HTTP/2 stream is retried (the server did not process it)", outcomes: [refusedStream, () => "ok"], result: "ok", calls: 2 },
+    { case: "a refused HTTP/2 stream that persists is UNAVAILABLE, not INTERNAL", outcomes: [refusedStream], result: Code.Unavailable, calls: 3 },
     { case: "a dropped connection is not retried (the pick may have happened)", outcomes: [reset, () => "ok"], result: Code.Unavailable, calls: 1 },
     { case: "an answer such as NOT_FOUND is not retried", outcomes: [notFound, () => "ok"], result: Code.NotFound, calls: 1 },
   ];
