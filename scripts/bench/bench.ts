@@ -93,9 +93,9 @@ try {
 
   console.log(`${CLIENTS} clients, ${SECONDS} s each, one hot row; ${chillybin.database}`);
   console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
-  console.log(`${"".padEnd(44)}${"per s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"× ceiling".padStart(11)}`);
+  console.log(`${"".padEnd(56)}${"per s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"× ceiling".padStart(11)}`);
   for (const [name, f] of results) {
-    console.log(`${name.padEnd(44)}${f.perSecond.toFixed(0).padStart(9)}${f.p50Ms.toFixed(1).padStart(9)}${f.p99Ms.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}${(f.perSecond / ceiling.perSecond).toFixed(2).padStart(11)}`);
+    console.log(`${name.padEnd(56)}${f.perSecond.toFixed(0).padStart(9)}${f.p50Ms.toFixed(1).padStart(9)}${f.p99Ms.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}${(f.perSecond / ceiling.perSecond).toFixed(2).padStart(11)}`);
   }
   const rest = results.find(([n]) => n.startsWith("Pick, REST"))![1];
   const connectJson = results.find(([n]) => n.startsWith("Pick, Connect JSON"))![1];
