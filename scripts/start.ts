@@ -3,6 +3,7 @@
 // service exits on its own, the other is stopped too.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { serviceVersion } from "./delivery/version.js";
 
 const SERVICES = ["chillybin", "jafflr"] as const;
 const width = Math.max(...SERVICES.map((s) => s.length));
@@ -11,12 +12,18 @@ function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.
   createInterface({ input: stream }).on("line", (line) => out.write(`${prefix} | ${line}\n`));
 }
 
-function start(service: string): ChildProcess {
+/** VERSION if set, else the service's version from git (see npm run version), else "dev". */
+async function versionOf(service: (typeof SERVICES)[number]): Promise<string> {
+  return process.env.VERSION || (await serviceVersion(service, process.cwd()).catch(() => "dev"));
+}
+
+function start(service: (typeof SERVICES)[number], version: string): ChildProcess {
   // detached: the children get no Ctrl-C from the terminal directly; this
   // launcher forwards exactly one signal, so no service sees it twice.
   const child = spawn(process.execPath, ["--import", "tsx", `services/${service}/main.ts`], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
+    env: { ...process.env, VERSION: version },
   });
   const prefix = service.padEnd(width);
   prefixLines(child.stdout!, prefix, process.stdout);
@@ -24,7 +31,8 @@ function start(service: string): ChildProcess {
   return child;
 }
 
-const children = SERVICES.map(start);
+const versions = await Promise.all(SERVICES.map(versionOf));
+const children = SERVICES.map((service, i) => start(service, versions[i]!));
 let stopping = false;
 let failed = false;
 

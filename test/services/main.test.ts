@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { serviceVersion } from "../../scripts/delivery/version.js";
 import { freePort } from "../support/ports.js";
 import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -52,7 +53,7 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(await chillybin.exited, 1);
   });
 
-  it("npm start runs both, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
+  it("npm start runs both at their versions, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
     const [chillybinPort, jafflrPort] = [await freePort(), await freePort()];
     const start = runTs("scripts/start.ts", {
       ...database.env,
@@ -60,10 +61,14 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
       JAFFLR_PORT: String(jafflrPort),
       CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`,
       TOAST_TIME_SCALE: "0",
+      VERSION: "",
     });
     running.push(start);
-    await start.waitForLine(/^chillybin \| .*"msg":"listening"/);
-    await start.waitForLine(/^jafflr    \| .*"msg":"listening"/);
+    for (const service of ["chillybin", "jafflr"] as const) {
+      const listening = await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`));
+      // Each logs (and answers in x-service-version) the version npm run version prints.
+      assert.equal((JSON.parse(listening.replace(/^[^{]*/, "")) as { version: string }).version, await serviceVersion(service, process.cwd()));
+    }
     const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
     assert.equal(made.status, 200);
     assert.equal(await start.stop("SIGINT"), 0);
