@@ -5,6 +5,7 @@ import { requireBearerToken, serve, type RunningServer } from "../../lib/server/
 import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
+import { PickBatcher } from "./pick-batcher.js";
 import { chillybinRoutes } from "./service.js";
 
 export interface ChillybinServerOptions {
@@ -23,15 +24,16 @@ export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.meth
 
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
 export function startChillybinServer(options: ChillybinServerOptions): Promise<RunningServer> {
+  const batcher = new PickBatcher(options.db);
   return serve({
-    routes: chillybinRoutes(options.db),
+    routes: chillybinRoutes(options.db, batcher),
     port: options.port,
     host: options.host,
     version: options.version,
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
     readinessChecks: [() => pingDatabase(options.db)],
-    metrics: chillybinMetrics(options.db, options.logger),
+    metrics: chillybinMetrics(options.db, options.logger, batcher),
     interceptors: options.adminToken ? [requireBearerToken(options.adminToken, ADMIN_RPCS)] : [],
   });
 }

@@ -1,16 +1,18 @@
 import type { Kysely } from "kysely";
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import { poolUsage } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { ChillybinDatabase } from "./database.js";
+import type { PickBatcher } from "./pick-batcher.js";
 import { Stock } from "./stock.js";
 
 /**
  * chillybin's own metrics, read when Prometheus scrapes: the stock of each
- * ingredient, and the database pool's connections. A scrape while the
- * database is down leaves the stock out rather than failing the scrape.
+ * ingredient, the database pool's connections, and how picks share
+ * statements. A scrape while the database is down leaves the stock out
+ * rather than failing the scrape.
  */
-export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger): (registry: Registry) => void {
+export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, batcher: PickBatcher): (registry: Registry) => void {
   const stock = new Stock(db);
   return (registry) => {
     new Gauge({
@@ -38,5 +40,18 @@ export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger):
         for (const [state, value] of Object.entries(usage)) this.set({ state }, value);
       },
     });
+    // rate(picks) / rate(batches): how many picks a statement carries (1 when idle, more under contention).
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counter("chillybin_pick_batches_total", "Statements sent for v1 picks without an idempotency key (concurrent picks of one ingredient share one).", () => batcher.totals.batches);
+    counter("chillybin_batched_picks_total", "v1 picks sent in those statements.", () => batcher.totals.picks);
   };
 }

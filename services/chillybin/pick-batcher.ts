@@ -27,6 +27,8 @@ const MAX_BATCH = 512;
 export class PickBatcher {
   private readonly waiting = new Map<string, PendingPick[]>();
   private readonly inFlight = new Set<string>();
+  /** Statements sent and picks they carried, for metrics (their ratio is the mean batch size). */
+  readonly totals = { batches: 0, picks: 0 };
 
   constructor(private readonly db: Kysely<ChillybinDatabase>) {}
 
@@ -46,6 +48,8 @@ export class PickBatcher {
       for (let queue = this.waiting.get(name); queue?.length; queue = this.waiting.get(name)) {
         const batch = queue.splice(0, MAX_BATCH);
         if (queue.length === 0) this.waiting.delete(name);
+        this.totals.batches++;
+        this.totals.picks += batch.length;
         try {
           const outcomes = await this.take(name, batch.map((p) => p.quantity));
           batch.forEach((pick, i) => (outcomes[i] instanceof Error ? pick.reject(outcomes[i]) : pick.resolve(outcomes[i] as number)));

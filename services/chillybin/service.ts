@@ -87,9 +87,9 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
 }
 
 /** Registers chillybin's services, every version, on a Connect router. */
-export function chillybinRoutes(db: Kysely<ChillybinDatabase>): (router: ConnectRouter) => void {
+export function chillybinRoutes(db: Kysely<ChillybinDatabase>, batcher = new PickBatcher(db)): (router: ConnectRouter) => void {
   return (router) => {
-    const stock = new Stock(db, new PickBatcher(db));
+    const stock = new Stock(db, batcher);
     const calls = new IdempotentCalls(db, stock);
     router.service(v1.ChillybinService, chillybinV1Impl(stock, calls));
     router.service(v2.ChillybinService, chillybinV2Impl(calls));

@@ -80,6 +80,22 @@ describe("observability: request ids, logs and metrics", () => {
       if (chillybin.database.location.kind === "postgres") assert.match(text, /^db_pool_connections\{state="max"\} 10$/m);
     });
 
+    it("counts the statements v1 picks were sent in, and the picks they carried", async () => {
+      await chillybin.setStock({ bread: 10, cheese: 100, vegemite: 10 });
+      const read = async () => {
+        const text = (await request(chillybin.server.url, "GET", "/metrics")).text;
+        const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+        return { batches: value("chillybin_pick_batches_total"), picks: value("chillybin_batched_picks_total") };
+      };
+      const before = await read();
+      const client = createClient(ChillybinService, TRANSPORTS[1]!.make(chillybin.server.url));
+      await Promise.all(Array.from({ length: 40 }, () => client.pick({ ingredient: "cheese", quantity: 1 })));
+      const after = await read();
+      assert.equal(after.picks - before.picks, 40);
+      const batches = after.batches - before.batches;
+      assert.ok(batches >= 1 && batches <= 40, `${batches} statements for 40 picks`);
+    });
+
     it("reports the toasties cooking in jafflr, and whether chillybin answers it (what the alerts read)", async () => {
       const text = (await request(jafflr.server.url, "GET", "/metrics")).text;
       assert.match(text, /^jafflr_toasties_cooking 0$/m);
