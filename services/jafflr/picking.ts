@@ -8,16 +8,16 @@ const PASSED_THROUGH = new Set([Code.NotFound, Code.FailedPrecondition]);
 // cut under the call (an HTTP/2 stream reset): chillybin went away.
 const UNREACHABLE = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);
 
-/** Turns chillybin's refusal of a pick into jafflr's answer, naming the ingredient. */
-export function pickFailure(ingredient: string, error: unknown): ConnectError {
+/** Turns chillybin's refusal of a call into jafflr's answer, naming what it was doing ("picking cheese", "checking the stock"). */
+export function pickFailure(ingredient: string, error: unknown, doing = "picking"): ConnectError {
   const cause = ConnectError.from(error);
   if (PASSED_THROUGH.has(cause.code)) {
     return new ConnectError(`cannot pick ${ingredient}: ${cause.rawMessage}`, cause.code, undefined, undefined, cause);
   }
   if (UNREACHABLE.has(cause.code)) {
-    return new ConnectError(`chillybin is unavailable (picking ${ingredient}): ${cause.rawMessage}`, Code.Unavailable, undefined, undefined, cause);
+    return new ConnectError(`chillybin is unavailable (${doing} ${ingredient}): ${cause.rawMessage}`, Code.Unavailable, undefined, undefined, cause);
   }
-  return new ConnectError(`chillybin failed picking ${ingredient}: ${cause.rawMessage}`, Code.Internal, undefined, undefined, cause);
+  return new ConnectError(`chillybin failed ${doing} ${ingredient}: ${cause.rawMessage}`, Code.Internal, undefined, undefined, cause);
 }
 
 /** How one toastie's ingredients are picked from chillybin. */
@@ -43,23 +43,39 @@ function refusedIngredient(plan: PickPlan, error: unknown): string {
   return names.find((ingredient) => message.includes(ingredient)) ?? "the order";
 }
 
-/**
- * Picks every ingredient of a toastie from chillybin. With v2, one PickOrder
- * call takes them all or none (a toastie that cannot be made takes nothing)
- * and records the orders; with v1 (deprecated), one Pick per ingredient, in
- * order, so a later refusal leaves the earlier picks taken. Answers the order
- * ids v2 recorded (none with v1). This is every call jafflr makes to
- * chillybin: the contract tests (test/contract) drive it.
- */
-export async function pickIngredients(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<bigint[]> {
-  if (plan.useV2) {
-    const items = [...plan.picks].map(([ingredient, quantity]) => ({ ingredient, quantity }));
-    try {
-      return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, withKey(options, plan.idempotencyKey))).ids;
-    } catch (error) {
-      throw pickFailure(refusedIngredient(plan, error), error);
-    }
+/** v2: one PickOrder takes every ingredient or none (a toastie that cannot be made takes nothing) and records the orders. */
+export async function takeWithV2(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<bigint[]> {
+  const items = [...plan.picks].map(([ingredient, quantity]) => ({ ingredient, quantity }));
+  try {
+    return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, withKey(options, plan.idempotencyKey))).ids;
+  } catch (error) {
+    throw pickFailure(refusedIngredient(plan, error), error);
   }
+}
+
+/**
+ * v1 cannot take several ingredients in one call. So that a toastie chillybin
+ * cannot make takes nothing, its stock is read first (one GetStock) and a
+ * toastie it cannot cover is refused before any pick, with the answer the
+ * picks would have given: NOT_FOUND for an unknown ingredient,
+ * FAILED_PRECONDITION for too little of one.
+ */
+export async function checkStockForV1(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<void> {
+  let stock: Record<string, number>;
+  try {
+    stock = (await chillybin.v1.getStock({}, options)).stock;
+  } catch (error) {
+    throw pickFailure("the stock", error, "checking");
+  }
+  for (const [ingredient, quantity] of plan.picks) {
+    const available = stock[ingredient];
+    if (available === undefined) throw new ConnectError(`cannot pick ${ingredient}: unknown ingredient "${ingredient}"`, Code.NotFound);
+    if (available < quantity) throw new ConnectError(`cannot pick ${ingredient}: not enough ${ingredient}: wanted ${quantity}, ${available} in stock`, Code.FailedPrecondition);
+  }
+}
+
+/** v1 (deprecated): one Pick per ingredient, in order, so a refusal after the check leaves the earlier picks taken. */
+export async function takeWithV1(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<void> {
   for (const [ingredient, quantity] of plan.picks) {
     try {
       // One key per ingredient: each v1 pick is a call of its own.
@@ -68,5 +84,22 @@ export async function pickIngredients(chillybin: ChillybinClients, plan: PickPla
       throw pickFailure(ingredient, error);
     }
   }
+}
+
+/**
+ * Picks every ingredient of a toastie from chillybin, answering the order ids
+ * v2 recorded (none with v1). v2: one all-or-nothing PickOrder. v1: the stock
+ * check, then a Pick per ingredient; a toastie it cannot cover takes nothing,
+ * but a race with another toastie between the check and the picks can still
+ * leave part taken (v1's limit, and why it is being retired). A retried v1
+ * toastie (with an Idempotency-Key) skips the check: its first attempt may
+ * have taken the last of something, and its picks answer as they first did.
+ * These are every call jafflr makes to chillybin: the contract tests
+ * (test/contract) drive each of them.
+ */
+export async function pickIngredients(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<bigint[]> {
+  if (plan.useV2) return takeWithV2(chillybin, plan, options);
+  if (!plan.idempotencyKey) await checkStockForV1(chillybin, plan, options);
+  await takeWithV1(chillybin, plan, options);
   return [];
 }

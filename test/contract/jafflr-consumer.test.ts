@@ -7,7 +7,7 @@ import * as http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { createChillybinClients, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
-import { pickIngredients } from "../../services/jafflr/picking.js";
+import { checkStockForV1, takeWithV1, takeWithV2, type PickPlan } from "../../services/jafflr/picking.js";
 import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
 
 const { eachLike, integer, like, regex } = MatchersV3;
@@ -26,13 +26,20 @@ describe("contract: jafflr → chillybin (consumer)", function () {
   before(() => rmSync(PACT_FILE, { force: true }));
   const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
 
-  /** jafflr's own picking code, pointed at the mock server. */
-  function pick(baseUrl: string, ingredient: string, useV2: boolean): Promise<bigint[]> {
+  /** jafflr's own clients, pointed at the mock server. */
+  function clientsFor(baseUrl: string) {
     // A fresh connection to each mock server: a keep-alive socket pooled by an
     // earlier test (to a server now gone, on a port reused since) must not carry it.
     const httpAgent = new http.Agent({ keepAlive: false });
-    const clients = createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true, httpAgent }));
-    return pickIngredients(clients, { picks: new Map([[ingredient, 1]]), customer: "gita", useV2 }, { timeoutMs: 5_000 }).catch((error: unknown) => {
+    return createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true, httpAgent }));
+  }
+  const planFor = (ingredient: string, useV2: boolean): PickPlan => ({ picks: new Map([[ingredient, 1]]), customer: "gita", useV2 });
+
+  /** jafflr's own picking call (v1 Pick or v2 PickOrder), pointed at the mock server. */
+  function pick(baseUrl: string, ingredient: string, useV2: boolean): Promise<bigint[]> {
+    const plan = planFor(ingredient, useV2);
+    const call = useV2 ? takeWithV2(clientsFor(baseUrl), plan, { timeoutMs: 5_000 }) : takeWithV1(clientsFor(baseUrl), plan, { timeoutMs: 5_000 }).then(() => []);
+    return call.catch((error: unknown) => {
       // Refusals are expected in some tests; anything else is the flake's real cause.
       const code = ConnectError.from(error).code;
       if (code !== Code.NotFound && code !== Code.FailedPrecondition) console.error(`consumer test: pick against ${baseUrl} failed:`, error);
@@ -54,6 +61,20 @@ describe("contract: jafflr → chillybin (consumer)", function () {
       ids: [1n],
     },
   ];
+
+  describe("v1 GetStock (the stock check before v1 picks)", () => {
+    it("reads the stock, and lets a toastie it covers through", () =>
+      pact
+        .addInteraction()
+        .given(STATES.inStock, { ingredient: "cheese", quantity: 10 })
+        .uponReceiving("a v1 stock check")
+        .withRequest("POST", "/chillybin.v1.ChillybinService/GetStock", (b) => b.headers(JSON_HEADERS).jsonBody({}))
+        // jafflr reads the quantity of each ingredient it needs, by name.
+        .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody({ stock: like({ cheese: integer(10) }) }))
+        .executeTest(async (mock) => {
+          await checkStockForV1(clientsFor(mock.url), planFor("cheese", false), { timeoutMs: 5_000 });
+        }));
+  });
 
   for (const v of versions) {
     describe(`${v.version} ${v.useV2 ? "PickOrder" : "Pick"}`, () => {

@@ -95,4 +95,24 @@ describe("idempotency: a retried call happens once", () => {
       await jafflr.stop();
     }
   });
+
+  it("a retried v1 toastie whose first attempt took the last cheese still gets its first answer", async () => {
+    // The v1 stock check would refuse the retry (no cheese left): a keyed toastie skips it.
+    await chillybin.setStock({ cheese: 1 });
+    const jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
+    try {
+      const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
+      const first = await client.makeToastie({ ingredients: ["cheese"] }, key("t-last"));
+      const retry = await client.makeToastie({ ingredients: ["cheese"] }, key("t-last"));
+      assert.deepEqual(retry.toastie, first.toastie);
+      assert.deepEqual(await stock(), { bread: 8, cheese: 0, vegemite: 10 });
+      // Without a key, the same toastie is refused before anything is taken.
+      const refused = await client.makeToastie({ ingredients: ["cheese"] }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+      assert.equal(refused.code, Code.FailedPrecondition);
+      assert.equal(refused.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
+      assert.deepEqual(await stock(), { bread: 8, cheese: 0, vegemite: 10 });
+    } finally {
+      await jafflr.stop();
+    }
+  });
 });

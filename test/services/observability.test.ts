@@ -37,7 +37,9 @@ describe("observability: request ids, logs and metrics", () => {
       const jafflrLines = jafflrLog.lines.filter((l) => l.requestId === "follow-me-1");
       const chillybinLines = chillybinLog.lines.filter((l) => l.requestId === "follow-me-1");
       assert.deepEqual(jafflrLines.map((l) => [l.rpc, l.protocol, l.code]), [["jafflr.v1.JafflrService/MakeToastie", "rest", "ok"]]);
+      // v1: the stock check, then a pick per ingredient (bread, cheese, vegemite).
       assert.deepEqual(chillybinLines.map((l) => [l.rpc, l.code]), [
+        ["chillybin.v1.ChillybinService/GetStock", "ok"],
         ["chillybin.v1.ChillybinService/Pick", "ok"],
         ["chillybin.v1.ChillybinService/Pick", "ok"],
         ["chillybin.v1.ChillybinService/Pick", "ok"],

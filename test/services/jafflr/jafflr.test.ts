@@ -92,7 +92,7 @@ describe("jafflr", () => {
         const error = await lonelyClient.makeToastie({ ingredients: ["cheese"] }).catch((e: unknown) => ConnectError.from(e));
         assert.ok(error instanceof ConnectError);
         assert.equal(error.code, Code.Unavailable);
-        assert.match(error.rawMessage, /chillybin is unavailable \(picking bread\)/);
+        assert.match(error.rawMessage, /chillybin is unavailable \(checking the stock\)/);
       } finally {
         await lonely.stop();
       }
