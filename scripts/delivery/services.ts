@@ -23,8 +23,8 @@ export function requireService(name: string | undefined, usage: string): Service
 
 /**
  * V8 settings each service runs with (its image's CMD, the local deploy
- * target, the benchmark): a young generation of 4 MB semi-spaces and a 96 MB
- * old generation keep a service's resident memory near 100 MB under load
+ * target, the benchmark): a young generation of 8 MB semi-spaces and a 96 MB
+ * old generation keep a service's resident memory near 110 MB under load
  * instead of letting V8 grow towards its defaults (measured with npm run bench).
  */
-export const NODE_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=96"] as const;
+export const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=96"] as const;
