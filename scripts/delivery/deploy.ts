@@ -10,7 +10,7 @@
 //      so the next check (jafflr's, say) sees what really runs.
 //
 // --dry-run prints that plan and changes nothing.
-import { readEnvironment, type Environment, type Gate } from "./environments.js";
+import { readEnvironment, type Environment } from "./environments.js";
 import { brokerSettings, gitBranch, pactBroker } from "../contract/pact-broker-cli.js";
 import { runCommand } from "./run-command.js";
 import { SERVICE_NAMES, type ServiceName } from "./services.js";

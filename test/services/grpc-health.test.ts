@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import * as grpc from "@grpc/grpc-js";
 import type { Kysely } from "kysely";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../gen/health/v1/health_pb.js";
 import { migrateToLatest, openDatabase } from "../../lib/db/index.js";
