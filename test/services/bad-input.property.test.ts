@@ -16,6 +16,7 @@ const REST: Array<{ service: "chillybin" | "jafflr"; method: string; path: strin
   { service: "chillybin", method: "GET", path: "/pick" },
   { service: "chillybin", method: "POST", path: "/pick" },
   { service: "chillybin", method: "GET", path: "/restock" },
+  { service: "chillybin", method: "POST", path: "/restock" },
   { service: "chillybin", method: "POST", path: "/v2/pick" },
   { service: "chillybin", method: "POST", path: "/v2/orders" },
   { service: "jafflr", method: "GET", path: "/toastie" },
@@ -25,6 +26,8 @@ const REST: Array<{ service: "chillybin" | "jafflr"; method: string; path: strin
 const RPCS: Array<{ service: "chillybin" | "jafflr"; path: string }> = [
   { service: "chillybin", path: "/chillybin.v1.ChillybinService/Pick" },
   { service: "chillybin", path: "/chillybin.v1.ChillybinService/GetStock" },
+  // Restock puts back the default stock, which is what these tests start from: accepted, it changes nothing here.
+  { service: "chillybin", path: "/chillybin.v1.ChillybinService/Restock" },
   { service: "chillybin", path: "/chillybin.v2.ChillybinService/Pick" },
   { service: "chillybin", path: "/chillybin.v2.ChillybinService/PickOrder" },
   { service: "jafflr", path: "/jafflr.v1.JafflrService/MakeToastie" },
