@@ -40,6 +40,14 @@ export function readNumber(env: Env, name: string, fallback: number, min = 0): n
   return parsed;
 }
 
+/** A size in bytes: a whole number, at least 1. */
+export function readByteSize(env: Env, name: string, fallback: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`${name} must be a whole number of bytes, at least 1, got "${value}"`);
+  return Number(value);
+}
+
 /** An absolute http(s) URL, returned without a trailing slash. */
 export function readHttpUrl(env: Env, name: string, fallback: string): string {
   const value = raw(env, name) ?? fallback;

@@ -15,6 +15,8 @@ export interface ChillybinServerOptions {
   version: string;
   logger: Logger;
   drainTimeoutMs?: number;
+  /** The largest request body or message accepted (1 MiB unless set). */
+  maxBodyBytes?: number;
   /** When set, administrative calls (Restock) need "Authorization: Bearer <adminToken>". */
   adminToken?: string;
 }
@@ -32,6 +34,7 @@ export function startChillybinServer(options: ChillybinServerOptions): Promise<R
     version: options.version,
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
+    maxBodyBytes: options.maxBodyBytes,
     readinessChecks: [() => pingDatabase(options.db)],
     metrics: chillybinMetrics(options.db, options.logger, batcher),
     interceptors: options.adminToken ? [requireBearerToken(options.adminToken, ADMIN_RPCS)] : [],

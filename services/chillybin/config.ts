@@ -1,4 +1,5 @@
-import { readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
+import { readByteSize, readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../../lib/server/index.js";
 
 export interface ChillybinConfig {
   port: number;
@@ -10,6 +11,8 @@ export interface ChillybinConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   drainTimeoutMs: number;
+  /** The largest request body or message accepted (REST 413, RPC resource_exhausted beyond it). */
+  maxBodyBytes: number;
   /** Restock needs this bearer token when set; unset, restock is open to anyone. */
   adminToken: string | undefined;
 }
@@ -23,6 +26,7 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     databaseUrl: readOptionalString(env, "DATABASE_URL"),
     dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
+    maxBodyBytes: readByteSize(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
     adminToken: readOptionalString(env, "CHILLYBIN_ADMIN_TOKEN"),
   };
 }

@@ -1,4 +1,5 @@
-import { ConfigError, readHttpUrl, readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
+import { ConfigError, readByteSize, readHttpUrl, readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../../lib/server/index.js";
 
 export interface JafflrConfig {
   port: number;
@@ -13,6 +14,8 @@ export interface JafflrConfig {
   /** Multiplies every cooking time: 1 cooks as the original did, 0 instantly. */
   toastTimeScale: number;
   drainTimeoutMs: number;
+  /** The largest request body or message accepted (REST 413, RPC resource_exhausted beyond it). */
+  maxBodyBytes: number;
   /** Where the feature flags come from (at most one source); none: every customer on v1. */
   flags: FlagsConfig;
 }
@@ -51,6 +54,7 @@ export function readJafflrConfig(env: Env): JafflrConfig {
     },
     toastTimeScale: readNumber(env, "TOAST_TIME_SCALE", 1),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
+    maxBodyBytes: readByteSize(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
     flags: readFlagsConfig(env),
   };
 }

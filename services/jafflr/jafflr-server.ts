@@ -19,6 +19,8 @@ export interface JafflrServerOptions {
   version: string;
   logger: Logger;
   drainTimeoutMs?: number;
+  /** The largest request body or message accepted (1 MiB unless set). */
+  maxBodyBytes?: number;
 }
 
 /** chillybin's own health, as its grpc.health.v1 service reports it. */
@@ -44,6 +46,7 @@ export function startJafflrServer(options: JafflrServerOptions): Promise<Running
     version: options.version,
     logger: options.logger,
     drainTimeoutMs: options.drainTimeoutMs,
+    maxBodyBytes: options.maxBodyBytes,
     dependencyChecks: { chillybin: chillybinHealthCheck(options.chillybinTransport) },
     metrics: (registry) => {
       const kitchen = options.kitchen;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, readHttpUrl, readNumber, readPort, readString } from "../../lib/config.js";
+import { ConfigError, readByteSize, readHttpUrl, readNumber, readPort, readString } from "../../lib/config.js";
 
 describe("config", () => {
   const table: Array<{ case: string; read: () => unknown; expected?: unknown; error?: RegExp }> = [
@@ -18,6 +18,10 @@ describe("config", () => {
     { case: "url value", read: () => readHttpUrl({ U: "https://chillybin:443" }, "U", "x"), expected: "https://chillybin:443" },
     { case: "url not absolute", read: () => readHttpUrl({ U: "chillybin:7001" }, "U", "x"), error: /U must be an http\(s\) URL/ },
     { case: "url garbage", read: () => readHttpUrl({ U: "::" }, "U", "x"), error: /U must be an absolute http\(s\) URL/ },
+    { case: "bytes default", read: () => readByteSize({}, "B", 1024), expected: 1024 },
+    { case: "bytes value", read: () => readByteSize({ B: "2048" }, "B", 1024), expected: 2048 },
+    { case: "bytes zero", read: () => readByteSize({ B: "0" }, "B", 1024), error: /^B must be a whole number of bytes, at least 1, got "0"$/ },
+    { case: "bytes with a unit", read: () => readByteSize({ B: "1MB" }, "B", 1024), error: /B must be a whole number of bytes/ },
     { case: "string default", read: () => readString({}, "S", "dev"), expected: "dev" },
     { case: "string trimmed", read: () => readString({ S: " v1 " }, "S", "dev"), expected: "v1" },
   ];

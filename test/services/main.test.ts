@@ -46,6 +46,22 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(await chillybin.stop("SIGINT"), 0);
   });
 
+  it("MAX_BODY_BYTES sets the largest body each service accepts (REST 413, RPC resource_exhausted)", async () => {
+    const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: "0", MAX_BODY_BYTES: "2048" });
+    running.push(chillybin);
+    const chillybinUrl = `http://127.0.0.1:${listeningPort(await chillybin.waitForLine(/"msg":"listening"/))}`;
+    const jafflr = runTs("services/jafflr/main.ts", { JAFFLR_PORT: "0", CHILLYBIN_URL: chillybinUrl, MAX_BODY_BYTES: "2048" });
+    running.push(jafflr);
+    const jafflrUrl = `http://127.0.0.1:${listeningPort(await jafflr.waitForLine(/"msg":"listening"/))}`;
+    const big = { ingredient: "cheese", quantity: 1, customer: "x".repeat(4096) };
+    const rest = await post(`${chillybinUrl}/v2/pick`, big);
+    assert.equal(rest.status, 413);
+    const rpc = await post(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese"], customer: "x".repeat(4096) });
+    assert.equal(rpc.json.code, "resource_exhausted");
+    // Under the limit, all is as usual.
+    assert.equal((await post(`${chillybinUrl}/v2/pick`, { ...big, customer: "gita" })).status, 200);
+  });
+
   it("stops at start-up with a clear message for a bad setting", async () => {
     const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: "seven" });
     running.push(chillybin);
