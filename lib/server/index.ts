@@ -6,3 +6,4 @@ export { Health, type CheckResult, type HealthCheck, type HealthReport } from ".
 export { ServerMetrics, type RequestObservation } from "./metrics.js";
 export { currentRequestId, IDEMPOTENCY_KEY_HEADER, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
 export { requireBearerToken } from "./require-bearer-token.js";
+export { readServerSettings, type ServerSettings, type ServiceServerOptions } from "./settings.js";

@@ -1,22 +1,14 @@
 import type { Kysely } from "kysely";
 import { pingDatabase } from "../../lib/db/index.js";
-import type { Logger } from "../../lib/logger.js";
-import { requireBearerToken, serve, type RunningServer } from "../../lib/server/index.js";
+import { requireBearerToken, serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
 import { PickBatcher } from "./pick-batcher.js";
 import { chillybinRoutes } from "./service.js";
 
-export interface ChillybinServerOptions {
+export interface ChillybinServerOptions extends ServiceServerOptions {
   db: Kysely<ChillybinDatabase>;
-  port: number;
-  host?: string;
-  version: string;
-  logger: Logger;
-  drainTimeoutMs?: number;
-  /** The largest request body or message accepted (1 MiB unless set). */
-  maxBodyBytes?: number;
   /** When set, administrative calls (Restock) need "Authorization: Bearer <adminToken>". */
   adminToken?: string;
 }
@@ -25,18 +17,13 @@ export interface ChillybinServerOptions {
 export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.method.restock.name}`];
 
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
-export function startChillybinServer(options: ChillybinServerOptions): Promise<RunningServer> {
-  const batcher = new PickBatcher(options.db);
+export function startChillybinServer({ db, adminToken, ...server }: ChillybinServerOptions): Promise<RunningServer> {
+  const batcher = new PickBatcher(db);
   return serve({
-    routes: chillybinRoutes(options.db, batcher),
-    port: options.port,
-    host: options.host,
-    version: options.version,
-    logger: options.logger,
-    drainTimeoutMs: options.drainTimeoutMs,
-    maxBodyBytes: options.maxBodyBytes,
-    readinessChecks: [() => pingDatabase(options.db)],
-    metrics: chillybinMetrics(options.db, options.logger, batcher),
-    interceptors: options.adminToken ? [requireBearerToken(options.adminToken, ADMIN_RPCS)] : [],
+    ...server,
+    routes: chillybinRoutes(db, batcher),
+    readinessChecks: [() => pingDatabase(db)],
+    metrics: chillybinMetrics(db, server.logger, batcher),
+    interceptors: adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [],
   });
 }

@@ -1,21 +1,13 @@
-import { ConfigError, readByteSize, readHttpUrl, readLogLevel, readNumber, readOptionalString, readPort, readString, type Env } from "../../lib/config.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../../lib/server/index.js";
+import { ConfigError, readHttpUrl, readNumber, readOptionalString, type Env } from "../../lib/config.js";
+import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
-export interface JafflrConfig {
-  port: number;
-  host: string;
-  version: string;
-  /** pino level: trace, debug, info, warn, error, fatal or silent. */
-  logLevel: string;
+export interface JafflrConfig extends ServerSettings {
   chillybinUrl: string;
   chillybinTimeoutMs: number;
   /** Retries of calls that never reached chillybin, and the circuit breaker. */
   chillybinResilience: { retries: number; breakAfter: number; halfOpenAfterMs: number };
   /** Multiplies every cooking time: 1 cooks as the original did, 0 instantly. */
   toastTimeScale: number;
-  drainTimeoutMs: number;
-  /** The largest request body or message accepted (REST 413, RPC resource_exhausted beyond it). */
-  maxBodyBytes: number;
   /** Where the feature flags come from (at most one source); none: every customer on v1. */
   flags: FlagsConfig;
 }
@@ -41,10 +33,7 @@ export function readFlagsConfig(env: Env): FlagsConfig {
 
 export function readJafflrConfig(env: Env): JafflrConfig {
   return {
-    port: readPort(env, "JAFFLR_PORT", 7000),
-    host: readString(env, "JAFFLR_HOST", "127.0.0.1"),
-    version: readString(env, "VERSION", "dev"),
-    logLevel: readLogLevel(env),
+    ...readServerSettings(env, { portVar: "JAFFLR_PORT", hostVar: "JAFFLR_HOST", defaultPort: 7000 }),
     chillybinUrl: readHttpUrl(env, "CHILLYBIN_URL", "http://127.0.0.1:7001"),
     chillybinTimeoutMs: readNumber(env, "CHILLYBIN_TIMEOUT_MS", 5_000, 1),
     chillybinResilience: {
@@ -53,8 +42,6 @@ export function readJafflrConfig(env: Env): JafflrConfig {
       halfOpenAfterMs: readNumber(env, "CHILLYBIN_BREAKER_HALF_OPEN_MS", 2_000, 1),
     },
     toastTimeScale: readNumber(env, "TOAST_TIME_SCALE", 1),
-    drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
-    maxBodyBytes: readByteSize(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
     flags: readFlagsConfig(env),
   };
 }

@@ -1,26 +1,18 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { Gauge } from "prom-client";
-import type { Logger } from "../../lib/logger.js";
-import { serve, type RunningServer } from "../../lib/server/index.js";
+import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { createChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
 import type { PickVersion } from "./pick-version.js";
 import { jafflrRoutes } from "./service.js";
 
-export interface JafflrServerOptions {
+export interface JafflrServerOptions extends ServiceServerOptions {
   /** How jafflr reaches chillybin. */
   chillybinTransport: Transport;
   chillybinTimeoutMs: number;
   kitchen: Kitchen;
   pickVersion: PickVersion;
-  port: number;
-  host?: string;
-  version: string;
-  logger: Logger;
-  drainTimeoutMs?: number;
-  /** The largest request body or message accepted (1 MiB unless set). */
-  maxBodyBytes?: number;
 }
 
 /** chillybin's own health, as its grpc.health.v1 service reports it. */
@@ -33,23 +25,12 @@ function chillybinHealthCheck(transport: Transport): () => Promise<void> {
 }
 
 /** jafflr on one port: its RPCs and their REST paths. */
-export function startJafflrServer(options: JafflrServerOptions): Promise<RunningServer> {
+export function startJafflrServer({ chillybinTransport, chillybinTimeoutMs, kitchen, pickVersion, ...server }: JafflrServerOptions): Promise<RunningServer> {
   return serve({
-    routes: jafflrRoutes({
-      chillybin: createChillybinClients(options.chillybinTransport),
-      kitchen: options.kitchen,
-      pickVersion: options.pickVersion,
-      chillybinTimeoutMs: options.chillybinTimeoutMs,
-    }),
-    port: options.port,
-    host: options.host,
-    version: options.version,
-    logger: options.logger,
-    drainTimeoutMs: options.drainTimeoutMs,
-    maxBodyBytes: options.maxBodyBytes,
-    dependencyChecks: { chillybin: chillybinHealthCheck(options.chillybinTransport) },
+    ...server,
+    routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, pickVersion, chillybinTimeoutMs }),
+    dependencyChecks: { chillybin: chillybinHealthCheck(chillybinTransport) },
     metrics: (registry) => {
-      const kitchen = options.kitchen;
       new Gauge({
         name: "jafflr_toasties_cooking",
         help: "Toasties cooking right now.",

@@ -1,0 +1,31 @@
+import { readByteSize, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
+import { DEFAULT_MAX_BODY_BYTES, type ServeOptions } from "./serve.js";
+
+/** What a service passes on to serve(): its server's own settings and its logger. */
+export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes">;
+
+/** The settings every service's server reads from the environment, the same way. */
+export interface ServerSettings {
+  port: number;
+  host: string;
+  /** Reported in logs, metrics and the x-service-version header. */
+  version: string;
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
+  logLevel: string;
+  /** How long shutdown waits for requests in flight. */
+  drainTimeoutMs: number;
+  /** The largest request body or message accepted (REST 413, RPC resource_exhausted beyond it). */
+  maxBodyBytes: number;
+}
+
+/** Reads them; the port and host variables are the service's own (CHILLYBIN_PORT…), the rest shared. */
+export function readServerSettings(env: Env, names: { portVar: string; hostVar: string; defaultPort: number }): ServerSettings {
+  return {
+    port: readPort(env, names.portVar, names.defaultPort),
+    host: readString(env, names.hostVar, "127.0.0.1"),
+    version: readString(env, "VERSION", "dev"),
+    logLevel: readLogLevel(env),
+    drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
+    maxBodyBytes: readByteSize(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+  };
+}
