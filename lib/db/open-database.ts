@@ -42,7 +42,24 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
     return db;
   }
   if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });
-  return new Kysely<DB>({ dialect: new PGliteDialect(new PGlite(location.dataDir)) });
+  return new EmbeddedKysely<DB>(new PGlite(location.dataDir));
+}
+
+/**
+ * Kysely on PGlite, whose destroy() always closes the database. Kysely only
+ * closes a driver it has used: a PGlite opened and never queried would keep
+ * running (initdb, writing its directory) after destroy(), while another
+ * process opens the same directory.
+ */
+class EmbeddedKysely<DB> extends Kysely<DB> {
+  constructor(private readonly pglite: PGlite) {
+    super({ dialect: new PGliteDialect(pglite) });
+  }
+
+  override async destroy(): Promise<void> {
+    await super.destroy();
+    if (!this.pglite.closed) await this.pglite.close();
+  }
 }
 
 /** Describes a location for logs without leaking a password. */
