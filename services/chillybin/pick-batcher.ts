@@ -1,6 +1,6 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
-import { OutOfStockError, UnknownIngredientError } from "./stock.js";
+import { OutOfStockError, takeIfEnough, UnknownIngredientError } from "./stock.js";
 
 interface PendingPick {
   quantity: number;
@@ -66,14 +66,8 @@ export class PickBatcher {
   private async take(name: string, quantities: number[]): Promise<Array<number | Error>> {
     const total = quantities.reduce((a, b) => a + b, 0);
     // The usual case, one statement: there is enough for the whole batch.
-    const row = await this.db
-      .updateTable("ingredients")
-      .set({ quantity: sql`quantity - ${total}` })
-      .where("name", "=", name)
-      .where("quantity", ">=", total)
-      .returning("quantity")
-      .executeTakeFirst();
-    if (row) return remainingAfterEach(row.quantity, quantities);
+    const final = await takeIfEnough(this.db, name, total);
+    if (final !== undefined) return remainingAfterEach(final, quantities);
     // Not enough for all (or no such ingredient): under the row's lock, grant in arrival order.
     return this.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom("ingredients").select("quantity").where("name", "=", name).forUpdate().executeTakeFirst();

@@ -22,11 +22,12 @@ export class OutOfStockError extends Error {
 }
 
 /**
- * Takes `quantity` of an ingredient, answering what is left. One conditional
- * UPDATE does the check and the decrement, so concurrent picks can never
- * take more than there is.
+ * Takes `quantity` of an ingredient if there is that much, answering what is
+ * left, or undefined when nothing was taken (too little, or no such
+ * ingredient). One conditional UPDATE does the check and the decrement, so
+ * concurrent picks can never take more than there is.
  */
-async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: number): Promise<number> {
+export async function takeIfEnough(db: Kysely<ChillybinDatabase>, name: string, quantity: number): Promise<number | undefined> {
   const row = await db
     .updateTable("ingredients")
     .set({ quantity: sql`quantity - ${quantity}` })
@@ -34,7 +35,13 @@ async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: 
     .where("quantity", ">=", quantity)
     .returning("quantity")
     .executeTakeFirst();
-  if (row) return row.quantity;
+  return row?.quantity;
+}
+
+/** Takes `quantity` of an ingredient, answering what is left; refuses with why when it cannot. */
+async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: number): Promise<number> {
+  const remaining = await takeIfEnough(db, name, quantity);
+  if (remaining !== undefined) return remaining;
   // Nothing was taken; find out why for the caller.
   const current = await db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirst();
   if (!current) throw new UnknownIngredientError(name);
