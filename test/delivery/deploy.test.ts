@@ -3,30 +3,27 @@
 // against the broker test double: plan, gates, build, deploy, health,
 // record; unchanged services skipped; a failing gate stops everything.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { FakePactBroker } from "../support/fake-pact-broker.js";
 import { request } from "../support/http.js";
 import { freePort } from "../support/ports.js";
 import { runProcess } from "../support/processes.js";
+import { scratchClone, type ScratchClone } from "../support/scratch-clone.js";
 
-const run = promisify(execFile);
-const REPO = process.cwd();
 const TOKEN = "deploy-test-token";
 
 describe("npm run deploy -- <environment> [--dry-run]", function () {
   this.timeout(300_000);
+  let scratch: ScratchClone;
   let clone: string;
   let broker: FakePactBroker;
   let env: Record<string, string>;
   let ports: { chillybin: number; jafflr: number };
   const state = () => path.join(clone, ".deploy-test");
 
-  const git = async (...args: string[]) => (await run("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: clone })).stdout.trim();
-  const version = async (service: string) => (await run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", service], { cwd: clone })).stdout.trim();
+  const git = (...args: string[]) => scratch.git(...args);
+  const version = (service: string) => scratch.runScript("scripts/delivery/version-cli.ts", service);
   async function deploy(...args: string[]): Promise<{ code: number | null; output: string }> {
     const proc = runProcess(process.execPath, ["--import", "tsx", "scripts/delivery/deploy-cli.ts", ...args], { cwd: clone, env });
     const code = await proc.exited;
@@ -36,9 +33,8 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
   const pidOf = (service: string) => (JSON.parse(readFileSync(path.join(state(), service, "current.json"), "utf8")) as { pid: number }).pid;
 
   before(async () => {
-    clone = mkdtempSync(path.join(tmpdir(), "deploy-"));
-    await run("git", ["clone", "-q", REPO, clone]);
-    symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"));
+    scratch = await scratchClone("deploy");
+    clone = scratch.dir;
     ports = { chillybin: await freePort(), jafflr: await freePort() };
     // npm test and buf breaking run in CI already (and npm test here would recurse): this environment gates on contracts.
     writeFileSync(path.join(clone, "environments.json"), JSON.stringify({ test: { target: "local", gates: ["contracts"], stateDir: ".deploy-test", ports } }));
@@ -66,7 +62,7 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
       }
     }
     await broker?.stop();
-    rmSync(clone, { recursive: true, force: true });
+    scratch?.remove();
   });
 
   it("--dry-run prints the plan and changes nothing", async () => {

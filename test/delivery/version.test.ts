@@ -2,33 +2,30 @@
 // dependency closure. Each case commits one change in a scratch clone of this
 // repository and checks which services' versions moved.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
+import { scratchClone, type ScratchClone } from "../support/scratch-clone.js";
 
-const run = promisify(execFile);
-const REPO = process.cwd();
+const VERSION_CLI = "scripts/delivery/version-cli.ts";
 
 describe("npm run version -- <service>", function () {
   this.timeout(120_000);
+  let scratch: ScratchClone;
   let clone: string;
-  const git = async (...args: string[]) => (await run("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: clone })).stdout.trim();
-  const version = async (service: string) => (await run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", service], { cwd: clone })).stdout.trim();
+  const git = (...args: string[]) => scratch.git(...args);
+  const version = (service: string) => scratch.runScript(VERSION_CLI, service);
   const versions = async () => ({ chillybin: await version("chillybin"), jafflr: await version("jafflr") });
 
   before(async () => {
-    clone = mkdtempSync(path.join(tmpdir(), "version-"));
-    await run("git", ["clone", "-q", REPO, clone]);
-    symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"));
+    scratch = await scratchClone("version");
+    clone = scratch.dir;
   });
-  after(() => rmSync(clone, { recursive: true, force: true }));
+  after(() => scratch?.remove());
 
   it("is the commit that last touched the service, as `git rev-list -1 HEAD -- <closure>`", async () => {
     const { chillybin } = await versions();
     assert.match(chillybin, /^[0-9a-f]{40}$/);
-    const closure = (await run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", "chillybin", "--files"], { cwd: clone })).stdout.trim().split("\n");
+    const closure = (await scratch.runScript(VERSION_CLI, "chillybin", "--files")).split("\n");
     for (const expected of ["services/chillybin/main.ts", "lib/server/serve.ts", "gen/chillybin/v2/chillybin_pb.ts", "proto/chillybin/v2/chillybin.proto", "migrations/chillybin", "package-lock.json"]) {
       assert.ok(closure.includes(expected), `${expected} is in chillybin's closure`);
     }
@@ -72,7 +69,7 @@ describe("npm run version -- <service>", function () {
   });
 
   it("refuses an unknown service with a usage line", async () => {
-    await assert.rejects(run(process.execPath, ["--import", "tsx", "scripts/delivery/version-cli.ts", "toaster"], { cwd: clone }), (e: { code: number; stderr: string }) => {
+    await assert.rejects(scratch.runScript(VERSION_CLI, "toaster"), (e: { code: number; stderr: string }) => {
       assert.equal(e.code, 2);
       assert.match(e.stderr, /usage: npm run version -- <service>[\s\S]*chillybin, jafflr[\s\S]*"toaster"/);
       return true;
