@@ -1,4 +1,4 @@
-import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { encodeEnvelope, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
 
 // Connect-ES answers a request message that is not valid protobuf binary with
 // INTERNAL ("parse binary: …", from @connectrpc/connect's protocol
@@ -69,12 +69,7 @@ function rewriteGrpcWebTrailer(chunk: Uint8Array): Uint8Array {
   const value = (name: string) => lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
   if (value("grpc-status") !== GRPC_INTERNAL || !isUndecodable(value("grpc-message"))) return chunk;
   const text = lines.map((l) => (l.toLowerCase().startsWith("grpc-status:") ? `grpc-status: ${GRPC_INVALID_ARGUMENT}` : l)).join("\r\n");
-  const payload = new TextEncoder().encode(text);
-  const frame = new Uint8Array(5 + payload.byteLength);
-  frame[0] = chunk[0]!;
-  new DataView(frame.buffer).setUint32(1, payload.byteLength);
-  frame.set(payload, 5);
-  return frame;
+  return encodeEnvelope(chunk[0]!, new TextEncoder().encode(text));
 }
 
 function isUndecodable(grpcMessage: string | null | undefined): boolean {

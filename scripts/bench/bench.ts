@@ -13,6 +13,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import pg from "pg";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ChillybinService, PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
@@ -75,19 +76,18 @@ try {
   // h2c: h2load when installed (apt-get install nghttp2-client), else a Node client in this process.
   const useH2load = await h2loadAvailable();
   const pickBytes = toBinary(PickRequestSchema, create(PickRequestSchema, pick));
-  const grpcFrame = (message: Uint8Array) => Buffer.concat([Buffer.from([0, 0, 0, 0, message.byteLength]), message]);
   const pickPath = `${chillybin.url}/chillybin.v1.ChillybinService/Pick`;
   const binary = createClient(ChillybinService, createConnectTransport({ baseUrl: chillybin.url, httpVersion: "2", useBinaryFormat: true }));
   const grpc = createClient(ChillybinService, createGrpcTransport({ baseUrl: chillybin.url }));
   const h2c = useH2load ? "h2load" : "Node client";
   results.push([`Pick, Connect binary (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => binary.pick(pick))))]);
   results.push(["Pick, Connect JSON (HTTP/1.1, autocannon)", await countedPicks(() => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) }))]);
-  results.push([`Pick, gRPC (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, grpcFrame(pickBytes), { "content-type": "application/grpc", te: "trailers" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => grpc.pick(pick))))]);
+  results.push([`Pick, gRPC (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, encodeEnvelope(0, pickBytes), { "content-type": "application/grpc", te: "trailers" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => grpc.pick(pick))))]);
   results.push(["Pick, REST GET /pick (autocannon)", await countedPicks(() => autocannonLoad({ url: `${chillybin.url}/pick?name=cheese&quantity=1` }))]);
   const toastie = create(MakeToastieRequestSchema, { ingredients: ["cheese"] });
   const toasties = createClient(JafflrService, createConnectTransport({ baseUrl: jafflrUrl, httpVersion: "2", useBinaryFormat: true }));
   results.push([
-    `Toasties: bread ×2 + cheese, 2 v1 picks (h2c, ${h2c})`,
+    `Toasties: bread ×2 + cheese, GetStock + 2 v1 picks (h2c, ${h2c})`,
     useH2load ? await h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, toBinary(MakeToastieRequestSchema, toastie), { "content-type": "application/proto" }, CLIENTS, SECONDS) : await closedLoop(CLIENTS, SECONDS, () => toasties.makeToastie(toastie)),
   ]);
 
