@@ -27,18 +27,18 @@ export interface ResilienceOptions {
  * when the stream's error event comes before its close event.
  */
 function refusedStream(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.message.includes("REFUSED_STREAM")) return true;
-  }
-  return false;
+  return anyCause(error, (e) => e.message.includes("REFUSED_STREAM"));
 }
 
 /** True when the error says the request cannot have reached the server (or was refused unprocessed), so a retry is safe. */
 export function neverSent(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if ((e as NodeJS.ErrnoException).code === "ECONNREFUSED") return true;
-  }
-  return refusedStream(error);
+  return anyCause(error, (e) => (e as NodeJS.ErrnoException).code === "ECONNREFUSED") || refusedStream(error);
+}
+
+/** Whether the error, or any error in its chain of causes, passes `test`. */
+function anyCause(error: unknown, test: (e: Error) => boolean): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (test(e)) return true;
+  return false;
 }
 
 /**
