@@ -18,7 +18,7 @@ import pg from "pg";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ChillybinService, PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
 import { JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
-import { NODE_FLAGS } from "../delivery/services.js";
+import { RUN_BUNDLE_ARGS } from "../delivery/services.js";
 import { h2load, h2loadAvailable } from "./h2load.js";
 import { freePort } from "../../test/support/ports.js";
 import { runProcess } from "../../test/support/processes.js";
@@ -49,7 +49,7 @@ const bundles = mkdtempSync(path.join(tmpdir(), "bench-bundles-"));
 for (const service of ["chillybin", "jafflr"] as const) await buildService(service, process.cwd(), "bench", path.join(bundles, service));
 const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"));
 const jafflrPort = await freePort();
-const jafflr = runProcess(process.execPath, [...NODE_FLAGS, "main.mjs"], { cwd: path.join(bundles, "jafflr"), env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" } });
+const jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(bundles, "jafflr"), env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" } });
 const jafflrUrl = `http://127.0.0.1:${jafflrPort}`;
 
 /** Runs a Pick load and checks its effect: the cheese taken must equal the picks counted as answered. */

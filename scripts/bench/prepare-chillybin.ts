@@ -7,7 +7,7 @@ import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
 import { freePort } from "../../test/support/ports.js";
 import { runProcess, runTs, type RunningProcess } from "../../test/support/processes.js";
 import { createTestDatabase } from "../../test/support/test-database.js";
-import { NODE_FLAGS } from "../delivery/services.js";
+import { RUN_BUNDLE_ARGS } from "../delivery/services.js";
 
 export const PLENTY = 2_000_000_000;
 
@@ -36,7 +36,7 @@ export async function startBenchChillybin(env: Record<string, string> = {}, bund
   // up in this process: the service logs at warn, and is found by its port.
   const port = await freePort();
   const childEnv = { ...database.env, CHILLYBIN_PORT: String(port), VERSION: "bench", LOG_LEVEL: "warn", ...env };
-  const child = bundle ? runProcess(process.execPath, [...NODE_FLAGS, "main.mjs"], { cwd: bundle, env: childEnv }) : runTs("services/chillybin/main.ts", childEnv);
+  const child = bundle ? runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: bundle, env: childEnv }) : runTs("services/chillybin/main.ts", childEnv);
   await waitForHealth(`http://127.0.0.1:${port}/health`, child);
   return {
     url: `http://127.0.0.1:${port}`,

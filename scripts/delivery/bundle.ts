@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build, type BuildOptions, type Metafile } from "esbuild";
-import { SERVICES, type ServiceName } from "./services.js";
+import { BUNDLE_MAIN, SERVICES, type ServiceName } from "./services.js";
 
 // PGlite finds these with new URL("./…", import.meta.url): in a bundle, the bundle's folder.
 const PGLITE_ASSETS = ["pglite.wasm", "initdb.wasm", "pglite.data"];
@@ -28,7 +28,7 @@ function bundleOptions(service: ServiceName, root: string): BuildOptions {
 
 /** The bundle's import graph: every file, repository-relative, that goes into the service. */
 export async function importGraph(service: ServiceName, root: string): Promise<Metafile> {
-  const result = await build({ ...bundleOptions(service, root), write: false, outfile: "main.mjs" });
+  const result = await build({ ...bundleOptions(service, root), write: false, outfile: BUNDLE_MAIN });
   return result.metafile!;
 }
 
@@ -41,7 +41,7 @@ export async function buildService(service: ServiceName, root: string, version: 
   await rm(outdir, { recursive: true, force: true });
   await build({
     ...bundleOptions(service, root),
-    outfile: path.join(outdir, "main.mjs"),
+    outfile: path.join(outdir, BUNDLE_MAIN),
     sourcemap: "linked",
     banner: {
       // CommonJS dependencies bundled into ESM still call require() for Node's builtins.

@@ -28,3 +28,9 @@ export function requireService(name: string | undefined, usage: string): Service
  * instead of letting V8 grow towards its defaults (measured with npm run bench).
  */
 export const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=96"] as const;
+
+/** The file a bundle starts from (npm run build writes it; the images run it). */
+export const BUNDLE_MAIN = "main.mjs";
+
+/** node's arguments to run a bundle, from its folder: the V8 settings, then the bundle. */
+export const RUN_BUNDLE_ARGS = [...NODE_FLAGS, BUNDLE_MAIN];

@@ -8,7 +8,7 @@ import { buildService } from "./bundle.js";
 import type { Environment, KubernetesEnvironment, LocalEnvironment } from "./environments.js";
 import { imageOf, renderManifests, toYaml } from "./kubernetes.js";
 import { commandOutput, runCommand } from "./run-command.js";
-import { NODE_FLAGS, type ServiceName } from "./services.js";
+import { RUN_BUNDLE_ARGS, type ServiceName } from "./services.js";
 
 export interface DeployTarget {
   /** One line: where this is. */
@@ -137,7 +137,7 @@ class LocalTarget implements DeployTarget {
         : { JAFFLR_PORT: port, CHILLYBIN_URL: this.url("chillybin") }),
     };
     // Detached and unreferenced: it outlives this deploy, like a pod outlives kubectl.
-    const child = spawn(process.execPath, [...NODE_FLAGS, "main.mjs"], { cwd: this.folder(service, "builds", version), env, detached: true, stdio: ["ignore", log, log] });
+    const child = spawn(process.execPath, RUN_BUNDLE_ARGS, { cwd: this.folder(service, "builds", version), env, detached: true, stdio: ["ignore", log, log] });
     child.unref();
     writeFileSync(this.folder(service, "current.json"), `${JSON.stringify({ version, pid: child.pid }, null, 2)}\n`);
     console.log(`started ${service} ${version} (pid ${child.pid}, log ${path.relative(this.root, this.folder(service, "log"))})`);

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildService } from "../../scripts/delivery/bundle.js";
-import { NODE_FLAGS, SERVICES, SERVICE_NAMES } from "../../scripts/delivery/services.js";
+import { RUN_BUNDLE_ARGS, SERVICES, SERVICE_NAMES } from "../../scripts/delivery/services.js";
 import { request } from "../support/http.js";
 import { listeningPort, runProcess, type RunningProcess } from "../support/processes.js";
 
@@ -25,7 +25,7 @@ describe("bundles in dist/<service>", function () {
   function start(service: string, env: Record<string, string>): RunningProcess {
     const folder = path.join(outside, service);
     // Embedded PostgreSQL and no flags, whatever the test run's own environment says.
-    const proc = runProcess(process.execPath, [...NODE_FLAGS, "main.mjs"], { cwd: folder, env: { DATABASE_URL: "", FLAGS_DATABASE_URL: "", FLAGS_FILE: "", FLAGS_JSON: "", ...env } });
+    const proc = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: folder, env: { DATABASE_URL: "", FLAGS_DATABASE_URL: "", FLAGS_FILE: "", FLAGS_JSON: "", ...env } });
     running.push(proc);
     return proc;
   }
@@ -78,7 +78,7 @@ describe("Dockerfiles", () => {
         assert.ok(user && !["root", "0", "0:0"].includes(user), `USER ${user}`);
         assert.match(runtime, /^HEALTHCHECK .*CMD .*\/health/m);
         const cmd = /^CMD (.*)$/m.exec(runtime)?.[1];
-        assert.deepEqual(JSON.parse(cmd ?? "null"), ["node", ...NODE_FLAGS, "main.mjs"], "node runs the bundle with the V8 settings the benchmark measured");
+        assert.deepEqual(JSON.parse(cmd ?? "null"), ["node", ...RUN_BUNDLE_ARGS], "node runs the bundle with the V8 settings the benchmark measured");
       });
 
       it("listens on every interface, on the port it exposes", () => {
