@@ -3,7 +3,7 @@
 // and chillybin restarted while jafflr makes toasties. (chillybin killed with
 // SIGKILL mid-transaction: test/services/chillybin/crash.test.ts.)
 import assert from "node:assert/strict";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { ChillybinService } from "../../gen/chillybin/v2/chillybin_pb.js";
 import { JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
@@ -13,6 +13,7 @@ import { startChillybinServer } from "../../services/chillybin/chillybin-server.
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { freePort } from "../support/ports.js";
+import { assertStockMatchesOrders, PhasedLoad, until } from "../support/phased-load.js";
 import { PostgresCluster } from "../support/postgres-cluster.js";
 import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
 import { startJafflr } from "../support/services.js";
@@ -20,69 +21,6 @@ import { createTestDatabase, usingPostgresServer } from "../support/test-databas
 import { TRANSPORTS } from "../support/transports.js";
 
 const STOCK = 100_000;
-const WORKERS = 6;
-const until = async (done: () => boolean, what: string, timeoutMs = 30_000) => {
-  for (const deadline = Date.now() + timeoutMs; !done(); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-};
-
-/** A closed-loop load of `call`s, counting answers by code, in three phases. */
-class PhasedLoad {
-  phase: "before" | "fault" | "after" = "before";
-  readonly ok = { before: 0, fault: 0, after: 0 };
-  readonly failures = new Map<Code, string[]>();
-  private running = true;
-  private readonly workers: Array<Promise<void>>;
-  constructor(call: (n: number) => Promise<unknown>) {
-    let n = 0;
-    this.workers = Array.from({ length: WORKERS }, async () => {
-      while (this.running) {
-        const at = this.phase;
-        try {
-          await call(n++);
-          this.ok[at]++;
-        } catch (error) {
-          const e = ConnectError.from(error);
-          this.failures.set(e.code, [...(this.failures.get(e.code) ?? []), `${at}: ${e.rawMessage}`]);
-        }
-      }
-    });
-  }
-  count(code: Code): number {
-    return this.failures.get(code)?.length ?? 0;
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.workers);
-  }
-  /**
-   * Every failure was UNAVAILABLE (a call started just before the fault may
-   * meet it, and one just after may meet an open circuit still: the phase
-   * names when a call started).
-   */
-  assertOnlyUnavailable(): void {
-    const others = [...this.failures].filter(([code]) => code !== Code.Unavailable).map(([code, m]) => `${Code[code]} ×${m.length}: ${m[0]}`);
-    assert.deepEqual(others, [], "only UNAVAILABLE");
-  }
-}
-
-/** Orders must account for the stock exactly, and each call's orders be all there or all absent. */
-async function assertStockMatchesOrders(db: Kysely<ChillybinDatabase>, answeredIds: string[], rowsPerCall: (customer: string) => number): Promise<void> {
-  const orders = await db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity"]).execute();
-  const ids = new Set(orders.map((o) => String(o.id)));
-  const lost = answeredIds.filter((id) => !ids.has(id));
-  assert.deepEqual(lost.slice(0, 5), [], `${lost.length} answered orders are lost`);
-  const byCustomer = new Map<string, number>();
-  for (const o of orders) byCustomer.set(o.customer, (byCustomer.get(o.customer) ?? 0) + 1);
-  const half = [...byCustomer].filter(([customer, rows]) => rows !== rowsPerCall(customer));
-  assert.deepEqual(half.slice(0, 5), [], `${half.length} calls left part of their orders`);
-  const levels = await db.selectFrom("ingredients").select(["name", "quantity"]).execute();
-  for (const { name, quantity } of levels) {
-    const taken = orders.filter((o) => o.ingredient === name).reduce((sum, o) => sum + o.quantity, 0);
-    assert.equal(quantity, STOCK - taken, `${name}: stock ${quantity}, orders took ${taken} of ${STOCK}`);
-  }
-}
 
 describe("faults under load", function () {
   this.timeout(120_000);
@@ -117,7 +55,7 @@ describe("faults under load", function () {
         await load.stop();
         assert.equal((await server.health.report()).serving, true, "SERVING again");
         load.assertOnlyUnavailable();
-        await assertStockMatchesOrders(db, answered, (customer) => (customer.startsWith("order-") ? 2 : 1));
+        await assertStockMatchesOrders(db, STOCK, answered, (customer) => (customer.startsWith("order-") ? 2 : 1));
       } finally {
         await load.stop();
         await server.close();
@@ -168,7 +106,7 @@ describe("faults under load", function () {
     const db = (database.location.kind === "embedded" ? openDatabase(database.location) : database.db) as Kysely<ChillybinDatabase>;
     try {
       // Each toastie: bread and cheese, two order rows, or none.
-      await assertStockMatchesOrders(db, answered, () => 2);
+      await assertStockMatchesOrders(db, STOCK, answered, () => 2);
     } finally {
       if (db !== database.db) await db.destroy();
       await database.drop();

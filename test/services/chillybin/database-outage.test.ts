@@ -2,14 +2,14 @@
 // a network partition looks to chillybin): picks fail with UNAVAILABLE
 // meanwhile, chillybin recovers without a restart, and the stock matches the
 // orders exactly: nothing lost, nothing taken twice.
-import assert from "node:assert/strict";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { ChillybinService } from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { migrateToLatest, openDatabase } from "../../../lib/db/index.js";
 import { silentLogger } from "../../../lib/logger.js";
 import { startChillybinServer } from "../../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
+import { assertStockMatchesOrders, PhasedLoad, until } from "../../support/phased-load.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
 import { createTestDatabase, usingPostgresServer } from "../../support/test-database.js";
 import { TRANSPORTS } from "../../support/transports.js";
@@ -29,41 +29,22 @@ if (usingPostgresServer) {
       await db.updateTable("ingredients").set({ quantity: 100_000 }).execute();
       const server = await startChillybinServer({ db, port: 0, version: "outage", logger: silentLogger() });
       const client = createClient(ChillybinService, TRANSPORTS[1]!.make(server.url));
-      const codes = new Map<Code | "ok", number>();
       const answered: string[] = [];
-      let phase: "before" | "cut" | "after" = "before";
-      const seen = { before: 0, cut: 0, after: 0 };
-      let n = 0;
-      let running = true;
-      const worker = async () => {
-        while (running) {
-          const at = phase;
-          const outcome = await client.pick({ ingredient: "cheese", quantity: 1, customer: `c${n++}` }).then((r) => (answered.push(String(r.id)), "ok" as const), (e: unknown) => ConnectError.from(e).code);
-          codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
-          if (outcome === "ok") seen[at]++;
-          if (at === "cut" && outcome !== "ok") assert.equal(outcome, Code.Unavailable, `a pick during the outage failed with ${Code[outcome]}`);
-        }
-      };
+      const load = new PhasedLoad(async (n) => answered.push(String((await client.pick({ ingredient: "cheese", quantity: 1, customer: `c${n}` })).id)));
       try {
-        const workers = Array.from({ length: 6 }, worker);
-        while (seen.before < 20) await new Promise((r) => setTimeout(r, 5));
-        phase = "cut";
+        await until(() => load.ok.before >= 20, "picks before the cut");
+        load.phase = "fault";
         proxy.cut();
-        while ((codes.get(Code.Unavailable) ?? 0) < 10) await new Promise((r) => setTimeout(r, 5));
+        await until(() => load.count(Code.Unavailable) >= 10, "UNAVAILABLE during the outage");
         await proxy.restore();
-        phase = "after";
-        while (seen.after < 20) await new Promise((r) => setTimeout(r, 5));
-        running = false;
-        await Promise.all(workers);
+        load.phase = "after";
+        await until(() => load.ok.after >= 20, "picks after the database came back");
+        await load.stop();
 
-        assert.deepEqual([...codes.keys()].filter((c) => c !== "ok" && c !== Code.Unavailable), [], "only UNAVAILABLE during the outage");
-        const orders = await db.selectFrom("orders").select(["id", "quantity"]).execute();
-        const ids = new Set(orders.map((o) => String(o.id)));
-        for (const id of answered) assert.ok(ids.has(id), `answered order ${id} is lost`);
-        const cheese = (await db.selectFrom("ingredients").select("quantity").where("name", "=", "cheese").executeTakeFirstOrThrow()).quantity;
-        assert.equal(cheese, 100_000 - orders.reduce((sum, o) => sum + o.quantity, 0));
+        load.assertOnlyUnavailable();
+        await assertStockMatchesOrders(db, 100_000, answered, () => 1);
       } finally {
-        running = false;
+        await load.stop();
         await server.close();
         await db.destroy();
         await proxy.stop();
