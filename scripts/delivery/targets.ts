@@ -102,13 +102,17 @@ class LocalTarget implements DeployTarget {
     return `http://127.0.0.1:${this.environment.ports[service]}`;
   }
 
+  /** The service's /health answer: its HTTP status and body. Rejects when nothing answers on its port. */
+  private async health(service: ServiceName): Promise<{ ok: boolean; status: number; body: { status?: string; version?: string } }> {
+    const res = await fetch(`${this.url(service)}/health`, { signal: AbortSignal.timeout(2_000) });
+    return { ok: res.ok, status: res.status, body: (await res.json()) as { status?: string; version?: string } };
+  }
+
   async deployedVersion(service: ServiceName): Promise<string | undefined> {
-    try {
-      const res = await fetch(`${this.url(service)}/health`, { signal: AbortSignal.timeout(2_000) });
-      return ((await res.json()) as { version?: string }).version;
-    } catch {
-      return undefined; // nothing answers on its port
-    }
+    return this.health(service).then(
+      (h) => h.body.version,
+      () => undefined, // nothing answers on its port
+    );
   }
 
   describeSteps(service: ServiceName, version: string): string[] {
@@ -160,10 +164,9 @@ class LocalTarget implements DeployTarget {
     let last = "no answer";
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
       try {
-        const res = await fetch(`${this.url(service)}/health`, { signal: AbortSignal.timeout(2_000) });
-        const body = (await res.json()) as { status?: string; version?: string };
-        if (res.ok && body.version === version) return;
-        last = `${res.status} ${JSON.stringify(body)}`;
+        const { ok, status, body } = await this.health(service);
+        if (ok && body.version === version) return;
+        last = `${status} ${JSON.stringify(body)}`;
       } catch (error) {
         last = (error as Error).message;
       }
