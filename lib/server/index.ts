@@ -7,3 +7,5 @@ export { ServerMetrics, type RequestObservation } from "./metrics.js";
 export { currentRequestId, IDEMPOTENCY_KEY_HEADER, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
 export { requireBearerToken } from "./require-bearer-token.js";
 export { readServerSettings, type ServerSettings, type ServiceServerOptions } from "./settings.js";
+export { DEFAULT_LIMITS, LIMIT_VARIABLES, readServerLimits, type ServerLimits } from "./limits.js";
+export { mapErrorsToCodes, type ErrorCodes } from "./error-codes.js";

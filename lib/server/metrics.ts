@@ -59,6 +59,31 @@ export class ServerMetrics {
     });
   }
 
+  /**
+   * What the front door turned away (server_refusals_total{reason}) and the
+   * connections open (server_connections): a client hitting a limit shows here.
+   */
+  reportRefusals(refusals: () => Readonly<Record<string, number>>, connections: () => number): void {
+    new Counter({
+      name: "server_refusals_total",
+      help: "Connections, requests and streams refused or closed at a limit, by reason (connections, requests, bodies, resetFloods, timeouts).",
+      labelNames: ["reason"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(refusals())) this.inc({ reason }, count);
+      },
+    });
+    new Gauge({
+      name: "server_connections",
+      help: "Client connections open.",
+      registers: [this.registry],
+      collect() {
+        this.set(connections());
+      },
+    });
+  }
+
   observe(o: RequestObservation): void {
     this.requests.inc({ service: o.service, method: o.method, protocol: o.protocol, code: o.code, version: this.version });
     this.latency.observe({ service: o.service, method: o.method, protocol: o.protocol, code: o.code }, o.durationSeconds);

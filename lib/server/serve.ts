@@ -11,7 +11,13 @@ import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 import { ServerMetrics } from "./metrics.js";
 import { undecodableAsInvalidArgument } from "./undecodable-messages.js";
+import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
 import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
+import { mapErrorsToCodes, type ErrorCodes } from "./error-codes.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
+import { refuseRequest } from "./refusal.js";
+import { RequestAdmission } from "./request-admission.js";
+import { rejectUnstorableStrings } from "./unstorable-strings.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
@@ -42,6 +48,10 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Run for every RPC whatever the protocol, after the request is recorded (e.g. access checks). */
   interceptors?: readonly Interceptor[];
+  /** The service's own failures that have codes of their own (refusals, its database out of reach); anything else is INTERNAL. */
+  errorCodes?: ErrorCodes;
+  /** What one client, and all together, may hold (connections, requests, bytes, time); defaults in limits.ts. */
+  limits?: ServerLimits;
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
 }
@@ -79,7 +89,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   options.metrics?.(metrics.registry);
 
   const router = createConnectRouter({
-    interceptors: [recordOutcome, ...(options.interceptors ?? [])],
+    // Outermost first: the outcome is recorded as answered, after every failure has its code.
+    interceptors: [recordOutcome, mapErrorsToCodes(options.logger, options.errorCodes), rejectUnstorableStrings, ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
     // The same limit as REST bodies: larger messages are refused with resource_exhausted.
@@ -90,23 +101,35 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   grpcHealthRoutes(health, () => servedServices)(router);
   grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(router);
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
-  // Undecodable binary messages are the caller's fault: INVALID_ARGUMENT, not Connect-ES's INTERNAL.
-  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, undecodableAsInvalidArgument(h)]));
+  // Undecodable binary messages are the caller's fault: INVALID_ARGUMENT, not Connect-ES's INTERNAL;
+  // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
+  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(undecodableAsInvalidArgument(h))]));
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const admission = new RequestAdmission(limits);
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
     handlers: router.handlers,
     contextValues,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    body: (req, res) => admission.meter(req, res, req as AsyncIterable<Uint8Array>),
   });
 
   const handler: RequestHandler = (req, res) => {
     res.setHeader(VERSION_HEADER, options.version);
+    const refusal = admission.admit(req, res);
+    if (refusal) {
+      refuseRequest(req, res, refusal);
+      return;
+    }
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const rpc = rpcHandlers.get(path);
     if (rpc) {
-      rpc(universalRequestFromNodeRequest(req, res, undefined, contextValues(req)))
+      const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
+      rpc({ ...uReq, body: admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>) })
         .then((uRes) => universalResponseToNodeResponse(uRes, res))
         .catch((error: unknown) => {
-          options.logger.error({ err: error, rpc: path }, "writing the response failed");
+          // A client that reset its stream or closed its connection is not a server error.
+          if (res.destroyed || req.destroyed) options.logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
+          else options.logger.error({ err: error, rpc: path }, "writing the response failed");
           res.destroy();
         });
       return;
@@ -130,7 +153,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     recordOf(req).protocol = "rest";
     rest(req, res);
   };
-  const server = new H1H2cServer(observeRequests(options.logger, metrics, handler));
+  const server = new H1H2cServer(observeRequests(options.logger, metrics, handler), limits);
+  metrics.reportRefusals(() => ({ ...server.refused, ...admission.refused }), () => server.connections);
   const port = await server.listen(options.port, host);
   options.logger.info({ port, host }, "listening");
 

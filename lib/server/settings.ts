@@ -1,8 +1,9 @@
 import { readByteSize, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
+import { readServerLimits, type ServerLimits } from "./limits.js";
 import { DEFAULT_MAX_BODY_BYTES, type ServeOptions } from "./serve.js";
 
 /** What a service passes on to serve(): its server's own settings and its logger. */
-export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes">;
+export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits">;
 
 /** The settings every service's server reads from the environment, the same way. */
 export interface ServerSettings {
@@ -16,16 +17,20 @@ export interface ServerSettings {
   drainTimeoutMs: number;
   /** The largest request body or message accepted (REST 413, RPC resource_exhausted beyond it). */
   maxBodyBytes: number;
+  /** What one client, and all together, may hold on the server (limits.ts; the README's "Limits"). */
+  limits: ServerLimits;
 }
 
 /** Reads them; the port and host variables are the service's own (CHILLYBIN_PORT…), the rest shared. */
 export function readServerSettings(env: Env, names: { portVar: string; hostVar: string; defaultPort: number }): ServerSettings {
+  const maxBodyBytes = readByteSize(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES);
   return {
     port: readPort(env, names.portVar, names.defaultPort),
     host: readString(env, names.hostVar, "127.0.0.1"),
     version: readString(env, "VERSION", "dev"),
     logLevel: readLogLevel(env),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
-    maxBodyBytes: readByteSize(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+    maxBodyBytes,
+    limits: readServerLimits(env, maxBodyBytes),
   };
 }

@@ -22,6 +22,8 @@ export interface RestHandlerOptions {
   maxBodyBytes?: number;
   /** Context values for the RPC, as the Connect path makes them. */
   contextValues?: (req: NodeRequest) => ContextValues;
+  /** The request body to read (say, metered against a budget); the request itself by default. */
+  body?: (req: NodeRequest, res: NodeResponse) => AsyncIterable<Uint8Array>;
 }
 
 /** Request headers that describe the REST request itself, not the call. */
@@ -63,8 +65,18 @@ export function createRestHandler(table: RouteTable, options: RestHandlerOptions
   };
 }
 
+/**
+ * The request target read as origin-form (RFC 9112 §3.2.1): a path and a
+ * query, never an authority. (`new URL("//x/pick", base)` would read "x" as
+ * a host and serve /pick, past any proxy rule that matched the real path.)
+ */
+export function originForm(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const query = target.indexOf("?");
+  return query < 0 ? { pathname: target, searchParams: new URLSearchParams() } : { pathname: target.slice(0, query), searchParams: new URLSearchParams(target.slice(query + 1)) };
+}
+
 async function serveRest(table: RouteTable, handlerOf: Map<string, UniversalHandler>, maxBodyBytes: number, options: RestHandlerOptions, req: NodeRequest, res: NodeResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://rest");
+  const url = originForm(req.url || "/");
   const method = req.method ?? "GET";
   let lookup;
   try {
@@ -78,7 +90,7 @@ async function serveRest(table: RouteTable, handlerOf: Map<string, UniversalHand
     throw new HttpError(405, Code.Unimplemented, `${method} is not allowed on ${url.pathname}; allowed: ${lookup.allow.join(", ")}`, { allow: lookup.allow.join(", ") });
   }
   const { route, bindings } = lookup;
-  const body = await readJsonBody(req, maxBodyBytes);
+  const body = await readJsonBody(req, options.body?.(req, res) ?? (req as AsyncIterable<Uint8Array>), maxBodyBytes);
   let input;
   try {
     input = bindRequest(route, bindings, url.searchParams, body);
@@ -139,12 +151,12 @@ function responseJson(route: Route, output: Parameters<typeof toJson>[1]): JsonV
  * The JSON body, or undefined for none. An empty body counts as none whatever
  * its content type: old clients POST text/plain with nothing in it.
  */
-async function readJsonBody(req: NodeRequest, maxBodyBytes: number): Promise<JsonValue | undefined> {
+async function readJsonBody(req: NodeRequest, source: AsyncIterable<Uint8Array>, maxBodyBytes: number): Promise<JsonValue | undefined> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxBodyBytes) throw new HttpError(413, Code.ResourceExhausted, `the request body is larger than ${maxBodyBytes} bytes`);
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of source) {
     size += chunk.length;
     if (size > maxBodyBytes) throw new HttpError(413, Code.ResourceExhausted, `the request body is larger than ${maxBodyBytes} bytes`);
     chunks.push(chunk);

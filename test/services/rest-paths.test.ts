@@ -32,6 +32,9 @@ describe("the original REST paths", () => {
       { case: "POST /restock", method: "POST", path: "/restock", status: 200, json: { stock: DEFAULT }, after: DEFAULT },
       { case: "DELETE /restock → 405 (the original accepted it)", method: "DELETE", path: "/restock", status: 405, allow: "GET, POST", after: DEFAULT },
       { case: "an unknown path → 404 (the original answered the stock)", method: "GET", path: "/anything", status: 404, json: { code: "not_found", message: "no route for GET /anything" }, after: DEFAULT },
+      { case: "a NUL byte in a name is the caller's mistake: 400 naming the field (PostgreSQL cannot store it)", method: "GET", path: "/pick?name=cheese%00&quantity=1", status: 400, json: { code: "invalid_argument", message: "name must not contain a NUL character (U+0000)" }, after: DEFAULT },
+      { case: "//x/pick is a path, not a host and /pick: 400, nothing taken", method: "GET", path: "//x/pick?name=cheese&quantity=1", status: 400, after: DEFAULT },
+      { case: "//pick is not /pick either", method: "GET", path: "//pick?name=cheese&quantity=1", status: 400, after: DEFAULT },
     ];
     for (const c of calls) {
       it(`${c.case}`, async () => {

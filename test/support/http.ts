@@ -16,7 +16,9 @@ export function request(baseUrl: string, method: string, path: string, options: 
     // A body always goes with its length, as curl sends it (a GET with a body
     // and neither length nor chunking would be a malformed HTTP message).
     const headers = { ...options.headers, ...(options.body !== undefined ? { "content-length": String(Buffer.byteLength(options.body)) } : {}) };
-    const req = http.request(new URL(path, baseUrl), { method, headers, agent: false }, (res) => {
+    // The path goes as given (origin-form), even one that URL parsing would read as a host ("//x/pick").
+    const { hostname, port } = new URL(baseUrl);
+    const req = http.request({ hostname, port, path, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {

@@ -2,7 +2,7 @@ import type { Transport } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { migrateToLatest } from "../../lib/db/index.js";
 import { silentLogger, type Logger } from "../../lib/logger.js";
-import type { RunningServer } from "../../lib/server/index.js";
+import type { RunningServer, ServerLimits } from "../../lib/server/index.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
@@ -27,11 +27,11 @@ export interface TestChillybin {
 }
 
 /** A real chillybin on an ephemeral port, on its own migrated test database. */
-export async function startChillybin(options: { logger?: Logger; adminToken?: string } = {}): Promise<TestChillybin> {
+export async function startChillybin(options: { logger?: Logger; adminToken?: string; limits?: ServerLimits; maxBodyBytes?: number } = {}): Promise<TestChillybin> {
   const database = await createTestDatabase();
   const db = database.db as Kysely<ChillybinDatabase>;
   await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
-  const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: options.logger ?? silentLogger(), drainTimeoutMs: 2_000, adminToken: options.adminToken });
+  const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: options.logger ?? silentLogger(), drainTimeoutMs: 2_000, adminToken: options.adminToken, limits: options.limits, maxBodyBytes: options.maxBodyBytes });
   return {
     server,
     database,
@@ -73,6 +73,7 @@ export async function startJafflr(options: {
   chillybinTransport?: Transport;
   chillybinTimeoutMs?: number;
   logger?: Logger;
+  limits?: ServerLimits;
 }): Promise<TestJafflr> {
   const kitchen = options.kitchen ?? new Kitchen(0);
   const server = await startJafflrServer({
@@ -84,6 +85,7 @@ export async function startJafflr(options: {
     version: TEST_VERSION,
     logger: options.logger ?? silentLogger(),
     drainTimeoutMs: 2_000,
+    limits: options.limits,
   });
   return { server, kitchen, stop: () => server.close() };
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { H1H2cServer, startsWithHttp2Preface } from "../../../lib/server/index.js";
+import { DEFAULT_LIMITS, H1H2cServer, startsWithHttp2Preface, type ServerLimits } from "../../../lib/server/index.js";
 
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
@@ -117,6 +117,75 @@ describe("H1H2cServer", () => {
       await assert.rejects(http1Get(port, "/late"), /ECONNREFUSED/);
       agent.destroy();
     });
+  });
+});
+
+describe("H1H2cServer limits", () => {
+  let server: H1H2cServer;
+  let port: number;
+  const start = async (limits: Partial<ServerLimits>, handler: (res: http.ServerResponse | http2.Http2ServerResponse) => void = (res) => res.end("ok")) => {
+    server = new H1H2cServer((_req, res) => handler(res), { ...DEFAULT_LIMITS, ...limits });
+    port = await server.listen(0, "127.0.0.1");
+  };
+  afterEach(() => {
+    server.stopAccepting();
+    server.destroyConnections();
+  });
+
+  /** Opens a connection from `from`; answers whether the server kept it (false: closed at once). */
+  const kept = async (from: string, sockets: net.Socket[]): Promise<boolean> => {
+    const socket = net.connect({ port, host: "127.0.0.1", localAddress: from });
+    socket.on("error", () => {});
+    socket.resume();
+    sockets.push(socket);
+    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(true)));
+    await new Promise((r) => socket.once("connect", r));
+    return !(await Promise.race([closed, new Promise<boolean>((r) => setTimeout(() => r(false), 200))]));
+  };
+
+  it("closes connections over the per-client cap and over the total cap at once; counts them", async () => {
+    await start({ maxConnections: 5, maxConnectionsPerClient: 3 });
+    const sockets: net.Socket[] = [];
+    try {
+      const outcomes: boolean[] = [];
+      for (let i = 0; i < 4; i++) outcomes.push(await kept("127.0.0.1", sockets));
+      for (let i = 0; i < 3; i++) outcomes.push(await kept("127.0.0.3", sockets));
+      assert.deepEqual(outcomes, [true, true, true, false, true, true, false], "3 from the first client, then 2 more from another until 5 in all");
+      assert.equal(server.connections, 5);
+      assert.equal(server.refused.connections, 2);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+
+  it("sends GOAWAY ENHANCE_YOUR_CALM to a connection that resets too many streams, and counts it", async () => {
+    await start({ h2MaxResetsPer10s: 20 }, () => {}); // never answers: every stream is reset by the client
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    const goaway = new Promise<number>((resolve) => session.once("goaway", (code: number) => resolve(code)));
+    for (let round = 0; round < 10 && !session.destroyed; round++) {
+      const streams = Array.from({ length: 10 }, () => session.request({ ":method": "POST", ":path": "/" }).on("error", () => {}));
+      await new Promise((r) => setImmediate(r)); // HEADERS out first
+      for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(await goaway, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    assert.equal(server.refused.resetFloods, 1);
+    session.destroy();
+  });
+
+  it("cancels an HTTP/2 stream whose request does not arrive within the request timeout", async () => {
+    await start({ headersTimeoutMs: 100, requestTimeoutMs: 200 }, () => {});
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const stream = session.request({ ":method": "POST", ":path": "/" });
+      stream.write("a bit of a body, and then nothing");
+      const code = await new Promise<number>((resolve) => stream.on("close", () => resolve(stream.rstCode!)).on("error", () => {}));
+      assert.equal(code, http2.constants.NGHTTP2_CANCEL);
+      assert.equal(server.refused.timeouts, 1);
+    } finally {
+      session.destroy();
+    }
   });
 });
 
