@@ -5,7 +5,7 @@ import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
 import { PickBatcher } from "./pick-batcher.js";
-import { chillybinRoutes } from "./service.js";
+import { chillybinErrorCodes, chillybinRoutes } from "./service.js";
 
 export interface ChillybinServerOptions extends ServiceServerOptions {
   db: Kysely<ChillybinDatabase>;
@@ -22,6 +22,7 @@ export function startChillybinServer({ db, adminToken, ...server }: ChillybinSer
   return serve({
     ...server,
     routes: chillybinRoutes(db, batcher),
+    errorCodes: chillybinErrorCodes,
     readinessChecks: [() => pingDatabase(db)],
     metrics: chillybinMetrics(db, server.logger, batcher),
     interceptors: adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [],

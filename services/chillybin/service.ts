@@ -10,12 +10,16 @@ import { PickBatcher } from "./pick-batcher.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
 import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
 
-/** The one place chillybin's domain errors become Connect codes. */
-export function toConnectError(error: unknown): unknown {
+/**
+ * The one place chillybin's own failures become Connect codes, for every RPC
+ * and REST path alike (serve() applies it as an interceptor): refusals to
+ * theirs, a database out of reach to UNAVAILABLE. Anything else is INTERNAL.
+ */
+export function chillybinErrorCodes(error: unknown): ConnectError | undefined {
   if (error instanceof UnknownIngredientError) return new ConnectError(error.message, Code.NotFound);
   if (error instanceof OutOfStockError) return new ConnectError(error.message, Code.FailedPrecondition);
   if (isDatabaseUnreachable(error)) return new ConnectError(`the database is unreachable: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
-  return error;
+  return undefined;
 }
 
 function invalid(message: string): ConnectError {
@@ -28,23 +32,13 @@ export function validatePick(ingredient: string, quantity: number, fieldName = "
   if (!Number.isInteger(quantity) || quantity < 1) throw invalid(`quantity must be a whole number of at least 1, got ${quantity}`);
 }
 
-async function domain<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toConnectError(error);
-  }
-}
-
 export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceImpl<typeof v1.ChillybinService> {
   return {
     async pick(req, ctx) {
       // v1's JSON and REST name for the ingredient is still "name".
       validatePick(req.ingredient, req.quantity, "name");
-      return domain(() =>
-        calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v1.Pick", { schema: v1.PickRequestSchema, message: req }, v1.PickResponseSchema, async (stock) =>
-          create(v1.PickResponseSchema, { name: req.ingredient, remaining: await stock.pick(req.ingredient, req.quantity) }),
-        ),
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v1.Pick", { schema: v1.PickRequestSchema, message: req }, v1.PickResponseSchema, async (stock) =>
+        create(v1.PickResponseSchema, { name: req.ingredient, remaining: await stock.pick(req.ingredient, req.quantity) }),
       );
     },
     async getStock() {
@@ -61,12 +55,10 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
     async pick(req, ctx) {
       validatePick(req.ingredient, req.quantity);
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
-      return domain(() =>
-        calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.Pick", { schema: v2.PickRequestSchema, message: req }, v2.PickResponseSchema, async (stock) => {
-          const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
-          return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
-        }),
-      );
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.Pick", { schema: v2.PickRequestSchema, message: req }, v2.PickResponseSchema, async (stock) => {
+        const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
+        return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
+      });
     },
     async pickOrder(req, ctx) {
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
@@ -77,10 +69,8 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
         if (seen.has(item.ingredient)) throw invalid(`${item.ingredient} is listed twice: give each ingredient once, with its quantity`);
         seen.add(item.ingredient);
       }
-      return domain(() =>
-        calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.PickOrder", { schema: v2.PickOrderRequestSchema, message: req }, v2.PickOrderResponseSchema, async (stock) =>
-          create(v2.PickOrderResponseSchema, { ids: (await stock.pickOrder(req.customer, req.items)).map((id) => BigInt(id)) }),
-        ),
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.PickOrder", { schema: v2.PickOrderRequestSchema, message: req }, v2.PickOrderResponseSchema, async (stock) =>
+        create(v2.PickOrderResponseSchema, { ids: (await stock.pickOrder(req.customer, req.items)).map((id) => BigInt(id)) }),
       );
     },
   };
