@@ -9,16 +9,23 @@ import {
   wrap,
   type CircuitBreakerPolicy,
 } from "cockatiel";
+import { callerCode, onBehalfOfKey } from "./caller-deadline.js";
 
 export interface ResilienceOptions {
   /** Names the service called, for messages. */
   target: string;
   /** Extra attempts for a call that never reached the server (connection refused). */
   retries?: number;
-  /** Consecutive unavailable answers that open the circuit. */
+  /** Consecutive failures that say the service is unhealthy that open the circuit. */
   breakAfter?: number;
   /** How long the circuit stays open before one call may try again. */
   halfOpenAfterMs?: number;
+}
+
+/** Whether the error, or any error in its chain of causes, passes `test`. */
+function anyCause(error: unknown, test: (e: Error) => boolean): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (test(e)) return true;
+  return false;
 }
 
 /**
@@ -30,52 +37,75 @@ function refusedStream(error: unknown): boolean {
   return anyCause(error, (e) => e.message.includes("REFUSED_STREAM"));
 }
 
-/** True when the error says the request cannot have reached the server (or was refused unprocessed), so a retry is safe. */
-export function neverSent(error: unknown): boolean {
-  return anyCause(error, (e) => (e as NodeJS.ErrnoException).code === "ECONNREFUSED") || refusedStream(error);
+/**
+ * Connect-Node destroys a connection whose server sent GOAWAY while none of
+ * our streams was open on it (a server closing an idle connection, or
+ * restarting); a call that was about to use it fails with this CANCELED
+ * without anything having been sent.
+ */
+function goawayWithoutStreams(error: unknown): boolean {
+  return anyCause(error, (e) => e.message.includes("received GOAWAY without any open streams"));
 }
 
-/** Whether the error, or any error in its chain of causes, passes `test`. */
-function anyCause(error: unknown, test: (e: Error) => boolean): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (test(e)) return true;
-  return false;
+/** True when the error says the request cannot have reached the server (or was refused unprocessed), so a retry is safe. */
+export function neverSent(error: unknown): boolean {
+  return anyCause(error, (e) => (e as NodeJS.ErrnoException).code === "ECONNREFUSED") || refusedStream(error) || goawayWithoutStreams(error);
 }
 
 /**
- * Failures that say the server is not there (as opposed to answers such as
- * NOT_FOUND): unavailable, too slow, or the connection reset under the call.
+ * What the service called did wrong, as opposed to the caller we serve.
+ * Thrown inside the policies only: the breaker counts these, and nothing else.
  */
-function unavailable(error: Error): boolean {
-  const code = ConnectError.from(error).code;
-  return code === Code.Unavailable || code === Code.DeadlineExceeded || code === Code.Canceled;
+class ServiceFailure extends Error {
+  constructor(readonly error: ConnectError) {
+    super(error.message, { cause: error });
+  }
+}
+
+/**
+ * Failures that say the service is unhealthy: unavailable (connection refused
+ * or reset, a refused stream), a stream it cut (CANCELED we did not ask for),
+ * or its own timeout running out while our caller still had time.
+ */
+function unhealthy(error: ConnectError): boolean {
+  return error.code === Code.Unavailable || error.code === Code.DeadlineExceeded || error.code === Code.Canceled;
 }
 
 /**
  * A client interceptor for calls to another service: a retry with
  * exponential backoff only where it is safe (the request was never sent, so a
  * non-idempotent call cannot happen twice), and a circuit breaker that, after
- * `breakAfter` unavailable answers in a row, fails calls at once with
- * UNAVAILABLE instead of letting each wait for its deadline, and lets one
- * through after `halfOpenAfterMs` to find out whether the service is back.
+ * `breakAfter` failures in a row that say the service is unhealthy, fails
+ * calls at once with UNAVAILABLE instead of letting each wait for its
+ * deadline, and lets one through after `halfOpenAfterMs` to find out whether
+ * the service is back. What our caller did (went away, ran out of time; see
+ * callOptionsFor) and the service's refusals (NOT_FOUND, INVALID_ARGUMENT…)
+ * never count: no client can open the circuit for the others.
  */
 export function resilientCalls(options: ResilienceOptions): Interceptor & { breaker: CircuitBreakerPolicy } {
   const retries = retry(handleWhen(neverSent), {
     maxAttempts: options.retries ?? 2,
     backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
   });
-  const breaker = circuitBreaker(handleWhen(unavailable), {
+  const breaker = circuitBreaker(handleWhen((e) => e instanceof ServiceFailure), {
     halfOpenAfter: options.halfOpenAfterMs ?? 2_000,
     breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
   });
   const policy = wrap(breaker, retries);
   const interceptor: Interceptor = (next) => async (req) => {
+    const onBehalfOf = req.contextValues.get(onBehalfOfKey);
     const attempt = () =>
-      next(req).catch((error: unknown) => {
+      next(req).catch((raw: unknown) => {
+        const error = ConnectError.from(raw);
+        const callers = callerCode(error, onBehalfOf);
+        if (callers !== undefined) throw new ConnectError(error.rawMessage, callers, undefined, undefined, raw);
         // An unprocessed request is the service being unavailable, whatever code the transport gave it.
-        if (refusedStream(error) && ConnectError.from(error).code !== Code.Unavailable) {
-          throw new ConnectError(`${options.target} refused the request unprocessed (it is shutting down?)`, Code.Unavailable, undefined, undefined, error);
+        if ((refusedStream(raw) || goawayWithoutStreams(raw)) && error.code !== Code.Unavailable) {
+          throw new ServiceFailure(new ConnectError(`${options.target} refused the request unprocessed (it is shutting down?)`, Code.Unavailable, undefined, undefined, raw));
         }
-        throw error;
+        // A stream cut under the call without our caller asking is the connection failing.
+        if (error.code === Code.Canceled) throw new ServiceFailure(new ConnectError(`${options.target} closed the call: ${error.rawMessage}`, Code.Unavailable, undefined, undefined, raw));
+        throw unhealthy(error) ? new ServiceFailure(error) : raw;
       });
     try {
       return await policy.execute(attempt);
@@ -83,7 +113,7 @@ export function resilientCalls(options: ResilienceOptions): Interceptor & { brea
       if (error instanceof BrokenCircuitError) {
         throw new ConnectError(`${options.target} is unavailable: the circuit is open after repeated failures; trying again shortly`, Code.Unavailable);
       }
-      throw error;
+      throw error instanceof ServiceFailure ? error.error : error;
     }
   };
   return Object.assign(interceptor, { breaker });

@@ -34,7 +34,9 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
   if (options.httpVersion === "1.1") {
     return createConnectTransport({ ...common, httpVersion: "1.1", ...(options.httpAgent ? { nodeOptions: { agent: options.httpAgent } } : {}) });
   }
-  return createConnectTransport({ ...common, httpVersion: "2" });
+  // Close an idle connection well before chillybin would (H2_IDLE_TIMEOUT_MS, 5 minutes by
+  // default): a call racing the server's GOAWAY for idling would have to be retried.
+  return createConnectTransport({ ...common, httpVersion: "2", idleConnectionTimeoutMs: 60_000 });
 }
 
 /** Both versions' clients over one transport (one connection). */

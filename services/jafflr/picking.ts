@@ -1,12 +1,16 @@
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
+import { callOptionsFor, type Caller } from "../../lib/client/caller-deadline.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 
 /** The codes chillybin refuses a pick with that the caller should see as they are. */
 const PASSED_THROUGH = new Set([Code.NotFound, Code.FailedPrecondition]);
-// Canceled without our caller leaving means the connection to chillybin was
-// cut under the call (an HTTP/2 stream reset): chillybin went away.
-const UNREACHABLE = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled]);
+/**
+ * The call ran out of time (the caller's deadline, or jafflr's own for
+ * chillybin) or the caller went away: said as it is. Not UNAVAILABLE, which
+ * tells retry policies the call is safe to repeat: a pick may have happened.
+ */
+const OUT_OF_TIME = new Set([Code.DeadlineExceeded, Code.Canceled]);
 
 /** Turns chillybin's refusal of a call into jafflr's answer, naming what it was doing ("picking cheese", "checking the stock"). */
 export function pickFailure(ingredient: string, error: unknown, doing = "picking"): ConnectError {
@@ -14,7 +18,10 @@ export function pickFailure(ingredient: string, error: unknown, doing = "picking
   if (PASSED_THROUGH.has(cause.code)) {
     return new ConnectError(`cannot pick ${ingredient}: ${cause.rawMessage}`, cause.code, undefined, undefined, cause);
   }
-  if (UNREACHABLE.has(cause.code)) {
+  if (OUT_OF_TIME.has(cause.code)) {
+    return new ConnectError(`stopped ${doing} ${ingredient}: ${cause.rawMessage}`, cause.code, undefined, undefined, cause);
+  }
+  if (cause.code === Code.Unavailable) {
     return new ConnectError(`chillybin is unavailable (${doing} ${ingredient}): ${cause.rawMessage}`, Code.Unavailable, undefined, undefined, cause);
   }
   return new ConnectError(`chillybin failed ${doing} ${ingredient}: ${cause.rawMessage}`, Code.Internal, undefined, undefined, cause);
@@ -96,10 +103,19 @@ export async function takeWithV1(chillybin: ChillybinClients, plan: PickPlan, op
  * have taken the last of something, and its picks answer as they first did.
  * These are every call jafflr makes to chillybin: the contract tests
  * (test/contract) drive each of them.
+ *
+ * Deadlines: each call gets what is left of the caller's deadline (or
+ * `ownTimeoutMs`, if sooner) and is cancelled when the caller goes away, so a
+ * toastie nobody waits for stops, all or nothing: v2's one PickOrder commits
+ * whole or not at all, and v1's check takes nothing. v1's picks, once the
+ * first is sent, run to the end under jafflr's own timeout only: stopping
+ * between two would leave part of the toastie taken. A caller gone meanwhile
+ * is told so when they are done (cooking does not start).
  */
-export async function pickIngredients(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<bigint[]> {
-  if (plan.useV2) return takeWithV2(chillybin, plan, options);
-  if (!plan.idempotencyKey) await checkStockForV1(chillybin, plan, options);
-  await takeWithV1(chillybin, plan, options);
+export async function pickIngredients(chillybin: ChillybinClients, plan: PickPlan, caller: Caller, ownTimeoutMs: number): Promise<bigint[]> {
+  if (plan.useV2) return takeWithV2(chillybin, plan, callOptionsFor(caller, ownTimeoutMs));
+  if (!plan.idempotencyKey) await checkStockForV1(chillybin, plan, callOptionsFor(caller, ownTimeoutMs));
+  callOptionsFor(caller, ownTimeoutMs); // the caller's deadline may have run out during the check: take nothing then
+  await takeWithV1(chillybin, plan, { timeoutMs: ownTimeoutMs });
   return [];
 }

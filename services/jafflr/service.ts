@@ -13,7 +13,7 @@ export interface JafflrDependencies {
   /** Which chillybin Pick each customer's toasties use. */
   pickVersion: PickVersion;
   kitchen: Kitchen;
-  /** Deadline for each call to chillybin. */
+  /** The longest a call to chillybin may take (a caller's shorter deadline wins). */
   chillybinTimeoutMs: number;
 }
 
@@ -25,7 +25,8 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
       const orderIds = await pickIngredients(
         deps.chillybin,
         { picks: order.picks, customer: order.customer, useV2, idempotencyKey: ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER) ?? undefined },
-        { timeoutMs: deps.chillybinTimeoutMs, signal: ctx.signal },
+        ctx,
+        deps.chillybinTimeoutMs,
       );
       await deps.kitchen.cook(order.doneness, ctx.signal);
       return create(MakeToastieResponseSchema, {
