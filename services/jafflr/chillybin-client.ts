@@ -1,6 +1,7 @@
 import type * as http from "node:http";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { GuardedSessionManager } from "../../lib/client/guarded-session-manager.js";
 import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
 import { propagateRequestId } from "../../lib/server/index.js";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
@@ -36,7 +37,8 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
   }
   // Close an idle connection well before chillybin would (H2_IDLE_TIMEOUT_MS, 5 minutes by
   // default): a call racing the server's GOAWAY for idling would have to be retried.
-  return createConnectTransport({ ...common, httpVersion: "2", idleConnectionTimeoutMs: 60_000 });
+  const sessionManager = new GuardedSessionManager(options.baseUrl, { idleConnectionTimeoutMs: 60_000 });
+  return createConnectTransport({ ...common, httpVersion: "2", sessionManager });
 }
 
 /** Both versions' clients over one transport (one connection). */
