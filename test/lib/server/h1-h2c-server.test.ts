@@ -174,6 +174,19 @@ describe("H1H2cServer limits", () => {
     session.destroy();
   });
 
+  it("closes an idle HTTP/1.1 keep-alive connection after the keep-alive timeout", async () => {
+    await start({ keepAliveTimeoutMs: 200 });
+    const socket = net.connect(port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d: Buffer) => (answer += d.toString()));
+    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(true)));
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); // keep-alive: HTTP/1.1's default
+    const closedInTime = await Promise.race([closed, new Promise<boolean>((r) => setTimeout(() => r(false), 3_000))]);
+    socket.destroy();
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.ok(closedInTime, "the idle connection is still open 3 s later");
+  });
+
   it("cancels an HTTP/2 stream whose request does not arrive within the request timeout", async () => {
     await start({ headersTimeoutMs: 100, requestTimeoutMs: 200 }, () => {});
     const session = http2.connect(`http://127.0.0.1:${port}`);
