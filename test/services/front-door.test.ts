@@ -152,11 +152,15 @@ describe("front door: one client cannot take a service down or starve the others
     }
   });
 
-  it("rapid reset (CVE-2023-44487: streams opened and reset at once): GOAWAY ENHANCE_YOUR_CALM early, no error lines, others answered", async () => {
+  it("rapid reset (CVE-2023-44487: streams opened and reset at once): GOAWAY early, no error lines, others answered", async () => {
     const errorsBefore = errorLines(chillybin).length;
     const outcome = await rapidReset(chillybinPort, 5_000);
-    assert.equal(outcome.goawayCode, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, `GOAWAY ${outcome.goawayCode} after ${outcome.sent} resets`);
-    // H2_MAX_RESETS_PER_10S (200), long before nghttp2's own guard (a burst of 1,000, with INTERNAL_ERROR).
+    // ENHANCE_YOUR_CALM from the reset cap (H2_MAX_RESETS_PER_10S, 200); or, on a loaded machine where
+    // the server's JavaScript lags and streams pile up past H2_MAX_CONCURRENT_STREAMS, INTERNAL_ERROR from
+    // Node refusing them (its maxSessionRejectedStreams, set to the same 200). Either way long before
+    // nghttp2's own guard (a burst of 1,000).
+    const cut = [http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, http2.constants.NGHTTP2_INTERNAL_ERROR];
+    assert.ok(outcome.goawayCode !== undefined && cut.includes(outcome.goawayCode), `GOAWAY ${outcome.goawayCode} after ${outcome.sent} resets sent`);
     assert.ok(outcome.seenByServer! < 1_000, `cut only after ${outcome.seenByServer} resets`);
     assert.equal(await probe(chillybinPort), 200, "another client is answered");
     assert.deepEqual(errorLines(chillybin).slice(errorsBefore), [], "a client cancelling its own calls is not a server error");
