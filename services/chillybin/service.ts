@@ -35,10 +35,10 @@ export function validatePick(ingredient: string, quantity: number, fieldName = "
 export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceImpl<typeof v1.ChillybinService> {
   return {
     async pick(req, ctx) {
-      // v1's JSON and REST name for the ingredient is still "name".
-      validatePick(req.ingredient, req.quantity, "name");
+      // v1 names the ingredient `name` (v2: `ingredient`).
+      validatePick(req.name, req.quantity, "name");
       return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v1.Pick", { schema: v1.PickRequestSchema, message: req }, v1.PickResponseSchema, async (stock) =>
-        create(v1.PickResponseSchema, { name: req.ingredient, remaining: await stock.pick(req.ingredient, req.quantity) }),
+        create(v1.PickResponseSchema, { name: req.name, remaining: await stock.pick(req.name, req.quantity) }),
       );
     },
     async getStock() {

@@ -86,7 +86,7 @@ export async function takeWithV1(chillybin: ChillybinClients, plan: PickPlan, op
   for (const [ingredient, quantity] of plan.picks) {
     try {
       // One key per ingredient: each v1 pick is a call of its own.
-      await chillybin.v1.pick({ ingredient, quantity }, withKey(options, plan.idempotencyKey && `${plan.idempotencyKey}:${ingredient}`));
+      await chillybin.v1.pick({ name: ingredient, quantity }, withKey(options, plan.idempotencyKey && `${plan.idempotencyKey}:${ingredient}`));
     } catch (error) {
       throw pickFailure(ingredient, error);
     }

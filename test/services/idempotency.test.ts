@@ -26,12 +26,12 @@ describe("idempotency: a retried call happens once", () => {
 
   it("v1 Pick: the retry answers what the first call answered, and takes nothing", async () => {
     const client = createClient(v1.ChillybinService, TRANSPORTS[1]!.make(chillybin.server.url));
-    const first = await client.pick({ ingredient: "cheese", quantity: 3 }, key("k-v1"));
-    const retry = await client.pick({ ingredient: "cheese", quantity: 3 }, key("k-v1"));
+    const first = await client.pick({ name: "cheese", quantity: 3 }, key("k-v1"));
+    const retry = await client.pick({ name: "cheese", quantity: 3 }, key("k-v1"));
     assert.equal(first.remaining, 7);
     assert.equal(retry.remaining, 7);
     assert.equal((await stock()).cheese, 7);
-    await client.pick({ ingredient: "cheese", quantity: 3 }); // no key: a new pick
+    await client.pick({ name: "cheese", quantity: 3 }); // no key: a new pick
     assert.equal((await stock()).cheese, 4);
   });
 

@@ -61,7 +61,7 @@ describe("observability: request ids, logs and metrics", () => {
     it("counts requests by service, method, protocol, code and version", async () => {
       await request(chillybin.server.url, "GET", "/pick?name=cheese&quantity=1");
       for (const transport of TRANSPORTS) {
-        await createClient(ChillybinService, transport.make(chillybin.server.url)).pick({ ingredient: "ham", quantity: 1 }).catch(() => {});
+        await createClient(ChillybinService, transport.make(chillybin.server.url)).pick({ name: "ham", quantity: 1 }).catch(() => {});
       }
       const text = (await request(chillybin.server.url, "GET", "/metrics")).text;
       const count = (labels: string) => Number(text.match(new RegExp(`^rpc_requests_total\\{${labels.replace(/[{}]/g, "\\$&")}\\} (\\d+)$`, "m"))?.[1] ?? NaN);
@@ -91,7 +91,7 @@ describe("observability: request ids, logs and metrics", () => {
       };
       const before = await read();
       const client = createClient(ChillybinService, TRANSPORTS[1]!.make(chillybin.server.url));
-      await Promise.all(Array.from({ length: 40 }, () => client.pick({ ingredient: "cheese", quantity: 1 })));
+      await Promise.all(Array.from({ length: 40 }, () => client.pick({ name: "cheese", quantity: 1 })));
       const after = await read();
       assert.equal(after.picks - before.picks, 40);
       const batches = after.batches - before.batches;

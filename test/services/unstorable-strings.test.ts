@@ -27,7 +27,7 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { case: "v1 Pick, in the ingredient", service: "chillybin", desc: v1.ChillybinService, method: "Pick", input: v1.PickRequestSchema, request: { ingredient: "cheese\u0000", quantity: 1 }, field: "name" },
+  { case: "v1 Pick, in the ingredient", service: "chillybin", desc: v1.ChillybinService, method: "Pick", input: v1.PickRequestSchema, request: { name: "cheese\u0000", quantity: 1 }, field: "name" },
   { case: "v2 Pick, in the customer", service: "chillybin", desc: v2.ChillybinService, method: "Pick", input: v2.PickRequestSchema, request: { ingredient: "cheese", quantity: 1, customer: "a\u0000b" }, field: "customer" },
   { case: "v2 PickOrder, in an item", service: "chillybin", desc: v2.ChillybinService, method: "PickOrder", input: v2.PickOrderRequestSchema, request: { customer: "kim", items: [{ ingredient: "bread", quantity: 1 }, { ingredient: "che\u0000ese", quantity: 1 }] }, field: "items[1].ingredient" },
   { case: "MakeToastie, in an ingredient", service: "jafflr", desc: JafflrService, method: "MakeToastie", input: MakeToastieRequestSchema, request: { ingredients: ["cheese", "ham\u0000"] }, field: "ingredients[1]" },

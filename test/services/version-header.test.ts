@@ -17,7 +17,7 @@ describe(`every response names the service's version (${VERSION_HEADER})`, () =>
       const seen: Array<string | null> = [];
       await client.getStock({}, { onHeader: (h) => seen.push(h.get(VERSION_HEADER)) });
       // A failed call's headers arrive with its error.
-      const error = await client.pick({ ingredient: "ham", quantity: 1 }).catch((e: unknown) => ConnectError.from(e));
+      const error = await client.pick({ name: "ham", quantity: 1 }).catch((e: unknown) => ConnectError.from(e));
       assert.ok(error instanceof ConnectError);
       seen.push(error.metadata.get(VERSION_HEADER));
       assert.deepEqual(seen, [TEST_VERSION, TEST_VERSION]);

@@ -11,20 +11,21 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v1/chillybin.proto.
  */
 export const file_chillybin_v1_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiOQoLUGlja1JlcXVlc3QSGAoKaW5ncmVkaWVudBgBIAEoCVIEbmFtZRIQCghxdWFudGl0eRgCIAEoBSI/CgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIRCglyZW1haW5pbmcYAyABKAVKBAgCEANSCHF1YW50aXR5IhEKD0dldFN0b2NrUmVxdWVzdCJ6ChBHZXRTdG9ja1Jlc3BvbnNlEjgKBXN0b2NrGAEgAygLMikuY2hpbGx5YmluLnYxLkdldFN0b2NrUmVzcG9uc2UuU3RvY2tFbnRyeRosCgpTdG9ja0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEiEAoOUmVzdG9ja1JlcXVlc3QieAoPUmVzdG9ja1Jlc3BvbnNlEjcKBXN0b2NrGAEgAygLMiguY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ATKvAgoQQ2hpbGx5YmluU2VydmljZRJYCgRQaWNrEhkuY2hpbGx5YmluLnYxLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYxLlBpY2tSZXNwb25zZSIZiAIBgtPkkwIQWgciBS9waWNrEgUvcGljaxJbCghHZXRTdG9jaxIdLmNoaWxseWJpbi52MS5HZXRTdG9ja1JlcXVlc3QaHi5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZSIQgtPkkwIKYgVzdG9jaxIBLxJkCgdSZXN0b2NrEhwuY2hpbGx5YmluLnYxLlJlc3RvY2tSZXF1ZXN0Gh0uY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZSIcgtPkkwIWWgoSCC9yZXN0b2NrIggvcmVzdG9ja2IGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiLQoLUGlja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSI/CgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIRCglyZW1haW5pbmcYAyABKAVKBAgCEANSCHF1YW50aXR5IhEKD0dldFN0b2NrUmVxdWVzdCJ6ChBHZXRTdG9ja1Jlc3BvbnNlEjgKBXN0b2NrGAEgAygLMikuY2hpbGx5YmluLnYxLkdldFN0b2NrUmVzcG9uc2UuU3RvY2tFbnRyeRosCgpTdG9ja0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEiEAoOUmVzdG9ja1JlcXVlc3QieAoPUmVzdG9ja1Jlc3BvbnNlEjcKBXN0b2NrGAEgAygLMiguY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ATKvAgoQQ2hpbGx5YmluU2VydmljZRJYCgRQaWNrEhkuY2hpbGx5YmluLnYxLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYxLlBpY2tSZXNwb25zZSIZiAIBgtPkkwIQWgciBS9waWNrEgUvcGljaxJbCghHZXRTdG9jaxIdLmNoaWxseWJpbi52MS5HZXRTdG9ja1JlcXVlc3QaHi5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZSIQgtPkkwIKYgVzdG9jaxIBLxJkCgdSZXN0b2NrEhwuY2hpbGx5YmluLnYxLlJlc3RvY2tSZXF1ZXN0Gh0uY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZSIcgtPkkwIWWgoSCC9yZXN0b2NrIggvcmVzdG9ja2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v1.PickRequest
  */
 export type PickRequest = Message<"chillybin.v1.PickRequest"> & {
   /**
-   * The ingredient to take, e.g. "cheese". Renamed from `name` to match v2:
-   * the number and type are unchanged (wire-compatible) and json_name keeps
-   * the JSON key and the REST query parameter `name` (JSON-compatible).
+   * The ingredient to take, e.g. "cheese" (v2 calls it `ingredient`). A
+   * released package keeps its field names: renaming it, even with json_name
+   * keeping the JSON key, broke every client that generates code or loads
+   * this file (a grpc-js proto-loader client sending {name: "cheese"}).
    *
-   * @generated from field: string ingredient = 1 [json_name = "name"];
+   * @generated from field: string name = 1;
    */
-  ingredient: string;
+  name: string;
 
   /**
    * How many to take: at least 1.

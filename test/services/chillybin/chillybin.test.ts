@@ -29,13 +29,13 @@ describe("chillybin", () => {
 
   describe("Pick", () => {
     it("takes stock and answers what is left", async () => {
-      const res = await client.pick({ ingredient: "cheese", quantity: 3 });
+      const res = await client.pick({ name: "cheese", quantity: 3 });
       assert.deepEqual([res.name, res.remaining], ["cheese", 7]);
       assert.deepEqual((await client.getStock({})).stock, { ...DEFAULT, cheese: 7 });
     });
 
     it("can take the last of an ingredient", async () => {
-      const res = await client.pick({ ingredient: "vegemite", quantity: 10 });
+      const res = await client.pick({ name: "vegemite", quantity: 10 });
       assert.equal(res.remaining, 0);
     });
 
@@ -50,7 +50,7 @@ describe("chillybin", () => {
     ];
     for (const c of refused) {
       it(`refuses ${c.case} with ${Code[c.code]} and changes nothing`, async () => {
-        const error = await client.pick({ ingredient: c.name, quantity: c.quantity }).then(
+        const error = await client.pick({ name: c.name, quantity: c.quantity }).then(
           () => assert.fail("the pick was accepted"),
           (e: unknown) => ConnectError.from(e),
         );
@@ -83,7 +83,7 @@ describe("chillybin", () => {
         await chillybin.setStock({ cheese: t.stock });
         const parallel = createClient(ChillybinService, TRANSPORTS[t.transport]!.make(chillybin.server.url));
         const outcomes = await Promise.allSettled(
-          Array.from({ length: t.pickers }, () => parallel.pick({ ingredient: "cheese", quantity: 1 })),
+          Array.from({ length: t.pickers }, () => parallel.pick({ name: "cheese", quantity: 1 })),
         );
         const successes = outcomes.filter((o) => o.status === "fulfilled").length;
         for (const o of outcomes) {
@@ -97,7 +97,7 @@ describe("chillybin", () => {
 
   describe("GetStock and Restock", () => {
     it("restock puts 10 of each back and answers the stock", async () => {
-      await client.pick({ ingredient: "bread", quantity: 4 });
+      await client.pick({ name: "bread", quantity: 4 });
       await chillybin.setStock({ cheese: 0 });
       const res = await client.restock({});
       assert.deepEqual(res.stock, DEFAULT);
@@ -109,10 +109,10 @@ describe("chillybin", () => {
     for (const transport of TRANSPORTS) {
       it(`serves ${transport.name}`, async () => {
         const over = createClient(ChillybinService, transport.make(chillybin.server.url));
-        const picked = await over.pick({ ingredient: "bread", quantity: 2 });
+        const picked = await over.pick({ name: "bread", quantity: 2 });
         assert.equal(picked.remaining, 8);
         assert.deepEqual((await over.getStock({})).stock, { ...DEFAULT, bread: 8 });
-        const error = await over.pick({ ingredient: "ham", quantity: 1 }).catch((e: unknown) => ConnectError.from(e));
+        const error = await over.pick({ name: "ham", quantity: 1 }).catch((e: unknown) => ConnectError.from(e));
         assert.ok(error instanceof ConnectError);
         assert.equal(error.code, Code.NotFound);
       });
@@ -120,11 +120,11 @@ describe("chillybin", () => {
 
     it("serves @grpc/grpc-js over h2c, with gRPC status codes", async () => {
       const address = new URL(chillybin.server.url).host;
-      const res = await grpcJsUnary(address, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { ingredient: "cheese", quantity: 1 }));
+      const res = await grpcJsUnary(address, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { name: "cheese", quantity: 1 }));
       assert.equal(res.remaining, 9);
       const stock = await grpcJsUnary(address, ChillybinService, "GetStock", GetStockRequestSchema, GetStockResponseSchema, create(GetStockRequestSchema));
       assert.deepEqual(stock.stock, { ...DEFAULT, cheese: 9 });
-      const error = await grpcJsUnary(address, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { ingredient: "cheese", quantity: 50 })).then(
+      const error = await grpcJsUnary(address, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { name: "cheese", quantity: 50 })).then(
         () => assert.fail("accepted"),
         (e: grpc.ServiceError) => e,
       );
