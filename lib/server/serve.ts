@@ -93,6 +93,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     interceptors: [recordOutcome, mapErrorsToCodes(options.logger, options.errorCodes), rejectUnstorableStrings, ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
+    // Connect-ES ignores what JSON it does not know by default: an unknown enum
+    // name ("doneness":"charcoal") then became the default value and a LIGHT
+    // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
+    // field, as REST and connect-go do.
+    jsonOptions: { ignoreUnknownFields: false },
     // The same limit as REST bodies: larger messages are refused with resource_exhausted.
     readMaxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });

@@ -37,7 +37,7 @@ export function parseToastieOrder(req: MakeToastieRequest): ToastieOrder {
   const doneness = req.doneness === Doneness.UNSPECIFIED ? Doneness.LIGHT : req.doneness;
   if (!(doneness in COOKING_SECONDS)) {
     // Binary and JSON clients can send enum numbers this version does not know.
-    throw new ConnectError(`unknown doneness ${req.doneness}`, Code.InvalidArgument);
+    throw new ConnectError(`doneness: unknown value ${req.doneness}`, Code.InvalidArgument);
   }
   const ingredients = [...Array<string>(SLICES_OF_BREAD).fill(BREAD), ...fillings];
   const picks = new Map<string, number>();

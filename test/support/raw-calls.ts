@@ -19,10 +19,16 @@ export interface GrpcStatus {
 
 /** A gRPC unary call over h2c with headers of the caller's (say grpc-timeout). */
 export function grpcCall<I extends DescMessage>(baseUrl: string, path: string, input: I, message: MessageShape<I>, headers: Record<string, string> = {}): Promise<GrpcStatus> {
+  return grpcRawCall(baseUrl, path, toBinary(input, message), headers);
+}
+
+/** A gRPC unary call over h2c whose message is `payload`, as it is (binary, or JSON with content-type application/grpc+json). */
+export function grpcRawCall(baseUrl: string, path: string, payload: Uint8Array, headers: Record<string, string> = {}): Promise<GrpcStatus> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(baseUrl);
     session.on("error", reject);
     const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
+    stream.on("error", () => {});
     let status: GrpcStatus | undefined;
     const read = (h: http2.IncomingHttpHeaders) => {
       if (h["grpc-status"] !== undefined) status = { status: Number(h["grpc-status"]), message: decodeURIComponent(String(h["grpc-message"] ?? "")) };
@@ -36,6 +42,6 @@ export function grpcCall<I extends DescMessage>(baseUrl: string, path: string, i
       if (status) resolve(status);
       else reject(new Error(`no grpc-status (stream closed with code ${stream.rstCode})`));
     });
-    stream.end(encodeEnvelope(0, toBinary(input, message)));
+    stream.end(encodeEnvelope(0, payload));
   });
 }

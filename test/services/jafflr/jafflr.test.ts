@@ -58,7 +58,7 @@ describe("jafflr", () => {
       { case: "no ingredients", req: { ingredients: [] }, message: /at least one ingredient/ },
       { case: "no cheese", req: { ingredients: ["vegemite"] }, message: /needs cheese/ },
       { case: "an empty ingredient name", req: { ingredients: ["cheese", ""] }, message: /must not be empty/ },
-      { case: "an unknown doneness number", req: { ingredients: ["cheese"], doneness: 99 as Doneness }, message: /unknown doneness 99/ },
+      { case: "an unknown doneness number", req: { ingredients: ["cheese"], doneness: 99 as Doneness }, message: /doneness: unknown value 99/ },
     ];
     for (const c of invalid) {
       it(`refuses ${c.case} with INVALID_ARGUMENT and picks nothing`, async () => {
