@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # buf breaking for proto/, commit by commit: every commit that changed proto/
 # is checked against its parent, so no step on main ever breaks a client on the
-# wire or in JSON (buf.yaml: WIRE_JSON, plus deleted RPCs and services).
+# wire, in JSON or in its generated code (buf.yaml), nor a REST client: buf
+# ignores google.api.http annotations, so scripts/proto/http-bindings-cli.ts
+# fails a commit that removes or changes a REST binding (method, path, body).
 #
 #   scripts/proto-breaking.sh            every commit that touched proto/
 #   scripts/proto-breaking.sh REV        only REV against its parent
@@ -27,9 +29,15 @@ image_of() { # $1: commit → $scratch/$1.binpb
   git worktree remove --force "$scratch/base" >/dev/null
 }
 
+# REST bindings of the tree at $1 against the image $2.
+bindings_check() {
+  (cd "$1" && node_modules/.bin/buf build proto -o "$scratch/head.binpb")
+  node --import tsx scripts/proto/http-bindings-cli.ts "$2" "$scratch/head.binpb"
+}
+
 check() { # $1: base commit, $2: label; compares the tree at $PWD
   image_of "$1"
-  "$buf" breaking proto --against "$scratch/$1.binpb" && echo "ok: $2"
+  "$buf" breaking proto --against "$scratch/$1.binpb" && bindings_check "$PWD" "$scratch/$1.binpb" && echo "ok: $2"
 }
 
 case "${1:-}" in
@@ -48,7 +56,7 @@ case "${1:-}" in
       image_of "$parent"
       git worktree add --detach --force "$scratch/head" "$commit" >/dev/null 2>&1
       ln -s "$PWD/node_modules" "$scratch/head/node_modules"
-      if (cd "$scratch/head" && node_modules/.bin/buf breaking proto --against "$scratch/$parent.binpb"); then
+      if (cd "$scratch/head" && node_modules/.bin/buf breaking proto --against "$scratch/$parent.binpb") && bindings_check "$scratch/head" "$scratch/$parent.binpb"; then
         echo "ok: $(git log -1 --format='%h %s' "$commit")"
       else
         echo "BREAKING: $(git log -1 --format='%h %s' "$commit")" >&2
@@ -63,5 +71,6 @@ case "${1:-}" in
     git worktree add --detach --force "$scratch/head" "$commit" >/dev/null 2>&1
     ln -s "$PWD/node_modules" "$scratch/head/node_modules"
     (cd "$scratch/head" && node_modules/.bin/buf breaking proto --against "$scratch/$(git rev-parse "$commit^").binpb")
+    bindings_check "$scratch/head" "$scratch/$(git rev-parse "$commit^").binpb"
     git worktree remove --force "$scratch/head" >/dev/null ;;
 esac

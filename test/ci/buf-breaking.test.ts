@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { removedBindings } from "../../scripts/proto/http-bindings.js";
 
 const run = promisify(execFile);
 const BUF = path.resolve("node_modules/.bin/buf");
@@ -11,10 +12,10 @@ const V1 = "proto/chillybin/v1/chillybin.proto";
 const V2 = "proto/chillybin/v2/chillybin.proto";
 
 /**
- * buf breaking with this repository's buf.yaml, on a copy of the schema with
- * one edit, against the schema as committed: what CI runs for every change.
+ * A copy of the schema with one edit, beside an image of the schema as
+ * committed (base.binpb), handed to `then` in its folder.
  */
-async function breakingAfter(file: string, edit: (text: string) => string): Promise<{ ok: boolean; output: string }> {
+async function inEditedCopy<T>(file: string, edit: (text: string) => string, then: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), "buf-breaking-"));
   try {
     for (const entry of ["buf.yaml", "proto", "test/proto"]) cpSync(entry, path.join(dir, entry), { recursive: true });
@@ -24,6 +25,15 @@ async function breakingAfter(file: string, edit: (text: string) => string): Prom
     const edited = edit(readFileSync(target, "utf8"));
     assert.notEqual(edited, readFileSync(target, "utf8"), "the edit changed nothing");
     writeFileSync(target, edited);
+    return await then(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** buf breaking with this repository's buf.yaml on an edited copy, against the schema as committed: what CI runs for every change. */
+function breakingAfter(file: string, edit: (text: string) => string): Promise<{ ok: boolean; output: string }> {
+  return inEditedCopy(file, edit, async (dir) => {
     try {
       const { stdout } = await run(BUF, ["breaking", "proto", "--against", "base.binpb"], { cwd: dir });
       return { ok: true, output: stdout };
@@ -31,9 +41,7 @@ async function breakingAfter(file: string, edit: (text: string) => string): Prom
       const e = error as { stdout: string; stderr: string };
       return { ok: false, output: e.stdout + e.stderr };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 describe("buf breaking guards the schema (buf.yaml)", function () {
@@ -108,3 +116,27 @@ describe("buf breaking guards the schema (buf.yaml)", function () {
     });
   }
 });
+
+describe("REST bindings are guarded too (buf breaking ignores google.api.http)", function () {
+  this.timeout(60_000);
+
+  /** The bindings an edited copy of proto/ no longer serves, against proto/ as committed. */
+  const removedAfter = (file: string, edit: (text: string) => string) =>
+    inEditedCopy(file, edit, async (dir) => {
+      await run(BUF, ["build", "proto", "-o", "head.binpb"], { cwd: dir });
+      return removedBindings(path.join(dir, "base.binpb"), path.join(dir, "head.binpb"));
+    });
+
+  const table: Array<{ case: string; file: string; edit: (t: string) => string; removed: string[] }> = [
+    { case: "a changed path fails", file: V2, edit: (t) => t.replace('post: "/v2/orders"', 'post: "/v2/order"'), removed: ["POST /v2/orders body=* → chillybin.v2.ChillybinService.PickOrder"] },
+    { case: "a changed method fails", file: V1, edit: (t) => t.replace('additional_bindings: {get: "/restock"}', 'additional_bindings: {put: "/restock"}'), removed: ["GET /restock → chillybin.v1.ChillybinService.Restock"] },
+    { case: "a changed body mapping fails", file: V2, edit: (t) => t.replace(/post: "\/v2\/pick"\n(\s*)body: "\*"/, 'post: "/v2/pick"\n$1body: "customer"'), removed: ["POST /v2/pick body=* → chillybin.v2.ChillybinService.Pick"] },
+    { case: "an added binding passes", file: V1, edit: (t) => t.replace('additional_bindings: {get: "/restock"}', 'additional_bindings: [{get: "/restock"}, {put: "/restock"}]'), removed: [] },
+  ];
+  for (const t of table) {
+    it(t.case, async () => {
+      assert.deepEqual(await removedAfter(t.file, t.edit), t.removed);
+    });
+  }
+});
+
