@@ -71,7 +71,7 @@ export class PickBatcher {
     // Not enough for all (or no such ingredient): under the row's lock, grant in arrival order.
     return this.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom("ingredients").select("quantity").where("name", "=", name).forUpdate().executeTakeFirst();
-      if (!current) return quantities.map(() => new UnknownIngredientError(name));
+      if (!current) return quantities.map((q) => new UnknownIngredientError(name, q));
       let left = current.quantity;
       const outcomes = quantities.map((q) => (q <= left ? (left -= q) : new OutOfStockError(name, q, left)));
       if (left !== current.quantity) await trx.updateTable("ingredients").set({ quantity: left }).where("name", "=", name).execute();

@@ -16,8 +16,12 @@ import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
  * theirs, a database out of reach to UNAVAILABLE. Anything else is INTERNAL.
  */
 export function chillybinErrorCodes(error: unknown): ConnectError | undefined {
-  if (error instanceof UnknownIngredientError) return new ConnectError(error.message, Code.NotFound);
-  if (error instanceof OutOfStockError) return new ConnectError(error.message, Code.FailedPrecondition);
+  // Each refusal carries a StockRefusal detail: what callers read, rather than the message.
+  const refusal = (reason: v2.StockRefusal_Reason, e: UnknownIngredientError | OutOfStockError) => [
+    { desc: v2.StockRefusalSchema, value: { ingredient: e.ingredient, reason, wanted: e.wanted, available: e instanceof OutOfStockError ? e.available : 0 } },
+  ];
+  if (error instanceof UnknownIngredientError) return new ConnectError(error.message, Code.NotFound, undefined, refusal(v2.StockRefusal_Reason.UNKNOWN_INGREDIENT, error));
+  if (error instanceof OutOfStockError) return new ConnectError(error.message, Code.FailedPrecondition, undefined, refusal(v2.StockRefusal_Reason.NOT_ENOUGH, error));
   if (isDatabaseUnreachable(error)) return new ConnectError(`the database is unreachable: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
   return undefined;
 }

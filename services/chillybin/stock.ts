@@ -6,7 +6,10 @@ import type { PickBatcher } from "./pick-batcher.js";
 export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
 
 export class UnknownIngredientError extends Error {
-  constructor(readonly ingredient: string) {
+  constructor(
+    readonly ingredient: string,
+    readonly wanted: number,
+  ) {
     super(`unknown ingredient "${ingredient}"`);
   }
 }
@@ -44,7 +47,7 @@ async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: 
   if (remaining !== undefined) return remaining;
   // Nothing was taken; find out why for the caller.
   const current = await db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirst();
-  if (!current) throw new UnknownIngredientError(name);
+  if (!current) throw new UnknownIngredientError(name, quantity);
   throw new OutOfStockError(name, quantity, current.quantity);
 }
 

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
 import { callOptionsFor, type Caller } from "../../lib/client/caller-deadline.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
+import { StockRefusal_Reason, StockRefusalSchema, type StockRefusal } from "../../gen/chillybin/v2/chillybin_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 
 /** The codes chillybin refuses a pick with that the caller should see as they are. */
@@ -16,7 +17,9 @@ const OUT_OF_TIME = new Set([Code.DeadlineExceeded, Code.Canceled]);
 export function pickFailure(ingredient: string, error: unknown, doing = "picking"): ConnectError {
   const cause = ConnectError.from(error);
   if (PASSED_THROUGH.has(cause.code)) {
-    return new ConnectError(`cannot pick ${ingredient}: ${cause.rawMessage}`, cause.code, undefined, undefined, cause);
+    // chillybin's StockRefusal detail goes on to jafflr's callers too.
+    const details = cause.findDetails(StockRefusalSchema).map((value) => ({ desc: StockRefusalSchema, value }));
+    return new ConnectError(`cannot pick ${ingredient}: ${cause.rawMessage}`, cause.code, undefined, details, cause);
   }
   if (OUT_OF_TIME.has(cause.code)) {
     return new ConnectError(`stopped ${doing} ${ingredient}: ${cause.rawMessage}`, cause.code, undefined, undefined, cause);
@@ -44,10 +47,14 @@ function withKey(options: CallOptions, key: string | undefined): CallOptions {
 }
 
 /** The ingredient a refusal names ("… ham …"), for the caller's message; the longest name wins. */
-function refusedIngredient(plan: PickPlan, error: unknown): string {
-  const message = ConnectError.from(error).rawMessage;
-  const names = [...plan.picks.keys()].sort((a, b) => b.length - a.length);
-  return names.find((ingredient) => message.includes(ingredient)) ?? "the order";
+/** The ingredient a refusal names, from its StockRefusal detail (never from the message, which may be reworded). */
+function refusedIngredient(error: unknown): string {
+  return ConnectError.from(error).findDetails(StockRefusalSchema)[0]?.ingredient || "the order";
+}
+
+/** A refusal as chillybin would have sent it, StockRefusal detail included. */
+function refusal(code: Code, message: string, detail: Pick<StockRefusal, "ingredient" | "reason" | "wanted" | "available">): ConnectError {
+  return new ConnectError(`cannot pick ${detail.ingredient}: ${message}`, code, undefined, [{ desc: StockRefusalSchema, value: detail }]);
 }
 
 /** v2: one PickOrder takes every ingredient or none (a toastie that cannot be made takes nothing) and records the orders. */
@@ -56,7 +63,7 @@ export async function takeWithV2(chillybin: ChillybinClients, plan: PickPlan, op
   try {
     return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, withKey(options, plan.idempotencyKey))).ids;
   } catch (error) {
-    throw pickFailure(refusedIngredient(plan, error), error);
+    throw pickFailure(refusedIngredient(error), error);
   }
 }
 
@@ -76,8 +83,12 @@ export async function checkStockForV1(chillybin: ChillybinClients, plan: PickPla
   }
   for (const [ingredient, quantity] of plan.picks) {
     const available = stock[ingredient];
-    if (available === undefined) throw new ConnectError(`cannot pick ${ingredient}: unknown ingredient "${ingredient}"`, Code.NotFound);
-    if (available < quantity) throw new ConnectError(`cannot pick ${ingredient}: not enough ${ingredient}: wanted ${quantity}, ${available} in stock`, Code.FailedPrecondition);
+    if (available === undefined) {
+      throw refusal(Code.NotFound, `unknown ingredient "${ingredient}"`, { ingredient, reason: StockRefusal_Reason.UNKNOWN_INGREDIENT, wanted: quantity, available: 0 });
+    }
+    if (available < quantity) {
+      throw refusal(Code.FailedPrecondition, `not enough ${ingredient}: wanted ${quantity}, ${available} in stock`, { ingredient, reason: StockRefusal_Reason.NOT_ENOUGH, wanted: quantity, available });
+    }
   }
 }
 

@@ -63,6 +63,13 @@ describe("contract: the gate catches real breakage", function () {
     assert.match(report, /expected 200 but was 501/);
   });
 
+  it("a chillybin whose refusals stop carrying the StockRefusal detail jafflr reads", async () => {
+    const report = await failureOf("without-refusal-details", PACT_FILE);
+    assert.ok(report, "verification passed");
+    assert.match(report, /a v2 order of cheese out of stock/);
+    assert.match(report, /details/);
+  });
+
   it("the real chillybin passes the same check", async () => {
     assert.equal(await failureOf("real", PACT_FILE), undefined);
   });

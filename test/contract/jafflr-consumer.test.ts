@@ -4,13 +4,25 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import * as http from "node:http";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { StockRefusal_Reason, StockRefusalSchema, type StockRefusal } from "../../gen/chillybin/v2/chillybin_pb.js";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { createChillybinClients, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { checkStockForV1, takeWithV1, takeWithV2, type PickPlan } from "../../services/jafflr/picking.js";
 import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
 
 const { eachLike, integer, like, regex } = MatchersV3;
+
+/**
+ * What jafflr reads from a v2 refusal: its StockRefusal detail (type and
+ * binary value), pinned so that a chillybin that stops sending it fails
+ * verification. The example is a real encoding, so jafflr decodes it here.
+ */
+function refusalDetails(refusal: Omit<StockRefusal, "$typeName" | "$unknown">) {
+  const value = Buffer.from(toBinary(StockRefusalSchema, create(StockRefusalSchema, refusal))).toString("base64").replace(/=+$/, "");
+  return [{ type: StockRefusalSchema.typeName, value: regex(/^[A-Za-z0-9+/]+$/, value) }];
+}
 const JSON_HEADERS = { "Content-Type": "application/json" };
 type Unconfigured = ReturnType<PactV4["addInteraction"]>;
 
@@ -90,16 +102,29 @@ describe("contract: jafflr → chillybin (consumer)", function () {
 
       it("is refused with failed_precondition when the ingredient is out of stock", () =>
         interaction(pact.addInteraction().given(STATES.outOfStock, { ingredient: "cheese" }), `a ${v.what} of cheese out of stock`, "cheese")
-          .willRespondWith(400, (b) => b.headers(JSON_HEADERS).jsonBody({ code: "failed_precondition", message: like("not enough cheese: wanted 1, 0 in stock") }))
+          .willRespondWith(400, (b) =>
+            b.headers(JSON_HEADERS).jsonBody({
+              code: "failed_precondition",
+              message: like("not enough cheese: wanted 1, 0 in stock"),
+              ...(v.useV2 ? { details: refusalDetails({ ingredient: "cheese", reason: StockRefusal_Reason.NOT_ENOUGH, wanted: 1, available: 0 }) } : {}),
+            }),
+          )
           .executeTest(async (mock) => {
             const error = await pick(mock.url, "cheese", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
             assert.equal(error.code, Code.FailedPrecondition);
             assert.equal(error.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
+            if (v.useV2) assert.equal(error.findDetails(StockRefusalSchema)[0]?.reason, StockRefusal_Reason.NOT_ENOUGH, "the detail goes on to jafflr's callers");
           }));
 
       it("is refused with not_found for an unknown ingredient", () =>
         interaction(pact.addInteraction().given(STATES.unknown, { ingredient: "ham" }), `a ${v.what} of an unknown ingredient`, "ham")
-          .willRespondWith(404, (b) => b.headers(JSON_HEADERS).jsonBody({ code: "not_found", message: like('unknown ingredient "ham"') }))
+          .willRespondWith(404, (b) =>
+            b.headers(JSON_HEADERS).jsonBody({
+              code: "not_found",
+              message: like('unknown ingredient "ham"'),
+              ...(v.useV2 ? { details: refusalDetails({ ingredient: "ham", reason: StockRefusal_Reason.UNKNOWN_INGREDIENT, wanted: 1, available: 0 }) } : {}),
+            }),
+          )
           .executeTest(async (mock) => {
             const error = await pick(mock.url, "ham", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
             assert.equal(error.code, Code.NotFound);

@@ -6,8 +6,8 @@
 // unchanged while consumers move over one at a time (behind a feature flag in
 // jafflr), and v1 can be deleted only once no deployed consumer calls it.
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v2/chillybin.proto.
  */
 export const file_chillybin_v2_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFIjEKCU9yZGVySXRlbRISCgppbmdyZWRpZW50GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIkwKEFBpY2tPcmRlclJlcXVlc3QSEAoIY3VzdG9tZXIYASABKAkSJgoFaXRlbXMYAiADKAsyFy5jaGlsbHliaW4udjIuT3JkZXJJdGVtIiAKEVBpY2tPcmRlclJlc3BvbnNlEgsKA2lkcxgBIAMoAzLLAQoQQ2hpbGx5YmluU2VydmljZRJSCgRQaWNrEhkuY2hpbGx5YmluLnYyLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYyLlBpY2tSZXNwb25zZSITgtPkkwINOgEqIggvdjIvcGljaxJjCglQaWNrT3JkZXISHi5jaGlsbHliaW4udjIuUGlja09yZGVyUmVxdWVzdBofLmNoaWxseWJpbi52Mi5QaWNrT3JkZXJSZXNwb25zZSIVgtPkkwIPOgEqIgovdjIvb3JkZXJzYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFIjEKCU9yZGVySXRlbRISCgppbmdyZWRpZW50GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIkwKEFBpY2tPcmRlclJlcXVlc3QSEAoIY3VzdG9tZXIYASABKAkSJgoFaXRlbXMYAiADKAsyFy5jaGlsbHliaW4udjIuT3JkZXJJdGVtIiAKEVBpY2tPcmRlclJlc3BvbnNlEgsKA2lkcxgBIAMoAyLQAQoMU3RvY2tSZWZ1c2FsEhIKCmluZ3JlZGllbnQYASABKAkSMQoGcmVhc29uGAIgASgOMiEuY2hpbGx5YmluLnYyLlN0b2NrUmVmdXNhbC5SZWFzb24SDgoGd2FudGVkGAMgASgFEhEKCWF2YWlsYWJsZRgEIAEoBSJWCgZSZWFzb24SFgoSUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZUkVBU09OX1VOS05PV05fSU5HUkVESUVOVBABEhUKEVJFQVNPTl9OT1RfRU5PVUdIEAIyywEKEENoaWxseWJpblNlcnZpY2USUgoEUGljaxIZLmNoaWxseWJpbi52Mi5QaWNrUmVxdWVzdBoaLmNoaWxseWJpbi52Mi5QaWNrUmVzcG9uc2UiE4LT5JMCDToBKiIIL3YyL3BpY2sSYwoJUGlja09yZGVyEh4uY2hpbGx5YmluLnYyLlBpY2tPcmRlclJlcXVlc3QaHy5jaGlsbHliaW4udjIuUGlja09yZGVyUmVzcG9uc2UiFYLT5JMCDzoBKiIKL3YyL29yZGVyc2IGcHJvdG8z", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v2.PickRequest
@@ -147,6 +147,81 @@ export type PickOrderResponse = Message<"chillybin.v2.PickOrderResponse"> & {
  */
 export const PickOrderResponseSchema: GenMessage<PickOrderResponse> = /*@__PURE__*/
   messageDesc(file_chillybin_v2_chillybin, 4);
+
+/**
+ * Why chillybin refused to take stock, sent as a detail of the refusal
+ * (NOT_FOUND or FAILED_PRECONDITION, from v1 and v2 alike): in Connect's JSON
+ * "details", gRPC's grpc-status-details-bin and REST's "details". Clients read
+ * this, never the message text, which may be reworded.
+ *
+ * @generated from message chillybin.v2.StockRefusal
+ */
+export type StockRefusal = Message<"chillybin.v2.StockRefusal"> & {
+  /**
+   * The ingredient refused, e.g. "cheese".
+   *
+   * @generated from field: string ingredient = 1;
+   */
+  ingredient: string;
+
+  /**
+   * @generated from field: chillybin.v2.StockRefusal.Reason reason = 2;
+   */
+  reason: StockRefusal_Reason;
+
+  /**
+   * How many were asked for.
+   *
+   * @generated from field: int32 wanted = 3;
+   */
+  wanted: number;
+
+  /**
+   * How many were in stock (0 for an unknown ingredient).
+   *
+   * @generated from field: int32 available = 4;
+   */
+  available: number;
+};
+
+/**
+ * Describes the message chillybin.v2.StockRefusal.
+ * Use `create(StockRefusalSchema)` to create a new message.
+ */
+export const StockRefusalSchema: GenMessage<StockRefusal> = /*@__PURE__*/
+  messageDesc(file_chillybin_v2_chillybin, 5);
+
+/**
+ * Why the stock could not be taken.
+ *
+ * @generated from enum chillybin.v2.StockRefusal.Reason
+ */
+export enum StockRefusal_Reason {
+  /**
+   * @generated from enum value: REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No such ingredient.
+   *
+   * @generated from enum value: REASON_UNKNOWN_INGREDIENT = 1;
+   */
+  UNKNOWN_INGREDIENT = 1,
+
+  /**
+   * Too little of it in stock.
+   *
+   * @generated from enum value: REASON_NOT_ENOUGH = 2;
+   */
+  NOT_ENOUGH = 2,
+}
+
+/**
+ * Describes the enum chillybin.v2.StockRefusal.Reason.
+ */
+export const StockRefusal_ReasonSchema: GenEnum<StockRefusal_Reason> = /*@__PURE__*/
+  enumDesc(file_chillybin_v2_chillybin, 5, 0);
 
 /**
  * ChillybinService, version 2: every pick is recorded as an order.

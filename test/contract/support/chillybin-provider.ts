@@ -2,13 +2,13 @@
 // database, with state handlers that set the stock up through the database.
 // Variants stand in for provider changes the contract must catch.
 import { create } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { Verifier, type VerifierOptions } from "@pact-foundation/pact";
 import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { silentLogger } from "../../../lib/logger.js";
-import { serve } from "../../../lib/server/index.js";
-import { chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
+import { serve, type ErrorCodes } from "../../../lib/server/index.js";
+import { chillybinErrorCodes, chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { IdempotentCalls } from "../../../services/chillybin/idempotent-calls.js";
@@ -22,7 +22,9 @@ export type ProviderVariant =
   /** v1 Pick deleted (step 3 of the three-step change, done too early). */
   | "without-v1-pick"
   /** v2 PickOrder stops returning the order ids jafflr reads. */
-  | "v2-without-order-ids";
+  | "v2-without-order-ids"
+  /** Refusals without their StockRefusal detail (only the message says which ingredient). */
+  | "without-refusal-details";
 
 export const PROVIDER_VARIANTS: Record<ProviderVariant, (db: Kysely<ChillybinDatabase>) => (router: ConnectRouter) => void> = {
   real: chillybinRoutes,
@@ -31,6 +33,7 @@ export const PROVIDER_VARIANTS: Record<ProviderVariant, (db: Kysely<ChillybinDat
     router.service(v1.ChillybinService, { getStock, restock });
     router.service(v2.ChillybinService, chillybinV2Impl(new IdempotentCalls(db)));
   },
+  "without-refusal-details": chillybinRoutes,
   "v2-without-order-ids": (db) => (router) => {
     router.service(v1.ChillybinService, chillybinV1Impl(new Stock(db), new IdempotentCalls(db)));
     const real = chillybinV2Impl(new IdempotentCalls(db));
@@ -44,12 +47,21 @@ export const PROVIDER_VARIANTS: Record<ProviderVariant, (db: Kysely<ChillybinDat
   },
 };
 
+/** How each variant's refusals become codes: as chillybin's, except where the variant changes that. */
+const ERROR_CODES: Partial<Record<ProviderVariant, ErrorCodes>> = {
+  "without-refusal-details": (error) => {
+    const real = chillybinErrorCodes(error);
+    return real && new ConnectError(real.rawMessage, real.code);
+  },
+};
+
 /** A running chillybin of the given variant, on its own test database. */
 export async function startProvider(variant: ProviderVariant): Promise<TestChillybin> {
   const chillybin = await startChillybin();
   if (variant === "real") return chillybin;
   await chillybin.server.close();
-  const server = await serve({ routes: PROVIDER_VARIANTS[variant](chillybin.db), port: 0, version: variant, logger: silentLogger() });
+  const errorCodes = ERROR_CODES[variant] ?? chillybinErrorCodes;
+  const server = await serve({ routes: PROVIDER_VARIANTS[variant](chillybin.db), errorCodes, port: 0, version: variant, logger: silentLogger() });
   return { ...chillybin, server, stop: async () => (await server.close(), await chillybin.database.drop()) };
 }
 
