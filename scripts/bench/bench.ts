@@ -87,7 +87,7 @@ try {
   const toastie = create(MakeToastieRequestSchema, { ingredients: ["cheese"] });
   const toasties = createClient(JafflrService, createConnectTransport({ baseUrl: jafflrUrl, httpVersion: "2", useBinaryFormat: true }));
   results.push([
-    `Toasties: bread ×2 + cheese, GetStock + 2 v1 picks (h2c, ${h2c})`,
+    `Toasties: bread ×2 + cheese, one PickOrder (h2c, ${h2c})`,
     useH2load ? await h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, toBinary(MakeToastieRequestSchema, toastie), { "content-type": "application/proto" }, CLIENTS, SECONDS) : await closedLoop(CLIENTS, SECONDS, () => toasties.makeToastie(toastie)),
   ]);
 

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build, type BuildOptions, type Metafile } from "esbuild";
-import { BUNDLE_MAIN, SERVICES, type ServiceName } from "./services.js";
+import { BUNDLE_MAIN, migrationsOf, SERVICES, type ServiceName } from "./services.js";
 
 // PGlite finds these with new URL("./…", import.meta.url): in a bundle, the bundle's folder.
 const PGLITE_ASSETS = ["pglite.wasm", "initdb.wasm", "pglite.data"];
@@ -61,7 +61,9 @@ export async function buildService(service: ServiceName, root: string, version: 
 
 /** Migrations are loaded by file at run time: each compiles to its own module. */
 async function compileMigrations(service: ServiceName, root: string, outdir: string): Promise<void> {
-  const source = path.join(root, SERVICES[service].migrations);
+  const migrations = migrationsOf(service);
+  if (!migrations) return;
+  const source = path.join(root, migrations);
   const target = path.join(outdir, "migrations", service);
   await mkdir(target, { recursive: true });
   const files = (await readdir(source)).filter((f) => f.endsWith(".ts"));

@@ -22,7 +22,7 @@ const secret = (name: string, secretName: string, key: string, optional = false)
 /** Each service's own settings; the secrets are created by the operators, never rendered here. */
 const SERVICE_ENV: Record<ServiceName, EnvVar[]> = {
   chillybin: [secret("DATABASE_URL", "chillybin-database", "url"), secret("CHILLYBIN_ADMIN_TOKEN", "chillybin-admin", "token", true)],
-  jafflr: [{ name: "CHILLYBIN_URL", value: `http://chillybin:${SERVICES.chillybin.port}` }, secret("FLAGS_DATABASE_URL", "jafflr-flags", "url", true)],
+  jafflr: [{ name: "CHILLYBIN_URL", value: `http://chillybin:${SERVICES.chillybin.port}` }],
 };
 
 export function imageOf(service: ServiceName, version: string, environment: KubernetesEnvironment): string {

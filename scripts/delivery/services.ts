@@ -1,12 +1,26 @@
 // The services this repository delivers, and what the import graph cannot
-// tell about each: where it starts and which migrations it runs (they are
-// loaded from a folder at run time, not imported).
+// tell about each: where it starts and which migrations it runs, if any (they
+// are loaded from a folder at run time, not imported).
+interface Service {
+  entry: string;
+  /** A folder of numbered migrations the service runs at start-up. */
+  migrations?: string;
+  portEnv: string;
+  port: number;
+}
+
 export const SERVICES = {
   chillybin: { entry: "services/chillybin/main.ts", migrations: "migrations/chillybin", portEnv: "CHILLYBIN_PORT", port: 7001 },
-  jafflr: { entry: "services/jafflr/main.ts", migrations: "migrations/jafflr", portEnv: "JAFFLR_PORT", port: 7000 },
-} as const;
+  // jafflr keeps no data of its own.
+  jafflr: { entry: "services/jafflr/main.ts", portEnv: "JAFFLR_PORT", port: 7000 },
+} as const satisfies Record<string, Service>;
 
 export type ServiceName = keyof typeof SERVICES;
+
+/** The folder of a service's migrations, if it has any. */
+export function migrationsOf(service: ServiceName): string | undefined {
+  return (SERVICES[service] as Service).migrations;
+}
 
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 

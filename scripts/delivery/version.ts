@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { importGraph } from "./bundle.js";
-import { SERVICES, type ServiceName } from "./services.js";
+import { migrationsOf, SERVICES, type ServiceName } from "./services.js";
 
 const run = promisify(execFile);
 
@@ -29,7 +29,8 @@ export async function dependencyClosure(service: ServiceName, root: string): Pro
   // Dependencies' code is pinned by the lockfile; a path outside the root is a linked node_modules.
   const ours = Object.keys(graph.inputs).filter((file) => !file.split("/").includes("node_modules") && !file.startsWith(".."));
   const protos = ours.map((file) => protoOf(file, root)).filter((p): p is string => p !== undefined);
-  const own = [path.dirname(SERVICES[service].entry), SERVICES[service].migrations];
+  const migrations = migrationsOf(service);
+  const own = [path.dirname(SERVICES[service].entry), ...(migrations ? [migrations] : [])];
   return [...new Set([...ours, ...protos, ...own, ...SHARED_BUILD_INPUTS])].sort();
 }
 

@@ -4,12 +4,10 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { GuardedSessionManager } from "../../lib/client/guarded-session-manager.js";
 import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
 import { propagateRequestId } from "../../lib/server/index.js";
-import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 
-/** The generated Connect clients for every chillybin version jafflr calls. */
+/** The generated Connect clients for the chillybin version jafflr calls (v2: v1 Pick is deprecated). */
 export interface ChillybinClients {
-  v1: Client<typeof v1.ChillybinService>;
   v2: Client<typeof v2.ChillybinService>;
 }
 
@@ -41,7 +39,7 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
   return createConnectTransport({ ...common, httpVersion: "2", sessionManager });
 }
 
-/** Both versions' clients over one transport (one connection). */
+/** The clients, over one transport (one connection). */
 export function createChillybinClients(transport: Transport): ChillybinClients {
-  return { v1: createClient(v1.ChillybinService, transport), v2: createClient(v2.ChillybinService, transport) };
+  return { v2: createClient(v2.ChillybinService, transport) };
 }

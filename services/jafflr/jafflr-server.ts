@@ -4,7 +4,6 @@ import { Gauge } from "prom-client";
 import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { createChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
-import type { PickVersion } from "./pick-version.js";
 import { jafflrRoutes } from "./service.js";
 
 export interface JafflrServerOptions extends ServiceServerOptions {
@@ -12,7 +11,8 @@ export interface JafflrServerOptions extends ServiceServerOptions {
   chillybinTransport: Transport;
   chillybinTimeoutMs: number;
   kitchen: Kitchen;
-  pickVersion: PickVersion;
+  /** Who a toastie ordered without a customer is recorded for. */
+  defaultCustomer: string;
 }
 
 /** chillybin's own health, as its grpc.health.v1 service reports it. */
@@ -25,10 +25,10 @@ function chillybinHealthCheck(transport: Transport): () => Promise<void> {
 }
 
 /** jafflr on one port: its RPCs and their REST paths. */
-export function startJafflrServer({ chillybinTransport, chillybinTimeoutMs, kitchen, pickVersion, ...server }: JafflrServerOptions): Promise<RunningServer> {
+export function startJafflrServer({ chillybinTransport, chillybinTimeoutMs, kitchen, defaultCustomer, ...server }: JafflrServerOptions): Promise<RunningServer> {
   return serve({
     ...server,
-    routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, pickVersion, chillybinTimeoutMs }),
+    routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, defaultCustomer, chillybinTimeoutMs }),
     dependencyChecks: { chillybin: chillybinHealthCheck(chillybinTransport) },
     metrics: (registry) => {
       new Gauge({

@@ -1,12 +1,10 @@
-// jafflr: wiring only. Reads the environment, loads the feature flags, connects
-// to chillybin, serves, and shuts down cleanly on SIGTERM/SIGINT (a cooking
-// toastie is finished).
+// jafflr: wiring only. Reads the environment, connects to chillybin, serves,
+// and shuts down cleanly on SIGTERM/SIGINT (a cooking toastie is finished).
 import { createLogger } from "../../lib/logger.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
 import { startMain } from "../../lib/start-main.js";
 import { createChillybinTransport } from "./chillybin-client.js";
 import { readJafflrConfig } from "./config.js";
-import { openJafflrFlags } from "./flags.js";
 import { startJafflrServer } from "./jafflr-server.js";
 import { Kitchen } from "./kitchen.js";
 
@@ -14,19 +12,11 @@ await startMain(async () => {
   const config = readJafflrConfig(process.env);
   const logger = createLogger({ service: "jafflr", version: config.version, level: config.logLevel });
   logger.info(`chillybin: ${config.chillybinUrl}`);
-  const flags = await openJafflrFlags(config.flags, logger);
   const server = await startJafflrServer({
     ...config,
     chillybinTransport: createChillybinTransport({ baseUrl: config.chillybinUrl, resilience: config.chillybinResilience }),
     kitchen: new Kitchen(config.toastTimeScale),
-    pickVersion: flags.pickVersion,
     logger,
   });
-  onShutdownSignal(
-    async () => {
-      await server.close();
-      await flags.close();
-    },
-    (message) => logger.info(message),
-  );
+  onShutdownSignal(() => server.close(), (message) => logger.info(message));
 });

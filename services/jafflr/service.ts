@@ -4,14 +4,13 @@ import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
-import type { PickVersion } from "./pick-version.js";
 import { pickIngredients } from "./picking.js";
 import { parseToastieOrder } from "./toastie-order.js";
 
 export interface JafflrDependencies {
   chillybin: ChillybinClients;
-  /** Which chillybin Pick each customer's toasties use. */
-  pickVersion: PickVersion;
+  /** Who a toastie ordered without a customer is recorded for. */
+  defaultCustomer: string;
   kitchen: Kitchen;
   /** The longest a call to chillybin may take (a caller's shorter deadline wins). */
   chillybinTimeoutMs: number;
@@ -21,16 +20,16 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
   return {
     async makeToastie(req, ctx) {
       const order = parseToastieOrder(req);
-      const useV2 = await deps.pickVersion.useV2(order.customer);
+      const customer = order.customer || deps.defaultCustomer;
       const orderIds = await pickIngredients(
         deps.chillybin,
-        { picks: order.picks, customer: order.customer, useV2, idempotencyKey: ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER) ?? undefined },
+        { picks: order.picks, customer, idempotencyKey: ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER) ?? undefined },
         ctx,
         deps.chillybinTimeoutMs,
       );
       await deps.kitchen.cook(order.doneness, ctx.signal);
       return create(MakeToastieResponseSchema, {
-        toastie: { ingredients: order.ingredients, doneness: order.doneness, customer: order.customer, orderIds },
+        toastie: { ingredients: order.ingredients, doneness: order.doneness, customer, orderIds },
       });
     },
     getStatus() {

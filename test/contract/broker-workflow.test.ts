@@ -59,12 +59,12 @@ describe("contract: the broker workflow (against a broker test double)", functio
       { pacticipant: "jafflr", version: "j1", environment: "production" },
     ]);
 
-    // 5. A chillybin without v1 Pick while the deployed jafflr j1 still calls it: its
-    //    verification fails and is published, and can-i-deploy says no.
-    const withoutV1 = await startProvider("without-v1-pick");
+    // 5. A chillybin whose PickOrder no longer answers the order ids the deployed
+    //    jafflr j1 reads: its verification fails and is published, and can-i-deploy says no.
+    const breaking = await startProvider("v2-without-order-ids");
     try {
       await assert.rejects(
-        verifyProvider(withoutV1, {
+        verifyProvider(breaking, {
           pactBrokerUrl: env.PACT_BROKER_BASE_URL,
           pactBrokerToken: TOKEN,
           consumerVersionSelectors: [{ deployedOrReleased: true }],
@@ -74,7 +74,7 @@ describe("contract: the broker workflow (against a broker test double)", functio
         }),
       );
     } finally {
-      await withoutV1.stop();
+      await breaking.stop();
     }
     const cli = await promisify(execFile)("node_modules/.bin/pact-broker", ["can-i-deploy", "--pacticipant", "chillybin", "--version", "c3", "--to-environment", "production"], { env: { ...process.env, ...env } }).then(
       () => ({ code: 0, output: "" }),

@@ -1,36 +1,42 @@
-// Consumer side of the contract: jafflr's real chillybin calls
-// (services/jafflr/picking.ts through the generated Connect clients, with the
-// JSON codec) against Pact's mock server. Writes pacts/jafflr-chillybin.json.
+// Consumer side of the contract: a real jafflr, its toastie code as it runs
+// (validation, the order it builds, its chillybin client with the JSON codec),
+// pointed at Pact's mock server, asked for toasties. What it sends is what
+// the pact records: every call jafflr makes to chillybin, no hand-built
+// request. Writes pacts/jafflr-chillybin.json.
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import * as http from "node:http";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { StockRefusal_Reason, StockRefusalSchema, type StockRefusal } from "../../gen/chillybin/v2/chillybin_pb.js";
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
-import { createChillybinClients, createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
-import { checkStockForV1, takeWithV1, takeWithV2, type PickPlan } from "../../services/jafflr/picking.js";
+import { StockRefusal_Reason, StockRefusalSchema, type StockRefusal } from "../../gen/chillybin/v2/chillybin_pb.js";
+import { JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
+import { startJafflr } from "../support/services.js";
+import { TRANSPORTS } from "../support/transports.js";
 import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
 
-const { eachLike, integer, like, regex } = MatchersV3;
+const { regex, like } = MatchersV3;
+const JSON_HEADERS = { "Content-Type": "application/json" };
+const PICK_ORDER = "/chillybin.v2.ChillybinService/PickOrder";
+/** An int64 order id: a string of digits in JSON. */
+const ORDER_ID = regex(/^[0-9]+$/, "1");
 
 /**
- * What jafflr reads from a v2 refusal: its StockRefusal detail (type and
- * binary value), pinned so that a chillybin that stops sending it fails
+ * What jafflr reads from a refusal: its StockRefusal detail (type and binary
+ * value), pinned so that a chillybin that stops sending it fails
  * verification. The example is a real encoding, so jafflr decodes it here.
  */
 function refusalDetails(refusal: Omit<StockRefusal, "$typeName" | "$unknown">) {
   const value = Buffer.from(toBinary(StockRefusalSchema, create(StockRefusalSchema, refusal))).toString("base64").replace(/=+$/, "");
   return [{ type: StockRefusalSchema.typeName, value: regex(/^[A-Za-z0-9+/]+$/, value) }];
 }
-const JSON_HEADERS = { "Content-Type": "application/json" };
-type Unconfigured = ReturnType<PactV4["addInteraction"]>;
 
 describe("contract: jafflr → chillybin (consumer)", function () {
-  // Under the full suite on a loaded machine, one of these has twice failed
-  // with the mock server reporting the request "expected but not received";
-  // never when the contract tests run alone. Until the cause is found, a
-  // failure is retried, and its real error is printed (see pick below).
+  // Under the full suite on a loaded machine, a mock server has twice
+  // reported a request "expected but not received"; never when the contract
+  // tests run alone. Until the cause is found, a failure is retried, and its
+  // real error is printed (see toastie below).
   this.retries(2);
   // Pact merges new interactions into an existing file: start from none, so
   // the file holds exactly the calls jafflr makes now (CI compares it with
@@ -38,98 +44,75 @@ describe("contract: jafflr → chillybin (consumer)", function () {
   before(() => rmSync(PACT_FILE, { force: true }));
   const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
 
-  /** jafflr's own clients, pointed at the mock server. */
-  function clientsFor(baseUrl: string) {
+  /** A toastie from a real jafflr whose chillybin is the mock server. */
+  async function toastie(mockUrl: string, request: MessageInitShape<typeof MakeToastieRequestSchema>) {
     // A fresh connection to each mock server: a keep-alive socket pooled by an
     // earlier test (to a server now gone, on a port reused since) must not carry it.
-    const httpAgent = new http.Agent({ keepAlive: false });
-    return createChillybinClients(createChillybinTransport({ baseUrl, httpVersion: "1.1", useJson: true, httpAgent }));
-  }
-  const planFor = (ingredient: string, useV2: boolean): PickPlan => ({ picks: new Map([[ingredient, 1]]), customer: "gita", useV2 });
-
-  /** jafflr's own picking call (v1 Pick or v2 PickOrder), pointed at the mock server. */
-  function pick(baseUrl: string, ingredient: string, useV2: boolean): Promise<bigint[]> {
-    const plan = planFor(ingredient, useV2);
-    const call = useV2 ? takeWithV2(clientsFor(baseUrl), plan, { timeoutMs: 5_000 }) : takeWithV1(clientsFor(baseUrl), plan, { timeoutMs: 5_000 }).then(() => []);
-    return call.catch((error: unknown) => {
+    const transport = createChillybinTransport({ baseUrl: mockUrl, httpVersion: "1.1", useJson: true, httpAgent: new http.Agent({ keepAlive: false }) });
+    const jafflr = await startJafflr({ chillybinUrl: mockUrl, chillybinTransport: transport });
+    try {
+      return await createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url)).makeToastie(request);
+    } catch (error) {
       // Refusals are expected in some tests; anything else is the flake's real cause.
       const code = ConnectError.from(error).code;
-      if (code !== Code.NotFound && code !== Code.FailedPrecondition) console.error(`consumer test: pick against ${baseUrl} failed:`, error);
+      if (code !== Code.NotFound && code !== Code.FailedPrecondition) console.error(`consumer test: toastie against ${mockUrl} failed:`, error);
       throw error;
-    });
+    } finally {
+      await jafflr.stop();
+    }
   }
 
-  const versions = [
-    { version: "v1", what: "v1 pick", useV2: false, path: "/chillybin.v1.ChillybinService/Pick", request: (ingredient: string) => ({ name: ingredient, quantity: 1 }), ok: { name: "cheese", remaining: integer(9) }, ids: [] as bigint[] },
-    {
-      version: "v2",
-      what: "v2 order",
-      useV2: true,
-      path: "/chillybin.v2.ChillybinService/PickOrder",
-      // A toastie's ingredients go in one all-or-nothing order.
-      request: (ingredient: string) => ({ customer: "gita", items: [{ ingredient, quantity: 1 }] }),
-      // jafflr reads the order ids: int64s, so strings of digits in JSON.
-      ok: { ids: eachLike(regex(/^[0-9]+$/, "1")) },
-      ids: [1n],
-    },
-  ];
+  it("a cheese toastie takes two bread and a cheese in one order, and answers its order ids", () =>
+    pact
+      .addInteraction()
+      .given(STATES.stock, { levels: { bread: 10, cheese: 10 } })
+      .uponReceiving("an order for a cheese toastie")
+      .withRequest("POST", PICK_ORDER, (b) => b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] }))
+      // One id per item, in the items' order: jafflr answers them as the toastie's order ids.
+      .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody({ ids: [ORDER_ID, ORDER_ID] }))
+      .executeTest(async (mock) => {
+        const made = await toastie(mock.url, { ingredients: ["cheese"], customer: "gita" });
+        assert.deepEqual(made.toastie?.orderIds, [1n, 1n]);
+      }));
 
-  describe("v1 GetStock (the stock check before v1 picks)", () => {
-    it("reads the stock, and lets a toastie it covers through", () =>
-      pact
-        .addInteraction()
-        .given(STATES.inStock, { ingredient: "cheese", quantity: 10 })
-        .uponReceiving("a v1 stock check")
-        .withRequest("POST", "/chillybin.v1.ChillybinService/GetStock", (b) => b.headers(JSON_HEADERS).jsonBody({}))
-        // jafflr reads the quantity of each ingredient it needs, by name.
-        .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody({ stock: like({ cheese: integer(10) }) }))
-        .executeTest(async (mock) => {
-          await checkStockForV1(clientsFor(mock.url), planFor("cheese", false), { timeoutMs: 5_000 });
-        }));
-  });
+  it("a toastie chillybin has too little cheese for is refused with failed_precondition, naming the cheese", () =>
+    pact
+      .addInteraction()
+      .given(STATES.stock, { levels: { bread: 10, cheese: 0 } })
+      .uponReceiving("an order for a cheese toastie, out of cheese")
+      .withRequest("POST", PICK_ORDER, (b) => b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] }))
+      .willRespondWith(400, (b) =>
+        b.headers(JSON_HEADERS).jsonBody({
+          code: "failed_precondition",
+          message: like("not enough cheese: wanted 1, 0 in stock"),
+          details: refusalDetails({ ingredient: "cheese", reason: StockRefusal_Reason.NOT_ENOUGH, wanted: 1, available: 0 }),
+        }),
+      )
+      .executeTest(async (mock) => {
+        const error = await toastie(mock.url, { ingredients: ["cheese"], customer: "gita" }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        assert.equal(error.code, Code.FailedPrecondition);
+        assert.equal(error.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
+        assert.equal(error.findDetails(StockRefusalSchema)[0]?.reason, StockRefusal_Reason.NOT_ENOUGH, "the detail goes on to jafflr's callers");
+      }));
 
-  for (const v of versions) {
-    describe(`${v.version} ${v.useV2 ? "PickOrder" : "Pick"}`, () => {
-      const interaction = (given: Unconfigured, description: string, ingredient: string) =>
-        given.uponReceiving(description).withRequest("POST", v.path, (b) => b.headers(JSON_HEADERS).jsonBody(v.request(ingredient)));
-
-      it("takes an ingredient that is in stock", () =>
-        interaction(pact.addInteraction().given(STATES.inStock, { ingredient: "cheese", quantity: 10 }), `a ${v.what} of cheese in stock`, "cheese")
-          .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody(v.ok))
-          .executeTest(async (mock) => {
-            assert.deepEqual(await pick(mock.url, "cheese", v.useV2), v.ids);
-          }));
-
-      it("is refused with failed_precondition when the ingredient is out of stock", () =>
-        interaction(pact.addInteraction().given(STATES.outOfStock, { ingredient: "cheese" }), `a ${v.what} of cheese out of stock`, "cheese")
-          .willRespondWith(400, (b) =>
-            b.headers(JSON_HEADERS).jsonBody({
-              code: "failed_precondition",
-              message: like("not enough cheese: wanted 1, 0 in stock"),
-              ...(v.useV2 ? { details: refusalDetails({ ingredient: "cheese", reason: StockRefusal_Reason.NOT_ENOUGH, wanted: 1, available: 0 }) } : {}),
-            }),
-          )
-          .executeTest(async (mock) => {
-            const error = await pick(mock.url, "cheese", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
-            assert.equal(error.code, Code.FailedPrecondition);
-            assert.equal(error.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
-            if (v.useV2) assert.equal(error.findDetails(StockRefusalSchema)[0]?.reason, StockRefusal_Reason.NOT_ENOUGH, "the detail goes on to jafflr's callers");
-          }));
-
-      it("is refused with not_found for an unknown ingredient", () =>
-        interaction(pact.addInteraction().given(STATES.unknown, { ingredient: "ham" }), `a ${v.what} of an unknown ingredient`, "ham")
-          .willRespondWith(404, (b) =>
-            b.headers(JSON_HEADERS).jsonBody({
-              code: "not_found",
-              message: like('unknown ingredient "ham"'),
-              ...(v.useV2 ? { details: refusalDetails({ ingredient: "ham", reason: StockRefusal_Reason.UNKNOWN_INGREDIENT, wanted: 1, available: 0 }) } : {}),
-            }),
-          )
-          .executeTest(async (mock) => {
-            const error = await pick(mock.url, "ham", v.useV2).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
-            assert.equal(error.code, Code.NotFound);
-            assert.equal(error.rawMessage, 'cannot pick ham: unknown ingredient "ham"');
-          }));
-    });
-  }
+  it("a toastie with an unknown ingredient is refused with not_found, naming it", () =>
+    pact
+      .addInteraction()
+      .given(STATES.stock, { levels: { bread: 10, cheese: 10 }, absent: ["ham"] })
+      .uponReceiving("an order for a toastie with an unknown ingredient")
+      .withRequest("POST", PICK_ORDER, (b) =>
+        b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }] }),
+      )
+      .willRespondWith(404, (b) =>
+        b.headers(JSON_HEADERS).jsonBody({
+          code: "not_found",
+          message: like('unknown ingredient "ham"'),
+          details: refusalDetails({ ingredient: "ham", reason: StockRefusal_Reason.UNKNOWN_INGREDIENT, wanted: 1, available: 0 }),
+        }),
+      )
+      .executeTest(async (mock) => {
+        const error = await toastie(mock.url, { ingredients: ["cheese", "ham"], customer: "gita" }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        assert.equal(error.code, Code.NotFound);
+        assert.equal(error.rawMessage, 'cannot pick ham: unknown ingredient "ham"');
+      }));
 });

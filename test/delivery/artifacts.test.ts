@@ -24,8 +24,8 @@ describe("bundles in dist/<service>", function () {
   /** Starts a bundle with plain `node main.mjs` in its own folder, outside the repository. */
   function start(service: string, env: Record<string, string>): RunningProcess {
     const folder = path.join(outside, service);
-    // Embedded PostgreSQL and no flags, whatever the test run's own environment says.
-    const proc = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: folder, env: { DATABASE_URL: "", FLAGS_DATABASE_URL: "", FLAGS_FILE: "", FLAGS_JSON: "", ...env } });
+    // Embedded PostgreSQL, whatever the test run's own environment says.
+    const proc = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: folder, env: { DATABASE_URL: "", ...env } });
     running.push(proc);
     return proc;
   }

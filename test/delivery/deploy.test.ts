@@ -48,7 +48,6 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
       GIT_BRANCH: "main",
       // Embedded PostgreSQL for the deployed chillybin and the provider verification, whatever this run uses.
       DATABASE_URL: "",
-      FLAGS_DATABASE_URL: "",
       TOAST_TIME_SCALE: "0",
     };
   });

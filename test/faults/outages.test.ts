@@ -82,7 +82,6 @@ describe("faults under load", function () {
     const url = `http://127.0.0.1:${port}`;
     const jafflr = await startJafflr({
       chillybinUrl: url,
-      pickVersion: { useV2: async () => true }, // one PickOrder per toastie: all or nothing, with orders to check
       chillybinTransport: createChillybinTransport({ baseUrl: url, resilience: { retries: 1, breakAfter: 3, halfOpenAfterMs: 200 } }),
     });
     const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));

@@ -20,7 +20,7 @@ describe("regressions: the original's defects stay fixed", () => {
   before(async () => {
     chillybin = await startChillybin();
     jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
-    gitaOnV2 = await startJafflr({ chillybinUrl: chillybin.server.url, pickVersion: { useV2: async (c) => c === "gita" } });
+    gitaOnV2 = await startJafflr({ chillybinUrl: chillybin.server.url });
   });
   after(async () => {
     await gitaOnV2?.stop();

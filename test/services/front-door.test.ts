@@ -61,7 +61,7 @@ describe("front door: one client cannot take a service down or starve the others
   before(async () => {
     folder = mkdtempSync(path.join(tmpdir(), "front-door-"));
     for (const service of ["chillybin", "jafflr"] as const) await buildService(service, process.cwd(), "front-door", path.join(folder, service));
-    const common = { DATABASE_URL: "", FLAGS_DATABASE_URL: "", FLAGS_FILE: "", FLAGS_JSON: "", LOG_LEVEL: "info", ...LIMITS_ENV };
+    const common = { DATABASE_URL: "", LOG_LEVEL: "info", ...LIMITS_ENV };
     chillybin = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(folder, "chillybin"), env: { ...common, CHILLYBIN_PORT: "0", CHILLYBIN_DATA_DIR: path.join(folder, "data") } });
     chillybinPort = listeningPort(await chillybin.waitForLine(/"listening"/, 60_000));
     jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(folder, "jafflr"), env: { ...common, JAFFLR_PORT: "0", CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`, TOAST_TIME_SCALE: "0" } });

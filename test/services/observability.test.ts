@@ -37,13 +37,8 @@ describe("observability: request ids, logs and metrics", () => {
       const jafflrLines = jafflrLog.lines.filter((l) => l.requestId === "follow-me-1");
       const chillybinLines = chillybinLog.lines.filter((l) => l.requestId === "follow-me-1");
       assert.deepEqual(jafflrLines.map((l) => [l.rpc, l.protocol, l.code]), [["jafflr.v1.JafflrService/MakeToastie", "rest", "ok"]]);
-      // v1: the stock check, then a pick per ingredient (bread, cheese, vegemite).
-      assert.deepEqual(chillybinLines.map((l) => [l.rpc, l.code]), [
-        ["chillybin.v1.ChillybinService/GetStock", "ok"],
-        ["chillybin.v1.ChillybinService/Pick", "ok"],
-        ["chillybin.v1.ChillybinService/Pick", "ok"],
-        ["chillybin.v1.ChillybinService/Pick", "ok"],
-      ]);
+      // One order for the whole toastie (bread, cheese, vegemite).
+      assert.deepEqual(chillybinLines.map((l) => [l.rpc, l.code]), [["chillybin.v2.ChillybinService/PickOrder", "ok"]]);
     });
 
     it("each log line has the service, version, method, protocol, code and duration", async () => {

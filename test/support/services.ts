@@ -7,8 +7,8 @@ import { startChillybinServer } from "../../services/chillybin/chillybin-server.
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { startJafflrServer } from "../../services/jafflr/jafflr-server.js";
+import { DEFAULT_CUSTOMER } from "../../services/jafflr/config.js";
 import { Kitchen } from "../../services/jafflr/kitchen.js";
-import { ALWAYS_V1, type PickVersion } from "../../services/jafflr/pick-version.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 export const TEST_VERSION = "test-version";
@@ -68,7 +68,7 @@ export interface TestJafflr {
 /** A real jafflr on an ephemeral port, calling chillybin at `chillybinUrl`. */
 export async function startJafflr(options: {
   chillybinUrl: string;
-  pickVersion?: PickVersion;
+  defaultCustomer?: string;
   kitchen?: Kitchen;
   chillybinTransport?: Transport;
   chillybinTimeoutMs?: number;
@@ -80,7 +80,7 @@ export async function startJafflr(options: {
     chillybinTransport: options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl }),
     chillybinTimeoutMs: options.chillybinTimeoutMs ?? 5_000,
     kitchen,
-    pickVersion: options.pickVersion ?? ALWAYS_V1,
+    defaultCustomer: options.defaultCustomer ?? DEFAULT_CUSTOMER,
     port: 0,
     version: TEST_VERSION,
     logger: options.logger ?? silentLogger(),

@@ -80,16 +80,16 @@ export type Toastie = Message<"jafflr.v1.Toastie"> & {
   doneness: Doneness;
 
   /**
-   * Who it is for, as given in the request.
+   * Who it is for: as given in the request, or jafflr's default customer
+   * ("walk-in", JAFFLR_DEFAULT_CUSTOMER) when the request names none.
    *
    * @generated from field: string customer = 3;
    */
   customer: string;
 
   /**
-   * The orders chillybin recorded for this toastie's picks: one per distinct
-   * ingredient when the customer's picks go through chillybin.v2 (the pick-v2
-   * flag), none when they go through v1.
+   * The orders chillybin recorded for this toastie (one chillybin.v2
+   * PickOrder): one per distinct ingredient, bread first.
    *
    * @generated from field: repeated int64 order_ids = 4;
    */

@@ -14,7 +14,7 @@ import type { ChillybinDatabase } from "../../../services/chillybin/database.js"
 import { IdempotentCalls } from "../../../services/chillybin/idempotent-calls.js";
 import { Stock } from "../../../services/chillybin/stock.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
-import { PROVIDER, STATES, type StockParams } from "../provider-states.js";
+import { PROVIDER, STATES, type StockLevels, type StockParams } from "../provider-states.js";
 
 export type ProviderVariant =
   /** chillybin as it is. */
@@ -69,6 +69,12 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
 export function stateHandlers(chillybin: TestChillybin): VerifierOptions["stateHandlers"] {
   const params = (p: unknown) => p as StockParams;
   return {
+    [STATES.stock]: async (p?: unknown) => {
+      const { levels, absent = [] } = p as StockLevels;
+      await chillybin.setStock(levels);
+      if (absent.length) await chillybin.db.deleteFrom("ingredients").where("name", "in", absent).execute();
+      return undefined;
+    },
     [STATES.inStock]: async (p?: unknown) => (await chillybin.setStock({ [params(p).ingredient]: params(p).quantity ?? 10 }), undefined),
     [STATES.outOfStock]: async (p?: unknown) => (await chillybin.setStock({ [params(p).ingredient]: 0 }), undefined),
     [STATES.unknown]: async (p?: unknown) => (await chillybin.db.deleteFrom("ingredients").where("name", "=", params(p).ingredient).execute(), undefined),

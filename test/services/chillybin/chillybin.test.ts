@@ -142,7 +142,11 @@ describe("chillybin", () => {
       assert.equal(headers[VERSION_HEADER], TEST_VERSION);
       const notFound = await postJson(chillybin.server.url, "/chillybin.v1.ChillybinService/Pick", { name: "ham", quantity: 1 });
       assert.equal(notFound.status, 404);
-      assert.deepEqual(notFound.body, { code: "not_found", message: 'unknown ingredient "ham"' });
+      assert.deepEqual(notFound.body, {
+        code: "not_found",
+        message: 'unknown ingredient "ham"',
+        details: [{ type: "chillybin.v2.StockRefusal", value: "CgNoYW0QARgB", debug: { ingredient: "ham", reason: "REASON_UNKNOWN_INGREDIENT", wanted: 1 } }],
+      });
     });
   });
 });

@@ -39,7 +39,7 @@ describe("jafflr → chillybin: down, back, and connections", () => {
     const failures: ConnectError[] = [];
     for (let i = 0; i < 4; i++) failures.push(await client.makeToastie({ ingredients: ["cheese"] }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e)));
     for (const f of failures) assert.equal(f.code, Code.Unavailable, f.rawMessage);
-    assert.match(failures[0]!.rawMessage, /chillybin is unavailable \(checking the stock\)/);
+    assert.match(failures[0]!.rawMessage, /chillybin is unavailable \(picking the toastie's ingredients\)/);
     assert.match(failures[3]!.rawMessage, /the circuit is open/);
 
     await proxy.restore();

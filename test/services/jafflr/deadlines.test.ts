@@ -64,69 +64,66 @@ describe("deadlines and jafflr's circuit breaker", function () {
   after(() => chillybin?.stop());
 
   // A breaker that, once open, stays open for the rest of the test: any call it counted would show.
-  const jafflrWith = (useV2: boolean, chillybinTimeoutMs = 10_000) =>
+  const jafflrWith = (chillybinTimeoutMs = 10_000) =>
     startJafflr({
       chillybinUrl: chillybin.server.url,
-      pickVersion: { useV2: async () => useV2 },
       chillybinTimeoutMs,
       chillybinTransport: createChillybinTransport({ baseUrl: chillybin.server.url, resilience: { retries: 0, breakAfter: 3, halfOpenAfterMs: 60_000 } }),
     });
 
-  for (const path of [{ name: "v1 (check, then a pick per ingredient)", useV2: false }, { name: "v2 (one PickOrder)", useV2: true }]) {
-    describe(`a toastie on ${path.name}`, () => {
-      let jafflr: TestJafflr;
-      before(async () => (jafflr = await jafflrWith(path.useV2)));
-      after(() => jafflr?.stop());
-      beforeEach(() => chillybin.setStock(DEFAULT));
+  describe("a toastie (one PickOrder)", () => {
+    let jafflr: TestJafflr;
+    before(async () => (jafflr = await jafflrWith()));
+    after(() => jafflr?.stop());
+    beforeEach(() => chillybin.setStock(DEFAULT));
 
-      // Each answers the code's name ("deadline_exceeded"), and what else it said.
-      const protocols: Array<{ name: string; call: (customer: string) => Promise<{ code: string; said: string }> }> = [
-        {
-          name: "Connect, connect-timeout-ms: 200",
-          call: async (customer) => {
-            const res = await connectJsonCall(jafflr.server.url, MAKE_TOASTIE, { ingredients: ["cheese"], customer }, { "connect-timeout-ms": "200" });
-            return { code: (res.json as { code?: string }).code ?? "ok", said: `HTTP ${res.status} ${res.text}` };
-          },
+    // Each answers the code's name ("deadline_exceeded"), and what else it said.
+    const protocols: Array<{ name: string; call: (customer: string) => Promise<{ code: string; said: string }> }> = [
+      {
+        name: "Connect, connect-timeout-ms: 200",
+        call: async (customer) => {
+          const res = await connectJsonCall(jafflr.server.url, MAKE_TOASTIE, { ingredients: ["cheese"], customer }, { "connect-timeout-ms": "200" });
+          return { code: (res.json as { code?: string }).code ?? "ok", said: `HTTP ${res.status} ${res.text}` };
         },
-        {
-          name: "gRPC, grpc-timeout: 200m",
-          call: async (customer) => {
-            const res = await grpcCall(jafflr.server.url, MAKE_TOASTIE, MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], customer }), { "grpc-timeout": "200m" });
-            return { code: codeToString(res.status as Code), said: res.message };
-          },
+      },
+      {
+        name: "gRPC, grpc-timeout: 200m",
+        call: async (customer) => {
+          const res = await grpcCall(jafflr.server.url, MAKE_TOASTIE, MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], customer }), { "grpc-timeout": "200m" });
+          return { code: codeToString(res.status as Code), said: res.message };
         },
-      ];
-      for (const protocol of protocols) {
-        it(`${protocol.name}: DEADLINE_EXCEEDED while chillybin is busy, and all or nothing taken`, async () => {
-          const customer = `deadline-${path.useV2 ? "v2" : "v1"}-${protocol.name.split(",")[0]}`;
-          const release = await holdCheese(chillybin);
-          let answer;
-          try {
-            const call = protocol.call(customer);
-            // v1's picks, once started, finish before jafflr answers: let the deadline pass first.
-            await new Promise((r) => setTimeout(r, 400));
-            await release();
-            answer = await call;
-          } finally {
-            await release();
-          }
-          assert.equal(answer.code, "deadline_exceeded", answer.said);
-          if (protocol.name.startsWith("Connect")) assert.match(answer.said, /^HTTP 504 /);
-          await chillybinQuiet(chillybin);
-          const stock = await chillybin.stock();
-          const orders = (await chillybin.orders()).filter((o) => o.customer === customer);
-          if (JSON.stringify(stock) === JSON.stringify(DEFAULT)) assert.equal(orders.length, 0, "nothing taken, no order");
-          else {
-            assert.deepEqual(stock, TAKEN, "the whole toastie or nothing");
-            assert.equal(orders.length, path.useV2 ? 2 : 0, "v2 records both orders");
-          }
-        });
-      }
-    });
-  }
+      },
+    ];
+    for (const protocol of protocols) {
+      it(`${protocol.name}: DEADLINE_EXCEEDED while chillybin is busy, and all or nothing taken`, async () => {
+        const customer = `deadline-${protocol.name.split(",")[0]}`;
+        const release = await holdCheese(chillybin);
+        let answer;
+        try {
+          const call = protocol.call(customer);
+          // Let the deadline pass while the order waits for the lock.
+          await new Promise((r) => setTimeout(r, 400));
+          await release();
+          answer = await call;
+        } finally {
+          await release();
+        }
+        assert.equal(answer.code, "deadline_exceeded", answer.said);
+        if (protocol.name.startsWith("Connect")) assert.match(answer.said, /^HTTP 504 /);
+        await chillybinQuiet(chillybin);
+        const stock = await chillybin.stock();
+        const orders = (await chillybin.orders()).filter((o) => o.customer === customer);
+        if (JSON.stringify(stock) === JSON.stringify(DEFAULT)) assert.equal(orders.length, 0, "nothing taken, no order");
+        else {
+          assert.deepEqual(stock, TAKEN, "the whole toastie or nothing");
+          assert.equal(orders.length, 2, "both orders recorded");
+        }
+      });
+    }
+  });
 
   it("short deadlines and cancelled calls never open the breaker; the next customer gets a toastie", async () => {
-    const jafflr = await jafflrWith(true);
+    const jafflr = await jafflrWith();
     const client = createClient(JafflrService, TRANSPORTS[1]!.make(jafflr.server.url));
     await chillybin.setStock({ bread: 1000, cheese: 1000 });
     try {
@@ -155,7 +152,7 @@ describe("deadlines and jafflr's circuit breaker", function () {
   });
 
   it("chillybin too slow for jafflr's own timeout (the caller had time): DEADLINE_EXCEEDED, and the breaker opens", async () => {
-    const jafflr = await jafflrWith(true, 100);
+    const jafflr = await jafflrWith(100);
     const client = createClient(JafflrService, TRANSPORTS[1]!.make(jafflr.server.url));
     await chillybin.setStock({ bread: 1000, cheese: 1000 });
     const release = await holdCheese(chillybin);

@@ -9,6 +9,7 @@ import {
   MakeToastieRequestSchema,
   MakeToastieResponseSchema,
 } from "../../../gen/jafflr/v1/jafflr_pb.js";
+import { DEFAULT_CUSTOMER } from "../../../services/jafflr/config.js";
 import { COOKING_SECONDS, Kitchen } from "../../../services/jafflr/kitchen.js";
 import { startJafflr, useServices, type TestChillybin, type TestJafflr } from "../../support/services.js";
 import { freePort } from "../../support/ports.js";
@@ -49,7 +50,8 @@ describe("jafflr", () => {
         const res = await client.makeToastie(c.req);
         assert.deepEqual(res.toastie?.ingredients, c.ingredients);
         assert.equal(res.toastie?.doneness, c.doneness);
-        assert.equal(res.toastie?.customer, c.req.customer ?? "");
+        assert.equal(res.toastie?.customer, c.req.customer ?? DEFAULT_CUSTOMER, "a toastie without a customer is recorded for the default one");
+        assert.equal(res.toastie?.orderIds.length, new Set(c.ingredients).size, "one order per distinct ingredient");
         assert.deepEqual(await stock(), c.left);
       });
     }
@@ -92,7 +94,7 @@ describe("jafflr", () => {
         const error = await lonelyClient.makeToastie({ ingredients: ["cheese"] }).catch((e: unknown) => ConnectError.from(e));
         assert.ok(error instanceof ConnectError);
         assert.equal(error.code, Code.Unavailable);
-        assert.match(error.rawMessage, /chillybin is unavailable \(checking the stock\)/);
+        assert.match(error.rawMessage, /chillybin is unavailable \(picking the toastie's ingredients\)/);
       } finally {
         await lonely.stop();
       }

@@ -7,7 +7,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { StockRefusal_Reason, StockRefusalSchema } from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { JafflrService, MakeToastieRequestSchema } from "../../../gen/jafflr/v1/jafflr_pb.js";
-import { takeWithV2 } from "../../../services/jafflr/picking.js";
+import { takeOrder } from "../../../services/jafflr/picking.js";
 import type { ChillybinClients } from "../../../services/jafflr/chillybin-client.js";
 import { request } from "../../support/http.js";
 import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../../support/services.js";
@@ -18,7 +18,7 @@ describe("refusals carry a StockRefusal detail", () => {
   let jafflr: TestJafflr;
   before(async () => {
     chillybin = await startChillybin();
-    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url, pickVersion: { useV2: async () => true } });
+    jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
   });
   after(async () => {
     await jafflr?.stop();
@@ -69,15 +69,15 @@ describe("jafflr reads which ingredient was refused from the detail, not the mes
         },
       },
     }) as unknown as ChillybinClients;
-  const plan = { picks: new Map([["bread", 2], ["ham", 1], ["cheese", 1]]), customer: "kim", useV2: true };
+  const plan = { picks: new Map([["bread", 2], ["ham", 1], ["cheese", 1]]), customer: "kim" };
 
   it("a reworded message that names no ingredient", async () => {
-    const error = await takeWithV2(refusedWith("sorry, we are out", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
+    const error = await takeOrder(refusedWith("sorry, we are out", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
     assert.equal(error.rawMessage, "cannot pick ham: sorry, we are out");
   });
 
   it("a message that names another ingredient than the one refused", async () => {
-    const error = await takeWithV2(refusedWith("no cheese-flavoured ham left", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
+    const error = await takeOrder(refusedWith("no cheese-flavoured ham left", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
     assert.equal(error.rawMessage, "cannot pick ham: no cheese-flavoured ham left");
   });
 });
