@@ -6,6 +6,7 @@ import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
 import { PickBatcher } from "./pick-batcher.js";
 import { chillybinErrorCodes, chillybinRoutes } from "./service.js";
+import { countV1PickCallers } from "./v1-pick-callers.js";
 
 export interface ChillybinServerOptions extends ServiceServerOptions {
   db: Kysely<ChillybinDatabase>;
@@ -19,12 +20,16 @@ export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.meth
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
 export function startChillybinServer({ db, adminToken, ...server }: ChillybinServerOptions): Promise<RunningServer> {
   const batcher = new PickBatcher(db);
+  const v1PickCallers = countV1PickCallers();
   return serve({
     ...server,
     routes: chillybinRoutes(db, batcher),
     errorCodes: chillybinErrorCodes,
     readinessChecks: [() => pingDatabase(db)],
-    metrics: chillybinMetrics(db, server.logger, batcher),
-    interceptors: adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [],
+    metrics: (registry) => {
+      chillybinMetrics(db, server.logger, batcher)(registry);
+      v1PickCallers.metrics(registry);
+    },
+    interceptors: [v1PickCallers.interceptor, ...(adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [])],
   });
 }
