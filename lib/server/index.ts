@@ -4,7 +4,7 @@ export { protocolOf, type Protocol, type RequestRecord } from "./request-log.js"
 export { onShutdownSignal } from "./shutdown-signal.js";
 export { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 export { ServerMetrics, type RequestObservation } from "./metrics.js";
-export { currentRequestId, IDEMPOTENCY_KEY_HEADER, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
+export { currentRequestId, IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
 export { requireBearerToken } from "./require-bearer-token.js";
 export { readServerSettings, type ServerSettings, type ServiceServerOptions } from "./settings.js";
 export { DEFAULT_LIMITS, LIMIT_VARIABLES, readServerLimits, type ServerLimits } from "./limits.js";

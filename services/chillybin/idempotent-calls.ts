@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
-import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/server/index.js";
 import type { ChillybinDatabase } from "./database.js";
 import { inTransaction, Stock } from "./stock.js";
 
@@ -27,7 +27,8 @@ export class IdempotentCalls {
     work: (stock: Stock) => Promise<MessageShape<O>>,
   ): Promise<MessageShape<O>> {
     if (key === null) return work(this.stock);
-    if (key.length === 0 || key.length > 200) throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} must be 1 to 200 characters`, Code.InvalidArgument);
+    const problem = idempotencyKeyProblem(key);
+    if (problem) throw new ConnectError(problem, Code.InvalidArgument);
     const fingerprint = createHash("sha256").update(toBinary(request.schema, request.message)).digest("hex");
     return inTransaction(this.db, async (trx) => {
       const claimed = await trx.insertInto("idempotency_keys").values({ key, rpc, fingerprint }).onConflict((oc) => oc.columns(["key", "rpc"]).doNothing()).returning("key").executeTakeFirst();

@@ -4,8 +4,13 @@ import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import { StockRefusalSchema } from "../../gen/chillybin/v2/chillybin_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 
-/** The codes chillybin refuses an order with that the caller should see as they are. */
-const PASSED_THROUGH = new Set([Code.NotFound, Code.FailedPrecondition]);
+/**
+ * The codes chillybin refuses an order with that the caller should see as they
+ * are. INVALID_ARGUMENT: jafflr validates the order itself, so what chillybin
+ * refuses is what came from the caller (an Idempotency-Key reused for a
+ * different toastie).
+ */
+const PASSED_THROUGH = new Set([Code.NotFound, Code.FailedPrecondition, Code.InvalidArgument]);
 /**
  * The call ran out of time (the caller's deadline, or jafflr's own for
  * chillybin) or the caller went away: said as it is. Not UNAVAILABLE, which
@@ -21,7 +26,8 @@ export function pickFailure(error: unknown): ConnectError {
     // Which ingredient, from chillybin's StockRefusal detail: never from the message, which may be reworded.
     const refusals = cause.findDetails(StockRefusalSchema);
     const details = refusals.map((value) => ({ desc: StockRefusalSchema, value }));
-    return new ConnectError(`cannot pick ${refusals[0]?.ingredient || "the order"}: ${cause.rawMessage}`, cause.code, undefined, details, cause);
+    const what = refusals[0]?.ingredient ?? (cause.code === Code.InvalidArgument ? "the toastie's ingredients" : "the order");
+    return new ConnectError(`cannot pick ${what}: ${cause.rawMessage}`, cause.code, undefined, details, cause);
   }
   if (OUT_OF_TIME.has(cause.code)) {
     return new ConnectError(`stopped picking the toastie's ingredients: ${cause.rawMessage}`, cause.code, undefined, undefined, cause);

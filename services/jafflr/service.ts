@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
-import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/server/index.js";
 import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
@@ -20,10 +20,14 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
   return {
     async makeToastie(req, ctx) {
       const order = parseToastieOrder(req);
+      // A bad key is the caller's mistake, refused before anything is asked of chillybin.
+      const idempotencyKey = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
+      const problem = idempotencyKeyProblem(idempotencyKey);
+      if (problem) throw new ConnectError(problem, Code.InvalidArgument);
       const customer = order.customer || deps.defaultCustomer;
       const orderIds = await pickIngredients(
         deps.chillybin,
-        { picks: order.picks, customer, idempotencyKey: ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER) ?? undefined },
+        { picks: order.picks, customer, idempotencyKey: idempotencyKey ?? undefined },
         ctx,
         deps.chillybinTimeoutMs,
       );
