@@ -10,7 +10,7 @@ import { grpcHealthRoutes } from "./grpc-health.js";
 import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
 import { ServerMetrics } from "./metrics.js";
-import { undecodableAsInvalidArgument } from "./undecodable-messages.js";
+import { correctDecodingErrors } from "./decoding-errors.js";
 import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
 import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
 import { mapErrorsToCodes, type ErrorCodes } from "./error-codes.js";
@@ -106,9 +106,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   grpcHealthRoutes(health, () => servedServices)(router);
   grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(router);
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
-  // Undecodable binary messages are the caller's fault: INVALID_ARGUMENT, not Connect-ES's INTERNAL;
+  // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
   // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
-  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(undecodableAsInvalidArgument(h))]));
+  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(correctDecodingErrors(h))]));
   const limits = options.limits ?? DEFAULT_LIMITS;
   const admission = new RequestAdmission(limits);
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {

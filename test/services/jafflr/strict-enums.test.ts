@@ -21,22 +21,35 @@ describe("an unknown doneness is INVALID_ARGUMENT on every protocol, and takes n
   afterEach(async () => assert.deepEqual(await services.chillybin.stock(), DEFAULT, "nothing taken"));
   const url = () => services.jafflr.server.url;
 
-  const cases: Array<{ case: string; code: () => Promise<string> }> = [
-    { case: "Connect JSON, an unknown name", code: async () => ((await connectJsonCall(url(), MAKE_TOASTIE, JSON.parse(CHARCOAL))).json as { code: string }).code },
-    { case: "gRPC with JSON (application/grpc+json), an unknown name", code: async () => String((await grpcRawCall(url(), MAKE_TOASTIE, new TextEncoder().encode(CHARCOAL), { "content-type": "application/grpc+json" })).status) },
+  // Each answers the code (a name, or gRPC's number) and the message.
+  const cases: Array<{ case: string; answer: () => Promise<{ code: string; message: string }> }> = [
     {
-      case: "gRPC-Web with JSON, an unknown name",
-      code: async () => {
-        const res = await request(url(), "POST", MAKE_TOASTIE, { body: encodeEnvelope(0, new TextEncoder().encode(CHARCOAL)), headers: { "content-type": "application/grpc-web+json" } });
-        return res.headers["grpc-status"] ? String(res.headers["grpc-status"]) : (/grpc-status:\s*(\d+)/.exec(res.bytes.toString("latin1"))?.[1] ?? "none");
+      case: "Connect JSON, an unknown name",
+      answer: async () => (await connectJsonCall(url(), MAKE_TOASTIE, JSON.parse(CHARCOAL))).json as { code: string; message: string },
+    },
+    {
+      case: "gRPC with JSON (application/grpc+json), an unknown name",
+      answer: async () => {
+        const res = await grpcRawCall(url(), MAKE_TOASTIE, new TextEncoder().encode(CHARCOAL), { "content-type": "application/grpc+json" });
+        return { code: String(res.status), message: res.message };
       },
     },
-    { case: "REST, an unknown name", code: async () => ((await request(url(), "GET", "/toastie?i=cheese&doneness=charcoal")).json as { code: string }).code },
+    {
+      case: "gRPC-Web with JSON, an unknown name",
+      answer: async () => {
+        const res = await request(url(), "POST", MAKE_TOASTIE, { body: encodeEnvelope(0, new TextEncoder().encode(CHARCOAL)), headers: { "content-type": "application/grpc-web+json" } });
+        const trailer = res.bytes.toString("latin1");
+        return { code: /grpc-status:\s*(\d+)/.exec(trailer)?.[1] ?? "none", message: decodeURIComponent(/grpc-message:\s*([^\r]*)/.exec(trailer)?.[1] ?? "") };
+      },
+    },
+    { case: "REST, an unknown name", answer: async () => (await request(url(), "GET", "/toastie?i=cheese&doneness=charcoal")).json as { code: string; message: string } },
   ];
   for (const c of cases) {
-    it(c.case, async () => {
-      const code = await c.code();
-      assert.ok(["invalid_argument", String(Code.InvalidArgument)].includes(code), `answered ${code}`);
+    it(`${c.case}: names the field`, async () => {
+      const { code, message } = await c.answer();
+      assert.ok(["invalid_argument", String(Code.InvalidArgument)].includes(code), `answered ${code}: ${message}`);
+      assert.match(message, /doneness/);
+      assert.match(message, /charcoal/);
     });
   }
 
