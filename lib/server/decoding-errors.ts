@@ -1,5 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { encodeEnvelope, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { codeFromString, codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 
 // Connect-ES's answers to a request it cannot decode, corrected so that the
 // caller can tell it was their request and what in it was wrong:
@@ -15,10 +16,10 @@ import { encodeEnvelope, type UniversalHandler, type UniversalServerResponse } f
 //
 // Nothing else is touched, on any of the three protocols.
 const GRPC_WEB_TRAILER_FLAG = 0b1000_0000;
-const GRPC = { internal: "13", invalidArgument: "3" } as const;
 
+/** A failure as Connect's JSON says it: the code's name ("invalid_argument") and the message. */
 interface Failure {
-  code: "internal" | "invalid_argument" | string;
+  code: string;
   message: string;
 }
 
@@ -65,8 +66,6 @@ async function rewrite(res: UniversalServerResponse, correct: Correct): Promise<
   return res;
 }
 
-const HTTP_STATUS = { invalid_argument: 400, internal: 500 } as Record<string, number>;
-
 /** Connect unary: the error is the (small, uncompressed) JSON body. */
 function rewriteConnectUnary(res: UniversalServerResponse, body: Uint8Array, correct: Correct): UniversalServerResponse {
   const unchanged = { ...res, body: oneChunk(body) };
@@ -81,15 +80,14 @@ function rewriteConnectUnary(res: UniversalServerResponse, body: Uint8Array, cor
   if (!corrected) return unchanged;
   const rewritten = new TextEncoder().encode(JSON.stringify({ ...error, ...corrected }));
   res.header?.set("content-length", String(rewritten.byteLength));
-  return { ...res, status: HTTP_STATUS[corrected.code] ?? res.status, body: oneChunk(rewritten) };
+  const code = codeFromString(corrected.code);
+  return { ...res, status: code === undefined ? res.status : codeToHttpStatus(code), body: oneChunk(rewritten) };
 }
-
-const GRPC_CODE_NAME: Record<string, string> = { [GRPC.internal]: "internal", [GRPC.invalidArgument]: "invalid_argument" };
 
 /** A gRPC status (code number and percent-encoded message) corrected, or undefined. */
 function correctGrpcStatus(status: string | null | undefined, message: string | null | undefined, correct: Correct): { status: string; message: string } | undefined {
-  const name = GRPC_CODE_NAME[status ?? ""];
-  if (!name || !message) return undefined;
+  if (!status || !/^\d+$/.test(status) || !message) return undefined;
+  const name = codeToString(Number(status));
   let decoded: string;
   try {
     decoded = decodeURIComponent(message);
@@ -98,7 +96,7 @@ function correctGrpcStatus(status: string | null | undefined, message: string | 
   }
   const corrected = correct({ code: name, message: decoded });
   if (!corrected) return undefined;
-  return { status: corrected.code === "internal" ? GRPC.internal : GRPC.invalidArgument, message: encodeURIComponent(corrected.message) };
+  return { status: String(codeFromString(corrected.code) ?? status), message: encodeURIComponent(corrected.message) };
 }
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

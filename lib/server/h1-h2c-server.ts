@@ -9,10 +9,11 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 /** The window in which an HTTP/2 connection's stream resets are counted. */
 const RESET_WINDOW_MS = 10_000;
 
-export type RequestHandler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+/** A request as either Node server hands it over (HTTP/1.1 or HTTP/2), and its response. */
+export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 /** What the front door turned away, for metrics. */
 export interface FrontDoorRefusals {

@@ -1,11 +1,8 @@
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import type { ConnectError } from "@connectrpc/connect";
 import { writeError } from "../transcoding/index.js";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
+import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 /**
  * Answers a request the server will not work on (before any RPC handler ran)

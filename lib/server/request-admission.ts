@@ -1,10 +1,7 @@
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 import type { ServerLimits } from "./limits.js";
 
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 /** What admission turned away, for metrics. */
 export interface AdmissionRefusals {

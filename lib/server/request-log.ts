@@ -1,9 +1,7 @@
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../logger.js";
-import type { RequestHandler } from "./h1-h2c-server.js";
+import type { NodeRequest, RequestHandler } from "./h1-h2c-server.js";
 import type { ServerMetrics } from "./metrics.js";
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from "./request-context.js";
 
@@ -51,7 +49,6 @@ export const recordOutcome: Interceptor = (next) => async (req) => {
   }
 };
 
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 const records = new WeakMap<NodeRequest, RequestRecord>();
 
 /** The record of a Node request (made on first use). */
