@@ -13,6 +13,8 @@ export interface OrdersTable {
   customer: string;
   ingredient: string;
   quantity: number;
+  /** What the order is for, in the caller's words (PickOrder's reference); '' when none. */
+  reference: Generated<string>;
   created_at: Generated<Date>;
 }
 

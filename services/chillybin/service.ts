@@ -26,6 +26,9 @@ export function chillybinErrorCodes(error: unknown): ConnectError | undefined {
   return undefined;
 }
 
+/** The longest PickOrder reference (characters); the orders table's check constraint agrees. */
+export const MAX_REFERENCE_LENGTH = 200;
+
 function invalid(message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument);
 }
@@ -67,15 +70,17 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
     async pickOrder(req, ctx) {
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
       if (req.items.length === 0) throw invalid("an order needs at least one item");
+      if (req.reference.length > MAX_REFERENCE_LENGTH) throw invalid(`reference must be at most ${MAX_REFERENCE_LENGTH} characters, got ${req.reference.length}`);
       const seen = new Set<string>();
       for (const [i, item] of req.items.entries()) {
         validatePick(item.ingredient, item.quantity, `items[${i}].ingredient`);
         if (seen.has(item.ingredient)) throw invalid(`${item.ingredient} is listed twice: give each ingredient once, with its quantity`);
         seen.add(item.ingredient);
       }
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.PickOrder", { schema: v2.PickOrderRequestSchema, message: req }, v2.PickOrderResponseSchema, async (stock) =>
-        create(v2.PickOrderResponseSchema, { ids: (await stock.pickOrder(req.customer, req.items)).map((id) => BigInt(id)) }),
-      );
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.PickOrder", { schema: v2.PickOrderRequestSchema, message: req }, v2.PickOrderResponseSchema, async (stock) => {
+        const orders = (await stock.pickOrder(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
+        return create(v2.PickOrderResponseSchema, { ids: orders.map((order) => order.id), orders });
+      });
     },
   };
 }

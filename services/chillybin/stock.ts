@@ -60,6 +60,17 @@ export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kyse
  * The stock of ingredients, in the database. Knows nothing of RPCs. Built on
  * a transaction, its calls join it (see IdempotentCalls).
  */
+/** One item of an order: how many of which ingredient. */
+export interface OrderLine {
+  ingredient: string;
+  quantity: number;
+}
+
+/** An order row as recorded: its id (int8, as a string, never rounded) and its item. */
+export interface RecordedOrderRow extends OrderLine {
+  id: string;
+}
+
 export class Stock {
   /** `batcher`: lets concurrent picks outside a transaction share statements (see PickBatcher). */
   constructor(
@@ -90,20 +101,21 @@ export class Stock {
   }
 
   /**
-   * Takes every item for a customer and records an order per item, in one
-   * transaction: when any item is refused, nothing is taken or recorded.
-   * Items are taken in name order, so concurrent orders lock rows in the same
-   * order and cannot deadlock. Answers the order ids in the items' order.
+   * Takes every item for a customer and records an order per item, with the
+   * caller's reference, in one transaction: when any item is refused, nothing
+   * is taken or recorded. Items are taken in name order, so concurrent orders
+   * lock rows in the same order and cannot deadlock. Answers the orders in
+   * the items' order.
    */
-  async pickOrder(customer: string, items: ReadonlyArray<{ ingredient: string; quantity: number }>): Promise<string[]> {
+  async pickOrder(customer: string, items: ReadonlyArray<OrderLine>, reference = ""): Promise<RecordedOrderRow[]> {
     return inTransaction(this.db, async (trx) => {
       const ids = new Map<string, string>();
       for (const item of [...items].sort((a, b) => (a.ingredient < b.ingredient ? -1 : a.ingredient > b.ingredient ? 1 : 0))) {
         await takeStock(trx, item.ingredient, item.quantity);
-        const order = await trx.insertInto("orders").values({ customer, ingredient: item.ingredient, quantity: item.quantity }).returning("id").executeTakeFirstOrThrow();
+        const order = await trx.insertInto("orders").values({ customer, ingredient: item.ingredient, quantity: item.quantity, reference }).returning("id").executeTakeFirstOrThrow();
         ids.set(item.ingredient, String(order.id));
       }
-      return items.map((item) => ids.get(item.ingredient)!);
+      return items.map((item) => ({ id: ids.get(item.ingredient)!, ingredient: item.ingredient, quantity: item.quantity }));
     });
   }
 

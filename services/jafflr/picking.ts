@@ -44,6 +44,8 @@ export interface PickPlan {
   picks: ReadonlyMap<string, number>;
   /** Who the orders are recorded for. */
   customer: string;
+  /** What the order is for, recorded with it (e.g. "toastie, well done"): covered by the key with the rest. */
+  reference: string;
   /** The toastie's Idempotency-Key: passed on, so a retried toastie takes its ingredients once. */
   idempotencyKey?: string;
 }
@@ -55,15 +57,24 @@ function withKey(options: CallOptions, key: string | undefined): CallOptions {
 /**
  * One chillybin PickOrder takes every ingredient of the toastie or none, in
  * one transaction, and records an order per ingredient: a toastie that
- * cannot be made takes nothing. Answers the order ids, in the plan's order.
+ * cannot be made takes nothing. Answers the order ids in the plan's order,
+ * matched by the ingredient each order names (not by position).
  */
 export async function takeOrder(chillybin: ChillybinClients, plan: PickPlan, options: CallOptions): Promise<bigint[]> {
   const items = [...plan.picks].map(([ingredient, quantity]) => ({ ingredient, quantity }));
+  let orders: ReadonlyArray<{ ingredient: string; id: bigint }>;
   try {
-    return (await chillybin.v2.pickOrder({ customer: plan.customer, items }, withKey(options, plan.idempotencyKey))).ids;
+    ({ orders } = await chillybin.v2.pickOrder({ customer: plan.customer, items, reference: plan.reference }, withKey(options, plan.idempotencyKey)));
   } catch (error) {
     throw pickFailure(error);
   }
+  const idOf = new Map(orders.map((order) => [order.ingredient, order.id]));
+  return items.map(({ ingredient }) => {
+    const id = idOf.get(ingredient);
+    // A chillybin that breaks the contract: the pact pins one order per item, each naming its ingredient.
+    if (id === undefined) throw new ConnectError(`chillybin answered the toastie's order without an order for ${ingredient}`, Code.Internal);
+    return id;
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } fro
 import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
 import { pickIngredients } from "./picking.js";
-import { parseToastieOrder } from "./toastie-order.js";
+import { parseToastieOrder, toastieReference } from "./toastie-order.js";
 
 export interface JafflrDependencies {
   chillybin: ChillybinClients;
@@ -27,7 +27,7 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
       const customer = order.customer || deps.defaultCustomer;
       const orderIds = await pickIngredients(
         deps.chillybin,
-        { picks: order.picks, customer, idempotencyKey: idempotencyKey ?? undefined },
+        { picks: order.picks, customer, reference: toastieReference(order), idempotencyKey: idempotencyKey ?? undefined },
         ctx,
         deps.chillybinTimeoutMs,
       );

@@ -44,3 +44,12 @@ export function parseToastieOrder(req: MakeToastieRequest): ToastieOrder {
   for (const name of ingredients) picks.set(name, (picks.get(name) ?? 0) + 1);
   return { picks, ingredients, doneness: doneness as ToastieOrder["doneness"], customer: req.customer.trim() };
 }
+
+/**
+ * What a toastie's chillybin order is for ("toastie, well done"): recorded
+ * with the order, and covered by the toastie's Idempotency-Key with the
+ * ingredients and customer, so the same key for another doneness is refused.
+ */
+export function toastieReference(order: Pick<ToastieOrder, "doneness">): string {
+  return `toastie, ${Doneness[order.doneness]!.toLowerCase().replaceAll("_", " ")}`;
+}

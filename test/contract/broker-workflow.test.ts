@@ -59,9 +59,9 @@ describe("contract: the broker workflow (against a broker test double)", functio
       { pacticipant: "jafflr", version: "j1", environment: "production" },
     ]);
 
-    // 5. A chillybin whose PickOrder no longer answers the order ids the deployed
+    // 5. A chillybin whose PickOrder no longer answers the named orders the deployed
     //    jafflr j1 reads: its verification fails and is published, and can-i-deploy says no.
-    const breaking = await startProvider("v2-without-order-ids");
+    const breaking = await startProvider("v2-without-named-orders");
     try {
       await assert.rejects(
         verifyProvider(breaking, {

@@ -10,17 +10,17 @@ import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { StockRefusal_Reason, StockRefusalSchema, type StockRefusal } from "../../gen/chillybin/v2/chillybin_pb.js";
-import { JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { Doneness, JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { startJafflr } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";
 import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
 
-const { regex, like } = MatchersV3;
+const { arrayContaining, regex, like } = MatchersV3;
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const PICK_ORDER = "/chillybin.v2.ChillybinService/PickOrder";
-/** An int64 order id: a string of digits in JSON. */
-const ORDER_ID = regex(/^[0-9]+$/, "1");
+/** An int64 order id: a string of digits in JSON (the example is what jafflr gets from the mock). */
+const orderId = (example: string) => regex(/^[0-9]+$/, example);
 
 /**
  * What jafflr reads from a refusal: its StockRefusal detail (type and binary
@@ -62,17 +62,25 @@ describe("contract: jafflr → chillybin (consumer)", function () {
     }
   }
 
-  it("a cheese toastie takes two bread and a cheese in one order, and answers its order ids", () =>
+  it("a cheese toastie takes two bread and a cheese in one order, and answers its order ids, bread's first", () =>
     pact
       .addInteraction()
       .given(STATES.stock, { levels: { bread: 10, cheese: 10 } })
       .uponReceiving("an order for a cheese toastie")
-      .withRequest("POST", PICK_ORDER, (b) => b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] }))
-      // One id per item, in the items' order: jafflr answers them as the toastie's order ids.
-      .willRespondWith(200, (b) => b.headers(JSON_HEADERS).jsonBody({ ids: [ORDER_ID, ORDER_ID] }))
+      .withRequest("POST", PICK_ORDER, (b) =>
+        b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }], reference: "toastie, medium" }),
+      )
+      // What jafflr reads: an order naming each item's ingredient (in any
+      // position), whose id it answers for that ingredient. Not `ids`, whose
+      // meaning is only their position.
+      .willRespondWith(200, (b) =>
+        b.headers(JSON_HEADERS).jsonBody({
+          orders: arrayContaining({ id: orderId("41"), ingredient: "cheese" }, { id: orderId("40"), ingredient: "bread" }),
+        }),
+      )
       .executeTest(async (mock) => {
-        const made = await toastie(mock.url, { ingredients: ["cheese"], customer: "gita" });
-        assert.deepEqual(made.toastie?.orderIds, [1n, 1n]);
+        const made = await toastie(mock.url, { ingredients: ["cheese"], customer: "gita", doneness: Doneness.MEDIUM });
+        assert.deepEqual(made.toastie?.orderIds, [40n, 41n], "bread's order first, each id the one named for its ingredient");
       }));
 
   it("a toastie chillybin has too little cheese for is refused with failed_precondition, naming the cheese", () =>
@@ -80,7 +88,7 @@ describe("contract: jafflr → chillybin (consumer)", function () {
       .addInteraction()
       .given(STATES.stock, { levels: { bread: 10, cheese: 0 } })
       .uponReceiving("an order for a cheese toastie, out of cheese")
-      .withRequest("POST", PICK_ORDER, (b) => b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] }))
+      .withRequest("POST", PICK_ORDER, (b) => b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }], reference: "toastie, light" }))
       .willRespondWith(400, (b) =>
         b.headers(JSON_HEADERS).jsonBody({
           code: "failed_precondition",
@@ -101,7 +109,7 @@ describe("contract: jafflr → chillybin (consumer)", function () {
       .given(STATES.stock, { levels: { bread: 10, cheese: 10 }, absent: ["ham"] })
       .uponReceiving("an order for a toastie with an unknown ingredient")
       .withRequest("POST", PICK_ORDER, (b) =>
-        b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }] }),
+        b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }], reference: "toastie, light" }),
       )
       .willRespondWith(404, (b) =>
         b.headers(JSON_HEADERS).jsonBody({

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
-import { JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { Doneness, JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { request } from "../support/http.js";
 import { startChillybin, startJafflr, type TestChillybin } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";
@@ -115,19 +115,37 @@ describe("idempotency: a retried call happens once", () => {
     }
   });
 
-  it("a toastie key reused for other ingredients, or one too long, is INVALID_ARGUMENT (never a 500) and takes nothing", async () => {
+  const REUSED_FOR = [
+    { what: "other ingredients", toastie: { ingredients: ["cheese", "vegemite"], customer: "gita" } },
+    { what: "another doneness", toastie: { ingredients: ["cheese"], customer: "gita", doneness: Doneness.BURNT } },
+    { what: "another customer", toastie: { ingredients: ["cheese"], customer: "kim" } },
+  ];
+  for (const { what, toastie } of REUSED_FOR) {
+    it(`a toastie key reused for ${what} is INVALID_ARGUMENT (never a 500) and takes nothing`, async () => {
+      const jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
+      try {
+        const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
+        await client.makeToastie({ ingredients: ["cheese"], customer: "gita" }, key("t-reused"));
+        const taken = await stock();
+        const reused = await client.makeToastie(toastie, key("t-reused")).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        assert.equal(reused.code, Code.InvalidArgument, reused.rawMessage);
+        assert.match(reused.rawMessage, /idempotency-key "t-reused" was used for a different/);
+        assert.deepEqual(await stock(), taken, "nothing more taken");
+        assert.equal(await orderCount(), 2, "no order recorded");
+      } finally {
+        await jafflr.stop();
+      }
+    });
+  }
+
+  it("a toastie key too long is INVALID_ARGUMENT before anything is taken", async () => {
     const jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
     try {
       const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
-      await client.makeToastie({ ingredients: ["cheese"], customer: "gita" }, key("t-reused"));
-      const taken = await stock();
-      const reused = await client.makeToastie({ ingredients: ["cheese", "vegemite"], customer: "gita" }, key("t-reused")).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
-      assert.equal(reused.code, Code.InvalidArgument, reused.rawMessage);
-      assert.match(reused.rawMessage, /idempotency-key "t-reused" was used for a different/);
       const long = await client.makeToastie({ ingredients: ["cheese"], customer: "gita" }, key("k".repeat(201))).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
       assert.equal(long.code, Code.InvalidArgument);
       assert.equal(long.rawMessage, "idempotency-key must be 1 to 200 characters");
-      assert.deepEqual(await stock(), taken, "nothing more taken");
+      assert.deepEqual(await stock(), DEFAULT, "nothing taken");
     } finally {
       await jafflr.stop();
     }

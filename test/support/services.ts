@@ -22,7 +22,7 @@ export interface TestChillybin {
   /** The stock levels, read straight from the database. */
   stock(): Promise<Record<string, number>>;
   /** Every order row, oldest first, ids as strings (pg and PGlite type int8 differently). */
-  orders(): Promise<Array<{ id: string; customer: string; ingredient: string; quantity: number; created_at: Date }>>;
+  orders(): Promise<Array<{ id: string; customer: string; ingredient: string; quantity: number; reference: string; created_at: Date }>>;
   stop(): Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export async function startChillybin(options: { logger?: Logger; adminToken?: st
       return Object.fromEntries((await db.selectFrom("ingredients").selectAll().execute()).map((r) => [r.name, r.quantity]));
     },
     async orders() {
-      const rows = await db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity", "created_at"]).orderBy("id").execute();
+      const rows = await db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity", "reference", "created_at"]).orderBy("id").execute();
       return rows.map((r) => ({ ...r, id: String(r.id) }));
     },
     async stop() {

@@ -3,8 +3,9 @@
 /* eslint-disable */
 
 // chillybin.v2 is a new package, not an edit of v1: v1 clients keep working
-// unchanged while consumers move over one at a time (behind a feature flag in
-// jafflr), and v1 can be deleted only once no deployed consumer calls it.
+// unchanged while consumers move over one at a time (jafflr did, behind a
+// feature flag since retired), and v1 can be deleted only once no deployed
+// consumer calls it (chillybin_v1_pick_calls_total says who still does).
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
@@ -15,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v2/chillybin.proto.
  */
 export const file_chillybin_v2_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFIjEKCU9yZGVySXRlbRISCgppbmdyZWRpZW50GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIkwKEFBpY2tPcmRlclJlcXVlc3QSEAoIY3VzdG9tZXIYASABKAkSJgoFaXRlbXMYAiADKAsyFy5jaGlsbHliaW4udjIuT3JkZXJJdGVtIiAKEVBpY2tPcmRlclJlc3BvbnNlEgsKA2lkcxgBIAMoAyLQAQoMU3RvY2tSZWZ1c2FsEhIKCmluZ3JlZGllbnQYASABKAkSMQoGcmVhc29uGAIgASgOMiEuY2hpbGx5YmluLnYyLlN0b2NrUmVmdXNhbC5SZWFzb24SDgoGd2FudGVkGAMgASgFEhEKCWF2YWlsYWJsZRgEIAEoBSJWCgZSZWFzb24SFgoSUkVBU09OX1VOU1BFQ0lGSUVEEAASHQoZUkVBU09OX1VOS05PV05fSU5HUkVESUVOVBABEhUKEVJFQVNPTl9OT1RfRU5PVUdIEAIyywEKEENoaWxseWJpblNlcnZpY2USUgoEUGljaxIZLmNoaWxseWJpbi52Mi5QaWNrUmVxdWVzdBoaLmNoaWxseWJpbi52Mi5QaWNrUmVzcG9uc2UiE4LT5JMCDToBKiIIL3YyL3BpY2sSYwoJUGlja09yZGVyEh4uY2hpbGx5YmluLnYyLlBpY2tPcmRlclJlcXVlc3QaHy5jaGlsbHliaW4udjIuUGlja09yZGVyUmVzcG9uc2UiFYLT5JMCDzoBKiIKL3YyL29yZGVyc2IGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFIjEKCU9yZGVySXRlbRISCgppbmdyZWRpZW50GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIl8KEFBpY2tPcmRlclJlcXVlc3QSEAoIY3VzdG9tZXIYASABKAkSJgoFaXRlbXMYAiADKAsyFy5jaGlsbHliaW4udjIuT3JkZXJJdGVtEhEKCXJlZmVyZW5jZRgDIAEoCSJNChFQaWNrT3JkZXJSZXNwb25zZRILCgNpZHMYASADKAMSKwoGb3JkZXJzGAIgAygLMhsuY2hpbGx5YmluLnYyLlJlY29yZGVkT3JkZXIiQQoNUmVjb3JkZWRPcmRlchIKCgJpZBgBIAEoAxISCgppbmdyZWRpZW50GAIgASgJEhAKCHF1YW50aXR5GAMgASgFItABCgxTdG9ja1JlZnVzYWwSEgoKaW5ncmVkaWVudBgBIAEoCRIxCgZyZWFzb24YAiABKA4yIS5jaGlsbHliaW4udjIuU3RvY2tSZWZ1c2FsLlJlYXNvbhIOCgZ3YW50ZWQYAyABKAUSEQoJYXZhaWxhYmxlGAQgASgFIlYKBlJlYXNvbhIWChJSRUFTT05fVU5TUEVDSUZJRUQQABIdChlSRUFTT05fVU5LTk9XTl9JTkdSRURJRU5UEAESFQoRUkVBU09OX05PVF9FTk9VR0gQAjLLAQoQQ2hpbGx5YmluU2VydmljZRJSCgRQaWNrEhkuY2hpbGx5YmluLnYyLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYyLlBpY2tSZXNwb25zZSITgtPkkwINOgEqIggvdjIvcGljaxJjCglQaWNrT3JkZXISHi5jaGlsbHliaW4udjIuUGlja09yZGVyUmVxdWVzdBofLmNoaWxseWJpbi52Mi5QaWNrT3JkZXJSZXNwb25zZSIVgtPkkwIPOgEqIgovdjIvb3JkZXJzYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v2.PickRequest
@@ -120,6 +121,16 @@ export type PickOrderRequest = Message<"chillybin.v2.PickOrderRequest"> & {
    * @generated from field: repeated chillybin.v2.OrderItem items = 2;
    */
   items: OrderItem[];
+
+  /**
+   * What the order is for, in the caller's words (jafflr: "toastie, well
+   * done"); optional, at most 200 characters. Recorded with the order, and
+   * part of the request an Idempotency-Key covers: the same key with another
+   * reference is refused, as with other items or another customer.
+   *
+   * @generated from field: string reference = 3;
+   */
+  reference: string;
 };
 
 /**
@@ -135,10 +146,18 @@ export const PickOrderRequestSchema: GenMessage<PickOrderRequest> = /*@__PURE__*
 export type PickOrderResponse = Message<"chillybin.v2.PickOrderResponse"> & {
   /**
    * The order recorded for each item, in the order of the request's items.
+   * `orders` says the same and names each order's ingredient.
    *
    * @generated from field: repeated int64 ids = 1;
    */
   ids: bigint[];
+
+  /**
+   * The order recorded for each item, in the order of the request's items.
+   *
+   * @generated from field: repeated chillybin.v2.RecordedOrder orders = 2;
+   */
+  orders: RecordedOrder[];
 };
 
 /**
@@ -147,6 +166,41 @@ export type PickOrderResponse = Message<"chillybin.v2.PickOrderResponse"> & {
  */
 export const PickOrderResponseSchema: GenMessage<PickOrderResponse> = /*@__PURE__*/
   messageDesc(file_chillybin_v2_chillybin, 4);
+
+/**
+ * One order a PickOrder recorded: which ingredient, how many.
+ *
+ * @generated from message chillybin.v2.RecordedOrder
+ */
+export type RecordedOrder = Message<"chillybin.v2.RecordedOrder"> & {
+  /**
+   * The order's id. An int64: a string in JSON.
+   *
+   * @generated from field: int64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * The ingredient taken, e.g. "cheese".
+   *
+   * @generated from field: string ingredient = 2;
+   */
+  ingredient: string;
+
+  /**
+   * How many were taken.
+   *
+   * @generated from field: int32 quantity = 3;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message chillybin.v2.RecordedOrder.
+ * Use `create(RecordedOrderSchema)` to create a new message.
+ */
+export const RecordedOrderSchema: GenMessage<RecordedOrder> = /*@__PURE__*/
+  messageDesc(file_chillybin_v2_chillybin, 5);
 
 /**
  * Why chillybin refused to take stock, sent as a detail of the refusal
@@ -189,7 +243,7 @@ export type StockRefusal = Message<"chillybin.v2.StockRefusal"> & {
  * Use `create(StockRefusalSchema)` to create a new message.
  */
 export const StockRefusalSchema: GenMessage<StockRefusal> = /*@__PURE__*/
-  messageDesc(file_chillybin_v2_chillybin, 5);
+  messageDesc(file_chillybin_v2_chillybin, 6);
 
 /**
  * Why the stock could not be taken.
@@ -221,7 +275,7 @@ export enum StockRefusal_Reason {
  * Describes the enum chillybin.v2.StockRefusal.Reason.
  */
 export const StockRefusal_ReasonSchema: GenEnum<StockRefusal_Reason> = /*@__PURE__*/
-  enumDesc(file_chillybin_v2_chillybin, 5, 0);
+  enumDesc(file_chillybin_v2_chillybin, 6, 0);
 
 /**
  * ChillybinService, version 2: every pick is recorded as an order.

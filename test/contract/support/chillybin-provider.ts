@@ -21,8 +21,8 @@ export type ProviderVariant =
   | "real"
   /** v1 Pick deleted (step 3 of the three-step change, done too early). */
   | "without-v1-pick"
-  /** v2 PickOrder stops returning the order ids jafflr reads. */
-  | "v2-without-order-ids"
+  /** v2 PickOrder answers only the first release's positional ids, not the named orders jafflr reads. */
+  | "v2-without-named-orders"
   /** Refusals without their StockRefusal detail (only the message says which ingredient). */
   | "without-refusal-details";
 
@@ -34,14 +34,14 @@ export const PROVIDER_VARIANTS: Record<ProviderVariant, (db: Kysely<ChillybinDat
     router.service(v2.ChillybinService, chillybinV2Impl(new IdempotentCalls(db)));
   },
   "without-refusal-details": chillybinRoutes,
-  "v2-without-order-ids": (db) => (router) => {
+  "v2-without-named-orders": (db) => (router) => {
     router.service(v1.ChillybinService, chillybinV1Impl(new Stock(db), new IdempotentCalls(db)));
     const real = chillybinV2Impl(new IdempotentCalls(db));
     router.service(v2.ChillybinService, {
       ...real,
       async pickOrder(req, ctx) {
-        await real.pickOrder!(req, ctx);
-        return create(v2.PickOrderResponseSchema, {});
+        const { ids } = await real.pickOrder!(req, ctx);
+        return create(v2.PickOrderResponseSchema, { ids });
       },
     });
   },

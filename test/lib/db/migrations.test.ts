@@ -18,9 +18,11 @@ describe("chillybin migrations", () => {
     assert.deepEqual(await new Stock(database.db).levels(), { bread: 10, cheese: 10, vegemite: 10 });
     const migrator = createMigrator(database.db, CHILLYBIN_MIGRATIONS);
     const migrations = await migrator.getMigrations();
-    assert.deepEqual(migrations.map((m) => m.name), ["0001_create_ingredients", "0002_create_orders", "0003_create_idempotency_keys"]);
+    assert.deepEqual(migrations.map((m) => m.name), ["0001_create_ingredients", "0002_create_orders", "0003_create_idempotency_keys", "0004_add_order_reference"]);
     assert.ok(migrations.every((m) => m.executedAt instanceof Date));
 
+    assert.equal((await migrator.migrateDown()).error, undefined);
+    await assert.rejects(sql`select reference from orders`.execute(database.db), /reference/);
     assert.equal((await migrator.migrateDown()).error, undefined);
     await assert.rejects(sql`select * from idempotency_keys`.execute(database.db), /idempotency_keys/);
     assert.equal((await migrator.migrateDown()).error, undefined);

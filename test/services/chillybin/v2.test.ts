@@ -29,7 +29,7 @@ describe("chillybin.v2", () => {
       assert.equal(res.remaining, 8);
       const rows = await orders();
       assert.equal(rows.length, 1);
-      assert.deepEqual({ ...rows[0], created_at: undefined }, { id: String(res.id), customer: "gita", ingredient: "cheese", quantity: 2, created_at: undefined });
+      assert.deepEqual({ ...rows[0], created_at: undefined }, { id: String(res.id), customer: "gita", ingredient: "cheese", quantity: 2, reference: "", created_at: undefined });
       assert.ok(rows[0]!.created_at instanceof Date);
       assert.deepEqual(await stock(), { ...DEFAULT, cheese: 8 });
     });
@@ -105,16 +105,18 @@ describe("chillybin.v2", () => {
   });
 
   describe("PickOrder: several ingredients, all or nothing", () => {
-    it("takes every item and records an order per item, answering the ids in the items' order", async () => {
-      const res = await client.pickOrder({ customer: "gita", items: [{ ingredient: "vegemite", quantity: 1 }, { ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] });
+    it("takes every item and records an order per item with its reference, answering the orders (named) and ids in the items' order", async () => {
+      const items = [{ ingredient: "vegemite", quantity: 1 }, { ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }];
+      const res = await client.pickOrder({ customer: "gita", items, reference: "toastie, burnt" });
       const rows = await orders();
-      assert.deepEqual(rows.map((r) => [r.customer, r.ingredient, r.quantity]).sort(), [["gita", "bread", 2], ["gita", "cheese", 1], ["gita", "vegemite", 1]]);
+      assert.deepEqual(rows.map((r) => [r.customer, r.ingredient, r.quantity, r.reference]).sort(), [["gita", "bread", 2, "toastie, burnt"], ["gita", "cheese", 1, "toastie, burnt"], ["gita", "vegemite", 1, "toastie, burnt"]]);
       const idOf = (ingredient: string) => BigInt(rows.find((r) => r.ingredient === ingredient)!.id);
       assert.deepEqual(res.ids, [idOf("vegemite"), idOf("bread"), idOf("cheese")]);
+      assert.deepEqual(res.orders.map(({ id, ingredient, quantity }) => ({ id, ingredient, quantity })), items.map((item) => ({ id: idOf(item.ingredient), ...item })));
       assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 9 });
     });
 
-    const refused: Array<{ case: string; setup?: Record<string, number>; customer?: string; items: Array<{ ingredient: string; quantity: number }>; code: Code; message: RegExp }> = [
+    const refused: Array<{ case: string; setup?: Record<string, number>; customer?: string; reference?: string; items: Array<{ ingredient: string; quantity: number }>; code: Code; message: RegExp }> = [
       { case: "an unknown ingredient after good ones", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }], code: Code.NotFound, message: /unknown ingredient "ham"/ },
       { case: "one item more than in stock", setup: { vegemite: 0 }, items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "vegemite", quantity: 1 }], code: Code.FailedPrecondition, message: /not enough vegemite: wanted 1, 0 in stock/ },
       { case: "the original's drain: wanting more than there is", items: [{ ingredient: "cheese", quantity: 5 }, { ingredient: "bread", quantity: 11 }], code: Code.FailedPrecondition, message: /not enough bread/ },
@@ -123,12 +125,13 @@ describe("chillybin.v2", () => {
       { case: "a bad quantity", items: [{ ingredient: "cheese", quantity: 1 }, { ingredient: "bread", quantity: 0 }], code: Code.InvalidArgument, message: /at least 1, got 0/ },
       { case: "an empty ingredient", items: [{ ingredient: "", quantity: 1 }], code: Code.InvalidArgument, message: /items\[0\]\.ingredient must not be empty/ },
       { case: "no customer", customer: "", items: [{ ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /customer must not be empty/ },
+      { case: "a reference over 200 characters", reference: "r".repeat(201), items: [{ ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /reference must be at most 200 characters, got 201/ },
     ];
     for (const r of refused) {
       it(`refuses ${r.case} (${Code[r.code]}): nothing taken, nothing recorded`, async () => {
         if (r.setup) await chillybin.setStock(r.setup);
         const before = await stock();
-        const error = await client.pickOrder({ customer: r.customer ?? "gita", items: r.items }).then(() => assert.fail("accepted"), (e: unknown) => ConnectError.from(e));
+        const error = await client.pickOrder({ customer: r.customer ?? "gita", items: r.items, reference: r.reference }).then(() => assert.fail("accepted"), (e: unknown) => ConnectError.from(e));
         assert.equal(error.code, r.code);
         assert.match(error.rawMessage, r.message);
         assert.deepEqual(await stock(), before);

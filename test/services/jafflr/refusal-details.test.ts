@@ -69,7 +69,7 @@ describe("jafflr reads which ingredient was refused from the detail, not the mes
         },
       },
     }) as unknown as ChillybinClients;
-  const plan = { picks: new Map([["bread", 2], ["ham", 1], ["cheese", 1]]), customer: "kim" };
+  const plan = { picks: new Map([["bread", 2], ["ham", 1], ["cheese", 1]]), customer: "kim", reference: "toastie, light" };
 
   it("a reworded message that names no ingredient", async () => {
     const error = await takeOrder(refusedWith("sorry, we are out", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
