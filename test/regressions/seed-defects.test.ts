@@ -16,14 +16,11 @@ const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };
 describe("regressions: the original's defects stay fixed", () => {
   let chillybin: TestChillybin;
   let jafflr: TestJafflr;
-  let gitaOnV2: TestJafflr;
   before(async () => {
     chillybin = await startChillybin();
     jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
-    gitaOnV2 = await startJafflr({ chillybinUrl: chillybin.server.url });
   });
   after(async () => {
-    await gitaOnV2?.stop();
     await jafflr?.stop();
     await chillybin?.stop();
   });
@@ -60,21 +57,26 @@ describe("regressions: the original's defects stay fixed", () => {
     assert.equal((await request(chillybin.server.url, "DELETE", "/restock")).status, 405);
   });
 
-  const lostStock: Array<{ defect: string; service: () => TestJafflr; path: string }> = [
-    { defect: "an unknown ingredient failed after earlier ingredients were taken (v1, no customer)", service: () => jafflr, path: "/toastie?i=cheese&i=ham" },
-    { defect: "a toastie wanting more than in stock drained it, then failed (v1, no customer)", service: () => jafflr, path: "/toastie?i=cheese&i=vegemite&i=vegemite" },
-    { defect: "an unknown ingredient failed after earlier ingredients were taken (v2 customer)", service: () => gitaOnV2, path: "/toastie?i=cheese&i=ham&customer=gita" },
-    { defect: "an invalid doneness failed after ingredients were taken", service: () => jafflr, path: "/toastie?i=cheese&i=vegemite&doneness=crispy" },
-    { defect: "an invalid doneness failed after ingredients were taken (v2 customer)", service: () => gitaOnV2, path: "/toastie?i=cheese&doneness=crispy&customer=gita" },
-    { defect: "a toastie wanting more than in stock drained it, then failed (v2 customer)", service: () => gitaOnV2, path: "/toastie?i=cheese&i=vegemite&i=vegemite&customer=gita" },
+  const lostStock: Array<{ defect: string; path: string }> = [
+    { defect: "an unknown ingredient failed after earlier ingredients were taken", path: "/toastie?i=cheese&i=ham" },
+    { defect: "a toastie wanting more than in stock drained it, then failed", path: "/toastie?i=cheese&i=vegemite&i=vegemite" },
+    { defect: "an invalid doneness failed after ingredients were taken", path: "/toastie?i=cheese&i=vegemite&doneness=crispy" },
+    { defect: "a refused toastie for a customer took stock", path: "/toastie?i=cheese&i=ham&customer=gita" },
   ];
+  // With a fresh Idempotency-Key, the half-finished rollout skipped the stock
+  // check and took 2 bread and a cheese before answering 404.
+  const keys: Array<{ with: string; headers: Record<string, string> }> = [{ with: "", headers: {} }, { with: " (with an Idempotency-Key)", headers: { "idempotency-key": "k1" } }];
   for (const l of lostStock) {
-    it(`${l.defect}: now it takes nothing`, async () => {
-      await chillybin.setStock({ vegemite: 1 });
-      const res = await request(l.service().server.url, "GET", l.path);
-      assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${res.text}`);
-      assert.deepEqual(await chillybin.stock(), { ...DEFAULT, vegemite: 1 });
-    });
+    for (const k of keys) {
+      it(`${l.defect}${k.with}: now it takes nothing`, async () => {
+        await chillybin.db.deleteFrom("idempotency_keys").execute();
+        await chillybin.setStock({ vegemite: 1 });
+        const res = await request(jafflr.server.url, "GET", l.path, { headers: k.headers });
+        assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${res.text}`);
+        assert.deepEqual(await chillybin.stock(), { ...DEFAULT, vegemite: 1 });
+        assert.deepEqual(await chillybin.orders(), []);
+      });
+    }
   }
 
   it("toasting was one boolean the first finisher cleared: now a count", async () => {

@@ -120,6 +120,26 @@ describe("deadlines and jafflr's circuit breaker", function () {
         }
       });
     }
+    it("a retry with the same Idempotency-Key after the deadline ran out gets the recorded toastie: one toastie's stock, whichever way the first attempt went", async () => {
+      const customer = "deadline-retry";
+      const headers = { "idempotency-key": "deadline-retry-1" };
+      const release = await holdCheese(chillybin);
+      let first;
+      try {
+        const call = connectJsonCall(jafflr.server.url, MAKE_TOASTIE, { ingredients: ["cheese"], customer }, { ...headers, "connect-timeout-ms": "200" });
+        await new Promise((r) => setTimeout(r, 400));
+        await release();
+        first = await call;
+      } finally {
+        await release();
+      }
+      assert.equal(first.status, 504, first.text);
+      await chillybinQuiet(chillybin);
+      const retry = await createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url)).makeToastie({ ingredients: ["cheese"], customer }, { headers });
+      assert.deepEqual(await chillybin.stock(), TAKEN, "one toastie's worth, not two");
+      const orders = (await chillybin.orders()).filter((o) => o.customer === customer);
+      assert.deepEqual(retry.toastie?.orderIds.map(String).sort(), orders.map((o) => o.id).sort(), "the recorded orders");
+    });
   });
 
   it("short deadlines and cancelled calls never open the breaker; the next customer gets a toastie", async () => {
