@@ -62,11 +62,11 @@ export class RequestAdmission {
   }
 
   /**
-   * The request's body, counted against the buffered-bytes budgets until its
-   * response closes (the server holds a body until it has answered). Going
-   * over either budget fails the read with RESOURCE_EXHAUSTED.
+   * Counts a request's body bytes, as they are read, against the
+   * buffered-bytes budgets until its response closes (the server holds a body
+   * until it has answered). Going over either budget throws RESOURCE_EXHAUSTED.
    */
-  meter(req: NodeRequest, res: NodeResponse, body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  bodyBudget(req: NodeRequest, res: NodeResponse): (bytes: number) => void {
     const connection = connectionOf(req);
     let held = 0;
     let answered = false;
@@ -76,7 +76,7 @@ export class RequestAdmission {
       this.bufferedPerConnection.set(connection, (this.bufferedPerConnection.get(connection) ?? held) - held);
       held = 0;
     });
-    const admit = (bytes: number) => {
+    return (bytes: number) => {
       if (answered) throw new ConnectError("the request was already answered", Code.Canceled);
       const onConnection = this.bufferedPerConnection.get(connection) ?? 0;
       if (onConnection + bytes > this.limits.maxBufferedBytesPerConnection || this.buffered + bytes > this.limits.maxBufferedBytes) {
@@ -88,6 +88,15 @@ export class RequestAdmission {
       this.buffered += bytes;
       held += bytes;
     };
+  }
+
+  /**
+   * The request's body, counted against the buffered-bytes budgets until its
+   * response closes (the server holds a body until it has answered). Going
+   * over either budget fails the read with RESOURCE_EXHAUSTED. `admit`: the
+   * request's budget when part of its body was already counted.
+   */
+  meter(req: NodeRequest, res: NodeResponse, body: AsyncIterable<Uint8Array>, admit = this.bodyBudget(req, res)): AsyncIterable<Uint8Array> {
     return (async function* () {
       for await (const chunk of body) {
         admit(chunk.byteLength);

@@ -18,6 +18,8 @@ import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 import { refuseRequest } from "./refusal.js";
 import { RequestAdmission } from "./request-admission.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
+import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
+import { unaryMethodsOf } from "./unary-methods.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
@@ -54,6 +56,12 @@ export interface ServeOptions {
   limits?: ServerLimits;
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
+  /**
+   * Plain unary gRPC calls take the direct path (unary-grpc.ts) unless this
+   * is false; then every call goes through Connect's handler (the parity
+   * tests compare the two).
+   */
+  directUnaryGrpc?: boolean;
 }
 
 export interface RunningServer {
@@ -88,9 +96,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   metrics.reportDependencies(health);
   options.metrics?.(metrics.registry);
 
+  // Outermost first: the outcome is recorded as answered, after every failure has its code.
+  const interceptors = [recordOutcome, mapErrorsToCodes(options.logger, options.errorCodes), rejectUnstorableStrings, ...(options.interceptors ?? [])];
+  const readMaxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const router = createConnectRouter({
-    // Outermost first: the outcome is recorded as answered, after every failure has its code.
-    interceptors: [recordOutcome, mapErrorsToCodes(options.logger, options.errorCodes), rejectUnstorableStrings, ...(options.interceptors ?? [])],
+    interceptors,
     shutdownSignal: shutdown.signal,
     acceptCompression: [compressionGzip, compressionBrotli],
     // Connect-ES ignores what JSON it does not know by default: an unknown enum
@@ -99,12 +109,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // field, as REST and connect-go do.
     jsonOptions: { ignoreUnknownFields: false },
     // The same limit as REST bodies: larger messages are refused with resource_exhausted.
-    readMaxBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    readMaxBytes,
   });
-  options.routes(router);
+  // Every unary method, for the direct gRPC path (unary-grpc.ts).
+  const unary = unaryMethodsOf(router);
+  options.routes(unary.router);
   const servedServices = [...new Set(router.handlers.map((h) => h.service.typeName))];
-  grpcHealthRoutes(health, () => servedServices)(router);
-  grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(router);
+  grpcHealthRoutes(health, () => servedServices)(unary.router);
+  grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
+  const directGrpc = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, { interceptors, shutdownSignal: shutdown.signal, readMaxBytes })]));
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
   // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
   // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
@@ -128,15 +141,23 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const rpc = rpcHandlers.get(path);
     if (rpc) {
-      const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
-      rpc({ ...uReq, body: admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>) })
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
-        .catch((error: unknown) => {
-          // A client that reset its stream or closed its connection is not a server error.
-          if (res.destroyed || req.destroyed) options.logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
-          else options.logger.error({ err: error, rpc: path }, "writing the response failed");
-          res.destroy();
-        });
+      const onWriteError = (error: unknown) => {
+        // A client that reset its stream or closed its connection is not a server error.
+        if (res.destroyed || req.destroyed) options.logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
+        else options.logger.error({ err: error, rpc: path }, "writing the response failed");
+        res.destroy();
+      };
+      const admitBytes = admission.bodyBudget(req, res);
+      // Connect's handler, with any body bytes already read (by the direct path) in front.
+      const connect = (read: Uint8Array[] = []) => {
+        const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
+        rpc({ ...uReq, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) })
+          .then((uRes) => universalResponseToNodeResponse(uRes, res))
+          .catch(onWriteError);
+      };
+      const direct = directGrpc.get(path);
+      if (direct && options.directUnaryGrpc !== false && isPlainUnaryGrpc(req)) direct({ req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError });
+      else connect();
       return;
     }
     if (path === METRICS_PATH && req.method === "GET") {

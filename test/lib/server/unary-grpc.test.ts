@@ -1,0 +1,114 @@
+// The direct path for plain unary gRPC calls (lib/server/unary-grpc.ts) must
+// answer exactly as Connect's own gRPC handler does: each call below goes to
+// two chillybins on identical databases, one serving gRPC the direct way and
+// one through Connect only, and the answers (HTTP status, content type,
+// grpc-status, grpc-message, grpc-status-details-bin, the message) must match.
+// The cases cover what the direct path answers itself and what it hands back
+// to Connect (compression, malformed or oversized bodies, a bad grpc-timeout).
+import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import { gzipSync } from "node:zlib";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { PickRequestSchema } from "../../../gen/chillybin/v1/chillybin_pb.js";
+import { serve } from "../../../lib/server/index.js";
+import { silentLogger } from "../../../lib/logger.js";
+import { chillybinErrorCodes, chillybinRoutes } from "../../../services/chillybin/service.js";
+import { startChillybin, type TestChillybin } from "../../support/services.js";
+
+const PICK = "/chillybin.v1.ChillybinService/Pick";
+const MAX_BODY_BYTES = 256;
+
+function envelope(flags: number, message: Uint8Array, declaredLength = message.byteLength): Buffer {
+  const out = Buffer.alloc(5 + message.byteLength);
+  out[0] = flags;
+  out.writeUInt32BE(declaredLength, 1);
+  out.set(message, 5);
+  return out;
+}
+const pick = (name: string, quantity: number) => toBinary(PickRequestSchema, create(PickRequestSchema, { name, quantity }));
+
+interface Answer {
+  status: number;
+  contentType: string | undefined;
+  grpcStatus: string | undefined;
+  grpcMessage: string | undefined;
+  details: string | undefined;
+  body: string;
+}
+
+/** One gRPC call over h2c, with everything the server said. */
+function call(baseUrl: string, path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(baseUrl);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
+    const answer: Partial<Answer> = {};
+    const chunks: Buffer[] = [];
+    const readStatus = (h: http2.IncomingHttpHeaders) => {
+      if (h["grpc-status"] === undefined) return;
+      answer.grpcStatus = String(h["grpc-status"]);
+      answer.grpcMessage = h["grpc-message"] === undefined ? undefined : String(h["grpc-message"]);
+      answer.details = h["grpc-status-details-bin"] === undefined ? undefined : String(h["grpc-status-details-bin"]);
+    };
+    stream.on("response", (h) => {
+      answer.status = Number(h[":status"]);
+      answer.contentType = h["content-type"];
+      readStatus(h);
+    });
+    stream.on("trailers", readStatus);
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("error", reject);
+    stream.on("close", () => {
+      session.close();
+      resolve({ ...(answer as Answer), body: Buffer.concat(chunks).toString("hex") });
+    });
+    stream.end(body);
+  });
+}
+
+describe("lib/server: the direct unary gRPC path answers as Connect's handler does", function () {
+  this.timeout(30_000);
+  const servers: Array<{ chillybin: TestChillybin; url: string; close: () => Promise<void> }> = [];
+  before(async () => {
+    for (const directUnaryGrpc of [true, false]) {
+      const chillybin = await startChillybin();
+      await chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
+      const server = await serve({ routes: chillybinRoutes(chillybin.db), errorCodes: chillybinErrorCodes, port: 0, version: "parity", logger: silentLogger(), maxBodyBytes: MAX_BODY_BYTES, directUnaryGrpc });
+      servers.push({ chillybin, url: server.url, close: () => server.close() });
+    }
+  });
+  after(async () => {
+    for (const s of servers) {
+      await s.close();
+      await s.chillybin.stop();
+    }
+  });
+
+  const cases: Array<{ case: string; body: Uint8Array; headers?: Record<string, string>; expect: { grpcStatus: string } }> = [
+    { case: "a pick", body: envelope(0, pick("cheese", 1)), expect: { grpcStatus: "0" } },
+    { case: "an unknown ingredient (NOT_FOUND with a StockRefusal detail)", body: envelope(0, pick("ham", 1)), expect: { grpcStatus: "5" } },
+    { case: "too little in stock (a message with ':' and ',', spec-encoded)", body: envelope(0, pick("vegemite", 99)), expect: { grpcStatus: "9" } },
+    { case: "an invalid quantity", body: envelope(0, pick("cheese", 0)), expect: { grpcStatus: "3" } },
+    { case: "a NUL in a string", body: envelope(0, pick("che\u0000se", 1)), expect: { grpcStatus: "3" } },
+    { case: "an empty message (every field default)", body: envelope(0, new Uint8Array()), expect: { grpcStatus: "3" } },
+    { case: "content-type application/grpc+proto", body: envelope(0, pick("bread", 1)), headers: { "content-type": "application/grpc+proto" }, expect: { grpcStatus: "0" } },
+    { case: "a gzip-compressed message (Connect's path)", body: envelope(1, gzipSync(pick("bread", 2))), headers: { "grpc-encoding": "gzip" }, expect: { grpcStatus: "0" } },
+    // gRPC's spec calls this a protocol error: INTERNAL, as Connect answers.
+    { case: "the compressed flag without grpc-encoding", body: envelope(1, pick("bread", 1)), expect: { grpcStatus: "13" } },
+    { case: "bytes that are not protobuf", body: envelope(0, Buffer.from([0xff, 0xff, 0xff])), expect: { grpcStatus: "3" } },
+    { case: "two messages to a unary method", body: Buffer.concat([envelope(0, pick("bread", 1)), envelope(0, pick("bread", 1))]), expect: { grpcStatus: "12" } },
+    { case: "an envelope cut short", body: envelope(0, pick("bread", 1), 100), expect: { grpcStatus: "3" } },
+    { case: "no envelope at all", body: new Uint8Array(), expect: { grpcStatus: "12" } },
+    { case: "a message larger than the server accepts", body: envelope(0, pick("x".repeat(MAX_BODY_BYTES * 2), 1)), expect: { grpcStatus: "8" } },
+    { case: "a grpc-timeout that is not one", body: envelope(0, pick("bread", 1)), headers: { "grpc-timeout": "soon" }, expect: { grpcStatus: "3" } },
+    { case: "a generous grpc-timeout", body: envelope(0, pick("bread", 1)), headers: { "grpc-timeout": "10S" }, expect: { grpcStatus: "0" } },
+  ];
+  for (const c of cases) {
+    it(c.case, async () => {
+      const [direct, connect] = [await call(servers[0]!.url, PICK, c.body, c.headers), await call(servers[1]!.url, PICK, c.body, c.headers)];
+      assert.deepEqual(direct, connect);
+      assert.equal(direct.grpcStatus, c.expect.grpcStatus, direct.grpcMessage);
+      assert.deepEqual(await servers[0]!.chillybin.stock(), await servers[1]!.chillybin.stock(), "the same stock taken");
+    });
+  }
+});
