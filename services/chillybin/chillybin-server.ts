@@ -4,7 +4,7 @@ import { requireBearerToken, serve, type RunningServer, type ServiceServerOption
 import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import type { ChillybinDatabase } from "./database.js";
 import { chillybinMetrics } from "./metrics.js";
-import { PickBatcher } from "./pick-batcher.js";
+import { createBatchers } from "./batchers.js";
 import { chillybinErrorCodes, chillybinRoutes } from "./service.js";
 import { countV1PickCallers } from "./v1-pick-callers.js";
 
@@ -19,15 +19,15 @@ export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.meth
 
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
 export function startChillybinServer({ db, adminToken, ...server }: ChillybinServerOptions): Promise<RunningServer> {
-  const batcher = new PickBatcher(db);
+  const batchers = createBatchers(db);
   const v1PickCallers = countV1PickCallers();
   return serve({
     ...server,
-    routes: chillybinRoutes(db, batcher),
+    routes: chillybinRoutes(db, batchers),
     errorCodes: chillybinErrorCodes,
     readinessChecks: [() => pingDatabase(db)],
     metrics: (registry) => {
-      chillybinMetrics(db, server.logger, batcher)(registry);
+      chillybinMetrics(db, server.logger, batchers)(registry);
       v1PickCallers.metrics(registry);
     },
     interceptors: [v1PickCallers.interceptor, ...(adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [])],

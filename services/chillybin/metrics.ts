@@ -3,16 +3,15 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import { poolUsage } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { ChillybinDatabase } from "./database.js";
-import type { PickBatcher } from "./pick-batcher.js";
-import { Stock } from "./stock.js";
+import { Stock, type Batchers } from "./stock.js";
 
 /**
  * chillybin's own metrics, read when Prometheus scrapes: the stock of each
  * ingredient, the database pool's connections, and how picks share
- * statements. A scrape while the database is down leaves the stock out
+ * statements and orders share transactions. A scrape while the database is down leaves the stock out
  * rather than failing the scrape.
  */
-export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, batcher: PickBatcher): (registry: Registry) => void {
+export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, batchers: Batchers): (registry: Registry) => void {
   const stock = new Stock(db);
   return (registry) => {
     new Gauge({
@@ -51,7 +50,10 @@ export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, 
           this.inc(read());
         },
       });
-    counter("chillybin_pick_batches_total", "Statements sent for v1 picks without an idempotency key (concurrent picks of one ingredient share one).", () => batcher.totals.batches);
-    counter("chillybin_batched_picks_total", "v1 picks sent in those statements.", () => batcher.totals.picks);
+    counter("chillybin_pick_batches_total", "Statements sent for v1 picks without an idempotency key (concurrent picks of one ingredient share one).", () => batchers.picks.totals.batches);
+    counter("chillybin_batched_picks_total", "v1 picks sent in those statements.", () => batchers.picks.totals.picks);
+    // rate(orders) / rate(batches): how many orders (toasties, v2 picks) a transaction carries.
+    counter("chillybin_order_batches_total", "Transactions run for v2 picks and orders without an idempotency key (concurrent orders share one).", () => batchers.orders.totals.batches);
+    counter("chillybin_batched_orders_total", "v2 picks and orders taken in those transactions.", () => batchers.orders.totals.orders);
   };
 }

@@ -6,9 +6,9 @@ import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import { IdempotentCalls } from "./idempotent-calls.js";
-import { PickBatcher } from "./pick-batcher.js";
+import { createBatchers } from "./batchers.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
-import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
+import { OutOfStockError, Stock, UnknownIngredientError, type Batchers } from "./stock.js";
 
 /**
  * The one place chillybin's own failures become Connect codes, for every RPC
@@ -86,9 +86,9 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
 }
 
 /** Registers chillybin's services, every version, on a Connect router. */
-export function chillybinRoutes(db: Kysely<ChillybinDatabase>, batcher = new PickBatcher(db)): (router: ConnectRouter) => void {
+export function chillybinRoutes(db: Kysely<ChillybinDatabase>, batchers: Batchers = createBatchers(db)): (router: ConnectRouter) => void {
   return (router) => {
-    const stock = new Stock(db, batcher);
+    const stock = new Stock(db, batchers);
     const calls = new IdempotentCalls(db, stock);
     router.service(v1.ChillybinService, chillybinV1Impl(stock, calls));
     router.service(v2.ChillybinService, chillybinV2Impl(calls));

@@ -1,28 +1,14 @@
 import { sql, type Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
 import type { PickBatcher } from "./pick-batcher.js";
+import type { OrderBatcher } from "./order-batcher.js";
+import { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
+import { takeOrders, type OrderLine, type OrderRequest, type RecordedOrderRow } from "./take-orders.js";
 
 /** What restock puts back. */
 export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
 
-export class UnknownIngredientError extends Error {
-  constructor(
-    readonly ingredient: string,
-    readonly wanted: number,
-  ) {
-    super(`unknown ingredient "${ingredient}"`);
-  }
-}
-
-export class OutOfStockError extends Error {
-  constructor(
-    readonly ingredient: string,
-    readonly wanted: number,
-    readonly available: number,
-  ) {
-    super(`not enough ${ingredient}: wanted ${wanted}, ${available} in stock`);
-  }
-}
+export { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
 
 /**
  * Takes `quantity` of an ingredient if there is that much, answering what is
@@ -60,22 +46,17 @@ export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kyse
  * The stock of ingredients, in the database. Knows nothing of RPCs. Built on
  * a transaction, its calls join it (see IdempotentCalls).
  */
-/** One item of an order: how many of which ingredient. */
-export interface OrderLine {
-  ingredient: string;
-  quantity: number;
-}
-
-/** An order row as recorded: its id (int8, as a string, never rounded) and its item. */
-export interface RecordedOrderRow extends OrderLine {
-  id: string;
+/** What lets concurrent calls outside a transaction share statements. */
+export interface Batchers {
+  picks: PickBatcher;
+  orders: OrderBatcher;
 }
 
 export class Stock {
-  /** `batcher`: lets concurrent picks outside a transaction share statements (see PickBatcher). */
+  /** `batchers`: let concurrent picks and orders outside a transaction share statements (PickBatcher, OrderBatcher). */
   constructor(
     private readonly db: Kysely<ChillybinDatabase>,
-    private readonly batcher?: PickBatcher,
+    private readonly batchers?: Batchers,
   ) {}
 
   /**
@@ -84,7 +65,7 @@ export class Stock {
    * (which must see its own pick).
    */
   async pick(name: string, quantity: number): Promise<number> {
-    if (this.batcher && !this.db.isTransaction) return this.batcher.pick(name, quantity);
+    if (this.batchers && !this.db.isTransaction) return this.batchers.picks.pick(name, quantity);
     return takeStock(this.db, name, quantity);
   }
 
@@ -93,30 +74,25 @@ export class Stock {
    * when the pick is refused, no order is written.
    */
   async pickForOrder(customer: string, name: string, quantity: number): Promise<{ orderId: string; remaining: number }> {
-    return inTransaction(this.db, async (trx) => {
-      const remaining = await takeStock(trx, name, quantity);
-      const order = await trx.insertInto("orders").values({ customer, ingredient: name, quantity }).returning("id").executeTakeFirstOrThrow();
-      return { orderId: String(order.id), remaining }; // pg answers int8 as a string, PGlite as a number
-    });
+    const [row] = await this.takeOrder({ customer, items: [{ ingredient: name, quantity }], reference: "" });
+    return { orderId: row!.id, remaining: row!.remaining };
   }
 
   /**
    * Takes every item for a customer and records an order per item, with the
    * caller's reference, in one transaction: when any item is refused, nothing
-   * is taken or recorded. Items are taken in name order, so concurrent orders
-   * lock rows in the same order and cannot deadlock. Answers the orders in
-   * the items' order.
+   * is taken or recorded. Answers the orders in the items' order.
    */
-  async pickOrder(customer: string, items: ReadonlyArray<OrderLine>, reference = ""): Promise<RecordedOrderRow[]> {
-    return inTransaction(this.db, async (trx) => {
-      const ids = new Map<string, string>();
-      for (const item of [...items].sort((a, b) => (a.ingredient < b.ingredient ? -1 : a.ingredient > b.ingredient ? 1 : 0))) {
-        await takeStock(trx, item.ingredient, item.quantity);
-        const order = await trx.insertInto("orders").values({ customer, ingredient: item.ingredient, quantity: item.quantity, reference }).returning("id").executeTakeFirstOrThrow();
-        ids.set(item.ingredient, String(order.id));
-      }
-      return items.map((item) => ({ id: ids.get(item.ingredient)!, ingredient: item.ingredient, quantity: item.quantity }));
-    });
+  pickOrder(customer: string, items: ReadonlyArray<OrderLine>, reference = ""): Promise<RecordedOrderRow[]> {
+    return this.takeOrder({ customer, items, reference });
+  }
+
+  /** One order: batched with concurrent ones when it can be, on its own inside a transaction. */
+  private async takeOrder(order: OrderRequest): Promise<RecordedOrderRow[]> {
+    if (this.batchers && !this.db.isTransaction) return this.batchers.orders.take(order);
+    const [outcome] = await inTransaction(this.db, (trx) => takeOrders(trx, [order]));
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
   }
 
   /** Every ingredient with its quantity, by name. */

@@ -1,0 +1,10 @@
+import type { Kysely } from "kysely";
+import type { ChillybinDatabase } from "./database.js";
+import { OrderBatcher } from "./order-batcher.js";
+import { PickBatcher } from "./pick-batcher.js";
+import type { Batchers } from "./stock.js";
+
+/** One of each batcher, shared by every call to a chillybin (and read by its metrics). */
+export function createBatchers(db: Kysely<ChillybinDatabase>): Batchers {
+  return { picks: new PickBatcher(db), orders: new OrderBatcher(db) };
+}

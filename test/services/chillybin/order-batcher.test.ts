@@ -1,0 +1,158 @@
+// OrderBatcher: concurrent orders share one transaction of two statements,
+// and each is still all or nothing with the answer it would have got alone,
+// in arrival order.
+import assert from "node:assert/strict";
+import type { Kysely, KyselyPlugin } from "kysely";
+import { migrateToLatest } from "../../../lib/db/index.js";
+import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
+import { OrderBatcher } from "../../../services/chillybin/order-batcher.js";
+import type { OrderRequest, RecordedOrderRow } from "../../../services/chillybin/take-orders.js";
+import { createTestDatabase, type TestDatabase } from "../../support/test-database.js";
+
+/** Counts the statements sent through it (BEGIN and COMMIT are not statements here). */
+function countingStatements(): KyselyPlugin & { statements: number } {
+  return {
+    statements: 0,
+    transformQuery(args) {
+      this.statements++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+}
+
+const toastie = (customer: string, filling = "cheese", reference = "toastie, light"): OrderRequest => ({
+  customer,
+  items: [
+    { ingredient: "bread", quantity: 2 },
+    { ingredient: filling, quantity: 1 },
+  ],
+  reference,
+});
+
+describe("OrderBatcher", () => {
+  let database: TestDatabase;
+  let db: Kysely<ChillybinDatabase>;
+  before(async () => {
+    database = await createTestDatabase();
+    db = database.db as Kysely<ChillybinDatabase>;
+    await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
+  });
+  after(() => database?.drop());
+  beforeEach(() => db.deleteFrom("orders").execute());
+  /** Sets every ingredient: those not named to 10. */
+  const setStock = async (levels: Record<string, number>) => {
+    for (const [name, quantity] of Object.entries({ bread: 10, cheese: 10, vegemite: 10, ...levels })) await db.updateTable("ingredients").set({ quantity }).where("name", "=", name).execute();
+  };
+  const stock = async () => Object.fromEntries((await db.selectFrom("ingredients").select(["name", "quantity"]).execute()).map((r) => [r.name, r.quantity]));
+  const orderRows = () => db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity", "reference"]).orderBy("id").execute();
+  const settle = (orders: Array<Promise<RecordedOrderRow[]>>) => Promise.all(orders.map((p) => p.then((rows) => rows, (error: Error) => error)));
+
+  it("a lone order goes at once, in two statements, and answers its rows in its items' order", async () => {
+    await setStock({ bread: 10, cheese: 10, vegemite: 10 });
+    const counter = countingStatements();
+    const batcher = new OrderBatcher(db.withPlugin(counter));
+    const rows = await batcher.take({ customer: "gita", items: [{ ingredient: "vegemite", quantity: 1 }, { ingredient: "bread", quantity: 2 }], reference: "toastie, burnt" });
+    assert.equal(counter.statements, 2);
+    const recorded = await orderRows();
+    assert.deepEqual(
+      rows,
+      ["vegemite", "bread"].map((ingredient) => {
+        const row = recorded.find((r) => r.ingredient === ingredient)!;
+        return { id: String(row.id), ingredient, quantity: row.quantity, remaining: ingredient === "bread" ? 8 : 9 };
+      }),
+    );
+    assert.deepEqual(recorded.map((r) => [r.customer, r.reference]), [["gita", "toastie, burnt"], ["gita", "toastie, burnt"]]);
+    assert.deepEqual(await stock(), { bread: 8, cheese: 10, vegemite: 9 });
+  });
+
+  it("orders arriving while one is in flight share the next transaction: 100 toasties, two transactions, four statements", async () => {
+    await setStock({ bread: 1_000, cheese: 1_000 });
+    const counter = countingStatements();
+    const batcher = new OrderBatcher(db.withPlugin(counter));
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => batcher.take(toastie(`c${i}`))));
+    assert.equal(counter.statements, 4);
+    assert.deepEqual(batcher.totals, { batches: 2, orders: 100 });
+    // Each as if alone, in arrival order.
+    assert.deepEqual(answers.map((rows) => rows.map((r) => r.remaining)), Array.from({ length: 100 }, (_, i) => [1_000 - 2 * (i + 1), 1_000 - (i + 1)]));
+    const recorded = await orderRows();
+    assert.equal(recorded.length, 200);
+    for (const [i, rows] of answers.entries()) {
+      for (const row of rows) {
+        const stored = recorded.find((r) => String(r.id) === row.id)!;
+        assert.deepEqual([stored.customer, stored.ingredient, stored.quantity], [`c${i}`, row.ingredient, row.quantity], "each id is its own row");
+      }
+    }
+    assert.deepEqual(await stock(), { bread: 800, cheese: 900, vegemite: 10 });
+  });
+
+  const shortages: Array<{ case: string; stock: Record<string, number>; orders: OrderRequest[]; answers: Array<string | number>; left: Record<string, number> }> = [
+    {
+      case: "too little bread for all: granted in arrival order while it lasts, a refused order takes nothing",
+      stock: { bread: 5, cheese: 10, vegemite: 10 },
+      orders: [toastie("a"), toastie("b"), toastie("c")],
+      answers: [2, 2, "not enough bread: wanted 2, 1 in stock"],
+      left: { bread: 1, cheese: 8, vegemite: 10 },
+    },
+    {
+      case: "a refused order leaves its other items for later orders",
+      stock: { bread: 10, cheese: 1, vegemite: 10 },
+      orders: [toastie("a"), toastie("b"), toastie("c", "vegemite")],
+      answers: [2, "not enough cheese: wanted 1, 0 in stock", 2],
+      left: { bread: 6, cheese: 0, vegemite: 9 },
+    },
+    {
+      case: "an unknown ingredient refuses that order only, naming it",
+      stock: { bread: 10, cheese: 10, vegemite: 10 },
+      orders: [toastie("a", "ham"), toastie("b")],
+      answers: ['unknown ingredient "ham"', 2],
+      left: { bread: 8, cheese: 9, vegemite: 10 },
+    },
+    {
+      case: "the first item short in name order says why",
+      stock: { bread: 0, cheese: 0, vegemite: 10 },
+      orders: [toastie("a")],
+      answers: ["not enough bread: wanted 2, 0 in stock"],
+      left: { bread: 0, cheese: 0, vegemite: 10 },
+    },
+  ];
+  for (const c of shortages) {
+    it(c.case, async () => {
+      await setStock(c.stock);
+      const batcher = new OrderBatcher(db);
+      const outcomes = await settle(c.orders.map((o) => batcher.take(o)));
+      assert.deepEqual(outcomes.map((o) => (o instanceof Error ? o.message : o.length)), c.answers);
+      assert.deepEqual(await stock(), c.left);
+      assert.equal((await orderRows()).length, outcomes.filter((o) => !(o instanceof Error)).length * 2, "rows only for granted orders");
+    });
+  }
+
+  it("never oversells: 300 concurrent toasties, bread for 100, exactly 100 granted", async () => {
+    await setStock({ bread: 200, cheese: 1_000 });
+    const batcher = new OrderBatcher(db);
+    const outcomes = await settle(Array.from({ length: 300 }, (_, i) => batcher.take(toastie(`c${i}`))));
+    assert.equal(outcomes.filter((o) => !(o instanceof Error)).length, 100);
+    assert.deepEqual(await stock(), { bread: 0, cheese: 900, vegemite: 10 });
+    assert.equal((await orderRows()).length, 200);
+  });
+
+  it("a failing database fails every order of the batch, takes nothing, and the next batch tries again", async () => {
+    await setStock({});
+    // The first order goes alone; the two behind it share the second batch, whose write fails.
+    let writes = 0;
+    const failing: KyselyPlugin = {
+      transformQuery(args) {
+        if (args.node.kind === "RawNode" && ++writes === 2) throw new Error("connection terminated");
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const batcher = new OrderBatcher(db.withPlugin(failing));
+    const outcomes = await settle([batcher.take(toastie("alone")), batcher.take(toastie("a")), batcher.take(toastie("b"))]);
+    assert.ok(Array.isArray(outcomes[0]));
+    for (const o of outcomes.slice(1)) assert.match(String(o), /connection terminated/);
+    assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 10 }, "only the first order's");
+    assert.equal((await orderRows()).length, 2);
+    assert.equal((await batcher.take(toastie("c")))[0]!.remaining, 6);
+  });
+});
