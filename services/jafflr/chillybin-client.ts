@@ -1,6 +1,7 @@
 import type * as http from "node:http";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createUnaryGrpcTransport } from "../../lib/client/unary-grpc-transport.js";
 import { GuardedSessionManager } from "../../lib/client/guarded-session-manager.js";
 import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
 import { propagateRequestId } from "../../lib/server/index.js";
@@ -23,7 +24,7 @@ export interface ChillybinTransportOptions {
   resilience?: Omit<ResilienceOptions, "target">;
 }
 
-/** The Connect transport jafflr uses to reach chillybin. */
+/** The transport jafflr uses to reach chillybin: gRPC over one HTTP/2 connection, or Connect (JSON, HTTP/1.1) where asked. */
 export function createChillybinTransport(options: ChillybinTransportOptions): Transport {
   const common = {
     baseUrl: options.baseUrl,
@@ -36,7 +37,10 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
   // Close an idle connection well before chillybin would (H2_IDLE_TIMEOUT_MS, 5 minutes by
   // default): a call racing the server's GOAWAY for idling would have to be retried.
   const sessionManager = new GuardedSessionManager(options.baseUrl, { idleConnectionTimeoutMs: 60_000 });
-  return createConnectTransport({ ...common, httpVersion: "2", sessionManager });
+  if (options.useJson) return createConnectTransport({ ...common, httpVersion: "2", sessionManager });
+  // gRPC, each unary call sent and read whole (lib/client/unary-grpc-transport.ts):
+  // a toastie's one call costs jafflr a fraction of what Connect's pipeline does.
+  return createUnaryGrpcTransport({ baseUrl: options.baseUrl, sessionManager, interceptors: common.interceptors, streaming: createGrpcTransport({ ...common, sessionManager }) });
 }
 
 /** The clients, over one transport (one connection). */
