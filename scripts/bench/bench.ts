@@ -1,36 +1,47 @@
 // `npm run bench`: figures, not a test. Against a real PostgreSQL
-// (DATABASE_URL), with 50 concurrent clients on one hot ingredient:
-//   - the database's own ceiling for the pick's UPDATE (a direct pg loop);
-//   - chillybin Pick over Connect binary (h2c), Connect JSON (HTTP/1.1), gRPC and REST;
-//   - jafflr toasties with cooking time scaled to zero;
-//   - each service's resident memory;
-// the services run from their bundles (npm run build), as their images run them;
-// each printed with its ratio to the ceiling. Targets (issue 7): Pick ≥ 1.0×
-// the ceiling, p99 < 50 ms, REST ≥ 0.85× Connect, RSS < 150 MB per service.
+// (DATABASE_URL), with 50 concurrent clients on one hot row, in one run:
+//   - the database's own ceilings (ceilings.ts): a Pick's conditional UPDATE,
+//     and a whole toastie's transaction (2 updates and 2 order rows);
+//   - chillybin Pick over Connect binary, Connect JSON, gRPC, gRPC-Web and REST,
+//     as a ratio to the Pick ceiling;
+//   - toasties (MakeToastie through jafflr over gRPC, cooking scaled to zero),
+//     as a ratio to the toastie ceiling;
+//   - each service's resident memory and start-to-ready time.
+// The services run from their bundles (npm run build) with their V8 flags, as
+// their images run them. Each load is a number of calls, not a time, so that
+// every call ends and its effect can be checked: the cheese (and bread, and
+// order rows) taken must equal what was answered OK, or the bench fails.
+// Targets (issue 14): Pick over gRPC >= 1.0x its ceiling, every Pick p99 < 50 ms;
+// a toastie >= 1.0x its ceiling with p99 < 100 ms; RSS <= 150 MB per service.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import pg from "pg";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { ChillybinService, PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
-import { JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
-import { RUN_BUNDLE_ARGS } from "../delivery/services.js";
-import { h2load, h2loadAvailable } from "./h2load.js";
+import { PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
+import { MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { freePort } from "../../test/support/ports.js";
 import { runProcess } from "../../test/support/processes.js";
 import { buildService } from "../delivery/bundle.js";
-import { closedLoop, type LoadFigures } from "./load.js";
-import { startBenchChillybin } from "./prepare-chillybin.js";
+import { RUN_BUNDLE_ARGS } from "../delivery/services.js";
+import { pickCeiling, toastieCeiling } from "./ceilings.js";
+import { h2load, h2loadAvailable } from "./h2load.js";
+import { figuresOf, type LoadFigures } from "./load.js";
+import { startBenchChillybin, waitForHealth } from "./prepare-chillybin.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CLIENTS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Calls in each (unmeasured) warm-up run, which also sizes the measured run to about SECONDS. */
+const WARM_UP_CALLS = CLIENTS * 40;
 
 if (!process.env.DATABASE_URL) {
   console.error("npm run bench measures against a real PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)");
+  process.exit(2);
+}
+if (!(await h2loadAvailable())) {
+  console.error("npm run bench needs h2load for gRPC and h2c loads: apt-get install nghttp2-client");
   process.exit(2);
 }
 
@@ -39,9 +50,20 @@ function rssMb(pid: number | undefined): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-async function autocannonLoad(options: autocannon.Options): Promise<LoadFigures> {
-  const r = await autocannon({ connections: CLIENTS, duration: SECONDS, ...options });
-  return { perSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx };
+async function autocannonLoad(options: autocannon.Options, amount: number): Promise<LoadFigures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await autocannon({
+    connections: CLIENTS,
+    amount,
+    ...options,
+    setupClient: (client) => {
+      // autocannon's own percentiles are whole milliseconds, and count failures too.
+      client.on("response", (status: number, _bytes: number, ms: number) => status >= 200 && status < 300 && latencies.push(ms));
+    },
+  }).then((r) => (errors = r.errors + r.non2xx));
+  return figuresOf(latencies, errors, (performance.now() - started) / 1000);
 }
 
 // What is measured is what ships: each service's bundle, run with plain node.
@@ -49,60 +71,99 @@ const bundles = mkdtempSync(path.join(tmpdir(), "bench-bundles-"));
 for (const service of ["chillybin", "jafflr"] as const) await buildService(service, process.cwd(), "bench", path.join(bundles, service));
 const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"));
 const jafflrPort = await freePort();
+const jafflrStarted = performance.now();
 const jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(bundles, "jafflr"), env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" } });
 const jafflrUrl = `http://127.0.0.1:${jafflrPort}`;
+const db = new pg.Pool({ connectionString: chillybin.databaseUrl, max: 2 });
+const failures: string[] = [];
 
-/** Runs a Pick load and checks its effect: the cheese taken must equal the picks counted as answered. */
-async function countedPicks(load: () => Promise<LoadFigures>): Promise<LoadFigures> {
-  const cheese = async () => Number((await fetch(`${chillybin.url}/`).then((r) => r.json() as Promise<Record<string, number>>)).cheese);
-  const before = await cheese();
-  const figures = await load();
-  const taken = before - (await cheese());
-  const answered = Math.round(figures.perSecond * SECONDS);
-  // Closed loops count to the second, not the request: allow the last in-flight round.
-  if (Math.abs(taken - answered) > CLIENTS) console.warn(`warning: ${answered} picks answered OK but ${taken} cheese taken`);
-  return figures;
+/** What the bench database shows: stock of bread and cheese, and order rows per ingredient. */
+async function effects(): Promise<{ bread: number; cheese: number; breadOrders: number; cheeseOrders: number }> {
+  const stock = await db.query<{ name: string; quantity: number }>("select name, quantity from ingredients where name in ('bread', 'cheese')");
+  const orders = await db.query<{ ingredient: string; n: number }>("select ingredient, count(*)::int as n from orders group by ingredient");
+  const level = (name: string) => stock.rows.find((r) => r.name === name)!.quantity;
+  const count = (name: string) => orders.rows.find((r) => r.ingredient === name)?.n ?? 0;
+  return { bread: level("bread"), cheese: level("cheese"), breadOrders: count("bread"), cheeseOrders: count("cheese") };
 }
+
+/**
+ * Runs a load (a warm-up, then a measured run of about SECONDS) and checks
+ * each run's effect: what was answered OK must be exactly what was taken.
+ */
+async function measured(name: string, kind: "pick" | "toastie", load: (calls: number) => Promise<LoadFigures>): Promise<LoadFigures> {
+  const run = async (calls: number) => {
+    const before = await effects();
+    const figures = await load(calls);
+    const after = await effects();
+    const cheese = before.cheese - after.cheese;
+    if (kind === "pick" && cheese !== figures.ok) failures.push(`${name}: ${figures.ok} picks answered OK, ${cheese} cheese taken`);
+    if (kind === "toastie") {
+      const bread = before.bread - after.bread;
+      const rows = { bread: after.breadOrders - before.breadOrders, cheese: after.cheeseOrders - before.cheeseOrders };
+      if (cheese !== figures.ok || bread !== 2 * figures.ok || rows.bread !== figures.ok || rows.cheese !== figures.ok) {
+        failures.push(`${name}: ${figures.ok} toasties answered OK, but ${bread} bread and ${cheese} cheese taken, ${rows.bread} bread and ${rows.cheese} cheese order rows (a partial toastie, or a lost one)`);
+      }
+    }
+    return figures;
+  };
+  const warm = await run(WARM_UP_CALLS);
+  return run(Math.max(WARM_UP_CALLS, Math.round(warm.perSecond * SECONDS)));
+}
+
 try {
-  for (let up = false; !up; ) up = await fetch(`${jafflrUrl}/health`).then((r) => r.ok, () => false);
+  await waitForHealth(`${jafflrUrl}/health`, jafflr);
+  const jafflrStartToReadyMs = performance.now() - jafflrStarted;
 
-  // The database's ceiling: the same conditional UPDATE, straight from a pg pool.
-  const pool = new pg.Pool({ connectionString: chillybin.databaseUrl, max: CLIENTS });
-  const ceiling = await closedLoop(CLIENTS, SECONDS, () => pool.query("update ingredients set quantity = quantity - $1 where name = $2 and quantity >= $1 returning quantity", [1, "cheese"]));
-  await pool.end();
-
-  const pick = { ingredient: "cheese", quantity: 1 };
-  const results: Array<[string, LoadFigures]> = [["PostgreSQL UPDATE (ceiling)", ceiling]];
-  // h2c: h2load when installed (apt-get install nghttp2-client), else a Node client in this process.
-  const useH2load = await h2loadAvailable();
-  const pickBytes = toBinary(PickRequestSchema, create(PickRequestSchema, pick));
+  const pickBytes = toBinary(PickRequestSchema, create(PickRequestSchema, { name: "cheese", quantity: 1 }));
   const pickPath = `${chillybin.url}/chillybin.v1.ChillybinService/Pick`;
-  const binary = createClient(ChillybinService, createConnectTransport({ baseUrl: chillybin.url, httpVersion: "2", useBinaryFormat: true }));
-  const grpc = createClient(ChillybinService, createGrpcTransport({ baseUrl: chillybin.url }));
-  const h2c = useH2load ? "h2load" : "Node client";
-  results.push([`Pick, Connect binary (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => binary.pick(pick))))]);
-  results.push(["Pick, Connect JSON (HTTP/1.1, autocannon)", await countedPicks(() => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) }))]);
-  results.push([`Pick, gRPC (h2c, ${h2c})`, await countedPicks(() => (useH2load ? h2load(pickPath, encodeEnvelope(0, pickBytes), { "content-type": "application/grpc", te: "trailers" }, CLIENTS, SECONDS) : closedLoop(CLIENTS, SECONDS, () => grpc.pick(pick))))]);
-  results.push(["Pick, REST GET /pick (autocannon)", await countedPicks(() => autocannonLoad({ url: `${chillybin.url}/pick?name=cheese&quantity=1` }))]);
-  const toastie = create(MakeToastieRequestSchema, { ingredients: ["cheese"] });
-  const toasties = createClient(JafflrService, createConnectTransport({ baseUrl: jafflrUrl, httpVersion: "2", useBinaryFormat: true }));
-  results.push([
-    `Toasties: bread ×2 + cheese, one PickOrder (h2c, ${h2c})`,
-    useH2load ? await h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, toBinary(MakeToastieRequestSchema, toastie), { "content-type": "application/proto" }, CLIENTS, SECONDS) : await closedLoop(CLIENTS, SECONDS, () => toasties.makeToastie(toastie)),
-  ]);
+  const toastieBytes = toBinary(MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"] }));
+  const grpc = { "content-type": "application/grpc", te: "trailers" };
 
-  console.log(`${CLIENTS} clients, ${SECONDS} s each, one hot row; ${chillybin.database}`);
+  const pickFloor = await pickCeiling(chillybin.databaseUrl!, CLIENTS, SECONDS);
+  const toastieFloor = await toastieCeiling(chillybin.databaseUrl!, CLIENTS, SECONDS);
+  const rows: Array<{ name: string; figures: LoadFigures; ceiling: LoadFigures; p99TargetMs?: number; ratioTarget?: number }> = [
+    { name: "PostgreSQL: a Pick's UPDATE (pick ceiling)", figures: pickFloor, ceiling: pickFloor },
+    { name: "PostgreSQL: a toastie's transaction (toastie ceiling)", figures: toastieFloor, ceiling: toastieFloor },
+  ];
+  const pickRow = async (name: string, load: (calls: number) => Promise<LoadFigures>, ratioTarget?: number) =>
+    rows.push({ name, figures: await measured(name, "pick", load), ceiling: pickFloor, p99TargetMs: 50, ratioTarget });
+
+  await pickRow("Pick, gRPC (h2c, h2load)", (n) => h2load(pickPath, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n), 1.0);
+  await pickRow("Pick, Connect binary (h2c, h2load)", (n) => h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, n));
+  await pickRow("Pick, Connect JSON (HTTP/1.1, autocannon)", (n) => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) }, n));
+  await pickRow("Pick, gRPC-Web (HTTP/1.1, autocannon)", (n) => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: Buffer.from(encodeEnvelope(0, pickBytes)) }, n));
+  await pickRow("Pick, REST GET /pick (HTTP/1.1, autocannon)", (n) => autocannonLoad({ url: `${chillybin.url}/pick?name=cheese&quantity=1` }, n));
+  const toastieName = "Toastie: MakeToastie, gRPC (h2c, h2load)";
+  rows.push({
+    name: toastieName,
+    figures: await measured(toastieName, "toastie", (n) => h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, encodeEnvelope(0, toastieBytes), grpc, CLIENTS, n)),
+    ceiling: toastieFloor,
+    p99TargetMs: 100,
+    ratioTarget: 1.0,
+  });
+
+  const rss = { chillybin: rssMb(chillybin.process.child.pid), jafflr: rssMb(jafflr.child.pid) };
+  console.log(`${CLIENTS} clients, about ${SECONDS} s per load after a warm-up of ${WARM_UP_CALLS} calls, one hot row; ${chillybin.database}`);
   console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
-  console.log(`${"".padEnd(56)}${"per s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"× ceiling".padStart(11)}`);
-  for (const [name, f] of results) {
-    console.log(`${name.padEnd(56)}${f.perSecond.toFixed(0).padStart(9)}${f.p50Ms.toFixed(1).padStart(9)}${f.p99Ms.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}${(f.perSecond / ceiling.perSecond).toFixed(2).padStart(11)}`);
+  console.log(`${"".padEnd(56)}${"per s".padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"errors".padStart(7)}${"× ceiling".padStart(10)}  target`);
+  const missed: string[] = [];
+  for (const { name, figures: f, ceiling, p99TargetMs, ratioTarget } of rows) {
+    const ratio = f.perSecond / ceiling.perSecond;
+    const targets = [ratioTarget === undefined ? "" : `≥ ${ratioTarget.toFixed(1)}×`, p99TargetMs === undefined ? "" : `p99 < ${p99TargetMs}`].filter(Boolean).join(", ");
+    const met = (ratioTarget === undefined || ratio >= ratioTarget) && (p99TargetMs === undefined || f.p99Ms < p99TargetMs);
+    if (targets && !met) missed.push(name);
+    console.log(`${name.padEnd(56)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`);
   }
-  const rest = results.find(([n]) => n.startsWith("Pick, REST"))![1];
-  const connectJson = results.find(([n]) => n.startsWith("Pick, Connect JSON"))![1];
-  console.log(`\nREST / Connect JSON: ${(rest.perSecond / connectJson.perSecond).toFixed(2)} (target ≥ 0.85)`);
-  console.log(`resident memory: chillybin ${rssMb(chillybin.process.child.pid).toFixed(0)} MB, jafflr ${rssMb(jafflr.child.pid).toFixed(0)} MB (target < 150 MB each)`);
+  console.log(`\nresident memory after the loads: chillybin ${rss.chillybin.toFixed(0)} MB, jafflr ${rss.jafflr.toFixed(0)} MB (target ≤ 150 MB each)`);
+  console.log(`start to ready (bundle, ${chillybin.database}): chillybin ${chillybin.startToReadyMs.toFixed(0)} ms (its migrations already applied), jafflr ${jafflrStartToReadyMs.toFixed(0)} ms`);
+  console.log(missed.length ? `targets missed: ${missed.join("; ")}` : "every target met");
 } finally {
+  await db.end();
   await jafflr.stop("SIGTERM");
   await chillybin.stop();
   rmSync(bundles, { recursive: true, force: true });
+}
+if (failures.length) {
+  console.error(`\nBENCH FAILED: what was answered is not what was taken:\n  ${failures.join("\n  ")}`);
+  process.exit(1);
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { LoadFigures } from "./load.js";
+import { figuresOf, type LoadFigures } from "./load.js";
 
 const run = promisify(execFile);
 
@@ -18,23 +18,26 @@ export async function h2loadAvailable(): Promise<boolean> {
 }
 
 /**
- * `clients` connections, one stream each, POSTing `body` to `url` for
- * `seconds`. Counts only 2xx answers; gRPC's status is in trailers h2load does
- * not read, so callers check the effect (the stock taken) as well.
+ * `clients` connections, one stream each, POSTing `body` to `url` until
+ * `requests` have been answered (a count, not a time: every request ends, so
+ * the bench can compare the answers with the stock taken). Counts only 2xx
+ * answers; gRPC's status is in trailers h2load does not read, so callers
+ * check the effect as well.
  */
-export async function h2load(url: string, body: Uint8Array, headers: Record<string, string>, clients: number, seconds: number): Promise<LoadFigures> {
+export async function h2load(url: string, body: Uint8Array, headers: Record<string, string>, clients: number, requests: number): Promise<LoadFigures> {
   const dir = mkdtempSync(path.join(tmpdir(), "h2load-"));
   try {
     writeFileSync(path.join(dir, "body"), body);
-    const args = ["-D", String(seconds), "-c", String(clients), "-m", "1", "-t", "1", "-d", path.join(dir, "body"), "--log-file", path.join(dir, "log")];
+    const args = ["-n", String(requests), "-c", String(clients), "-m", "1", "-t", "1", "-d", path.join(dir, "body"), "--log-file", path.join(dir, "log")];
     for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
     await run("h2load", [...args, url], { maxBuffer: 16 * 1024 * 1024 });
-    // Each line: start time (µs since the run began), HTTP status, duration (µs).
+    // Each line: start time (µs), HTTP status, duration (µs).
     const rows = readFileSync(path.join(dir, "log"), "utf8").trim().split("\n").map((l) => l.split("\t").map(Number));
     const ok = rows.filter(([, status]) => status! >= 200 && status! < 300);
-    const latencies = ok.map(([, , us]) => us! / 1000).sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    return { perSecond: ok.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99), errors: rows.length - ok.length };
+    const first = rows.reduce((min, [start]) => Math.min(min, start!), Infinity);
+    const last = rows.reduce((max, [start, , us]) => Math.max(max, start! + us!), 0);
+    const seconds = (last - first) / 1e6;
+    return figuresOf(ok.map(([, , us]) => us! / 1000), rows.length - ok.length, seconds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
