@@ -121,9 +121,11 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
   it("stops at a failing gate: a jafflr whose pact chillybin does not honour is not deployed", async () => {
     const running = (await health("jafflr")).version;
     const pact = path.join(clone, "pacts/jafflr-chillybin.json");
-    writeFileSync(pact, readFileSync(pact, "utf8").replaceAll('"ids":', '"orderIds":'));
-    appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// expects orderIds\n");
-    await git("commit", "-qam", "jafflr expects orderIds");
+    const pactText = readFileSync(pact, "utf8");
+    assert.ok(pactText.includes('"orders":'), "the pact pins PickOrder's orders");
+    writeFileSync(pact, pactText.replaceAll('"orders":', '"namedOrders":'));
+    appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// expects namedOrders\n");
+    await git("commit", "-qam", "jafflr expects namedOrders");
     const deployments = broker.deployments.length;
     const { code, output } = await deploy("test");
     assert.equal(code, 1, output);
