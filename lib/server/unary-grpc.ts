@@ -1,9 +1,10 @@
 import { fromBinary, toBinary, type DescMethodUnary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
-import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
+import type { ConnectError, ContextValues } from "@connectrpc/connect";
 import { contentTypeProto, headerGrpcMessage, parseContentType, parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
 import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import { requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
+import { readWholeBody } from "./whole-body.js";
 
 // Why this exists: Connect-ES's gRPC handler runs every call, unary ones too,
 // as a pipeline of async iterables (split envelopes, decompress, parse,
@@ -28,9 +29,6 @@ import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 const ENVELOPE_HEADER = 5;
 
 export interface UnaryGrpcOptions {
-  /** The router's interceptors, outermost first: the same ones Connect applies. */
-  interceptors: Interceptor[];
-  shutdownSignal: AbortSignal;
   /** The largest message accepted (Connect's readMaxBytes); larger ones go to Connect, which refuses them. */
   readMaxBytes: number;
 }
@@ -59,103 +57,40 @@ export function isPlainUnaryGrpc(req: NodeRequest): boolean {
 }
 
 /** Answers unary gRPC calls of one method directly (see above); everything unusual goes to Connect. */
-export function createUnaryGrpcHandler(spec: MethodImplSpec & { kind: "unary" }, options: UnaryGrpcOptions): (call: UnaryGrpcCall) => void {
+export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, options: UnaryGrpcOptions): (call: UnaryGrpcCall) => void {
   const method = spec.method as DescMethodUnary;
   const url = `/${method.parent.typeName}/${method.name}`;
-  // Calls in progress, aborted together when the server gives up draining:
-  // one listener on the shutdown signal, not one per call.
-  const inProgress = new Set<AbortController>();
-  options.shutdownSignal.addEventListener("abort", () => {
-    for (const call of inProgress) call.abort(options.shutdownSignal.reason);
-  });
-
   return (call) => {
     const { req } = call;
     const timeout = parseTimeout(header(req, "grpc-timeout"), Number.MAX_SAFE_INTEGER); // Connect's default: no cap
     if (timeout.error) return call.fallback([]);
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const stop = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-    };
-    const onData = (chunk: Buffer) => {
-      try {
-        call.admitBytes(chunk.byteLength);
-      } catch (error) {
-        stop();
-        req.resume(); // drop the rest of the body
-        return answer(call, undefined, ConnectError.from(error));
-      }
-      chunks.push(chunk);
-      length += chunk.byteLength;
-      if (length > options.readMaxBytes + ENVELOPE_HEADER) {
-        // Too large for one message: Connect reads on and refuses it in its own words.
-        stop();
-        req.pause();
-        call.fallback(chunks);
-      }
-    };
-    const onEnd = () => {
-      stop();
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
-      const message = singleMessage(body);
-      if (!message) return call.fallback([body]);
+    void readWholeBody(req, call.admitBytes, options.readMaxBytes + ENVELOPE_HEADER).then(async (body) => {
+      // Too large for one message: Connect reads on and refuses it in its own words.
+      if (body.kind === "too-long") return call.fallback(body.read);
+      if (body.kind === "refused") return answer(call, undefined, body.error);
+      if (body.kind === "failed") return call.onWriteError(body.error);
+      const message = singleMessage(body.bytes);
+      if (!message) return call.fallback([body.bytes]);
       let input;
       try {
         input = fromBinary(method.input, message);
       } catch {
-        return call.fallback([body]); // Connect says why, naming the field (decoding-errors.ts)
+        return call.fallback([body.bytes]); // Connect says why, naming the field (decoding-errors.ts)
       }
-      invoke(call, input, timeout.timeoutMs).catch(call.onWriteError);
-    };
-    const onError = (error: Error) => {
-      stop();
-      call.onWriteError(error);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
+      const outcome = await invoker.invoke(spec, input, {
+        req,
+        res: call.res,
+        contextValues: call.contextValues,
+        protocolName: "grpc",
+        url,
+        timeoutMs: timeout.timeoutMs,
+        requestHeader: requestHeaders(req),
+        responseHeader: { "content-type": contentTypeProto },
+        responseTrailer: { "grpc-status": "0" },
+      });
+      answer(call, outcome.context, outcome.error, outcome.output && toBinary(method.output, outcome.output));
+    }).catch(call.onWriteError);
   };
-
-  async function invoke(call: UnaryGrpcCall, input: unknown, timeoutMs: number | undefined): Promise<void> {
-    const { req, res } = call;
-    const controller = new AbortController();
-    inProgress.add(controller);
-    if (options.shutdownSignal.aborted) controller.abort(options.shutdownSignal.reason);
-    // The caller resetting its stream cancels the call, as in Connect's handler.
-    const onClose = () => {
-      if (!res.writableEnded) controller.abort(new ConnectError("the client cancelled the call", Code.Canceled));
-    };
-    req.once("close", onClose);
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
-    // What createHandlerContext builds, with one AbortController instead of three linked ones.
-    const context: HandlerContext = {
-      method,
-      service: method.parent,
-      requestMethod: "POST",
-      protocolName: "grpc",
-      url,
-      signal: controller.signal,
-      timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
-      requestHeader: new Headers(webHeaders(req)),
-      responseHeader: new Headers({ "content-type": contentTypeProto }),
-      responseTrailer: new Headers({ "grpc-status": "0" }),
-      values: call.contextValues,
-    };
-    try {
-      const output = await invokeUnaryImplementation(spec, context, input as never, options.interceptors);
-      answer(call, context, undefined, toBinary(method.output, output));
-    } catch (error) {
-      answer(call, context, error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error));
-    } finally {
-      req.off("close", onClose);
-      clearTimeout(timer);
-      inProgress.delete(controller);
-    }
-  }
 }
 
 /** The message of a body that is exactly one uncompressed envelope, or undefined. */
@@ -192,17 +127,6 @@ function answer(call: UnaryGrpcCall, context: { responseHeader: Headers; respons
 function header(req: NodeRequest, name: string): string | null {
   const value = req.headers[name];
   return (Array.isArray(value) ? value[0] : value) ?? null;
-}
-
-/** The request's headers as Headers entries, without HTTP/2's pseudo-headers (as Connect-Node does). */
-function webHeaders(req: NodeRequest): [string, string][] {
-  const entries: [string, string][] = [];
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) entries.push([name, v]);
-    else entries.push([name, String(value)]);
-  }
-  return entries;
 }
 
 /** The chunks already read, then the rest of the request. */

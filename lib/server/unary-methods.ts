@@ -1,7 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { createMethodImplSpec, createServiceImplSpec, type ConnectRouter, type MethodImplSpec } from "@connectrpc/connect";
-
-type UnarySpec = MethodImplSpec & { kind: "unary" };
+import type { UnarySpec } from "./direct-invocation.js";
 
 /**
  * A router that registers on `router` and also keeps every unary method's

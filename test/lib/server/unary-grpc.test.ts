@@ -10,10 +10,7 @@ import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PickRequestSchema } from "../../../gen/chillybin/v1/chillybin_pb.js";
-import { serve } from "../../../lib/server/index.js";
-import { silentLogger } from "../../../lib/logger.js";
-import { chillybinErrorCodes, chillybinRoutes } from "../../../services/chillybin/service.js";
-import { startChillybin, type TestChillybin } from "../../support/services.js";
+import { startParityServers, type ParityServer } from "../../support/parity-servers.js";
 
 const PICK = "/chillybin.v1.ChillybinService/Pick";
 const MAX_BODY_BYTES = 256;
@@ -68,21 +65,10 @@ function call(baseUrl: string, path: string, body: Uint8Array, headers: Record<s
 
 describe("lib/server: the direct unary gRPC path answers as Connect's handler does", function () {
   this.timeout(30_000);
-  const servers: Array<{ chillybin: TestChillybin; url: string; close: () => Promise<void> }> = [];
-  before(async () => {
-    for (const directUnaryGrpc of [true, false]) {
-      const chillybin = await startChillybin();
-      await chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
-      const server = await serve({ routes: chillybinRoutes(chillybin.db), errorCodes: chillybinErrorCodes, port: 0, version: "parity", logger: silentLogger(), maxBodyBytes: MAX_BODY_BYTES, directUnaryGrpc });
-      servers.push({ chillybin, url: server.url, close: () => server.close() });
-    }
-  });
-  after(async () => {
-    for (const s of servers) {
-      await s.close();
-      await s.chillybin.stop();
-    }
-  });
+  let servers: ParityServer[] = [];
+  let stop = async () => {};
+  before(async () => ({ servers, stop } = await startParityServers(MAX_BODY_BYTES)));
+  after(() => stop());
 
   const cases: Array<{ case: string; body: Uint8Array; headers?: Record<string, string>; expect: { grpcStatus: string } }> = [
     { case: "a pick", body: envelope(0, pick("cheese", 1)), expect: { grpcStatus: "0" } },

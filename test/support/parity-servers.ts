@@ -1,0 +1,32 @@
+// Two chillybins on identical databases, one serving the direct unary paths
+// (lib/server/unary-grpc.ts, unary-connect.ts) and one only through Connect's
+// handlers: the parity tests send each call to both and compare.
+import { serve } from "../../lib/server/index.js";
+import { silentLogger } from "../../lib/logger.js";
+import { chillybinErrorCodes, chillybinRoutes } from "../../services/chillybin/service.js";
+import { startChillybin, type TestChillybin } from "./services.js";
+
+export interface ParityServer {
+  chillybin: TestChillybin;
+  url: string;
+}
+
+/** [direct, Connect only], each with its own stock of bread, cheese and vegemite, 10 each. */
+export async function startParityServers(maxBodyBytes: number): Promise<{ servers: [ParityServer, ParityServer]; stop: () => Promise<void> }> {
+  const started: Array<ParityServer & { close: () => Promise<void> }> = [];
+  for (const directUnary of [true, false]) {
+    const chillybin = await startChillybin();
+    await chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
+    const server = await serve({ routes: chillybinRoutes(chillybin.db), errorCodes: chillybinErrorCodes, port: 0, version: "parity", logger: silentLogger(), maxBodyBytes, directUnary });
+    started.push({ chillybin, url: server.url, close: () => server.close() });
+  }
+  return {
+    servers: [started[0]!, started[1]!],
+    async stop() {
+      for (const s of started) {
+        await s.close();
+        await s.chillybin.stop();
+      }
+    },
+  };
+}
