@@ -19,7 +19,10 @@ import { refuseRequest } from "./refusal.js";
 import { RequestAdmission } from "./request-admission.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
 import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
+import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
 import { unaryMethodsOf } from "./unary-methods.js";
+import { DirectInvoker } from "./direct-invocation.js";
+import { directRestCall } from "./rest-call.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
@@ -29,6 +32,9 @@ export const HEALTH_PATH = "/health";
 
 /** The largest request body or message accepted, unless configured otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Connect responses smaller than this are not compressed (Connect-ES's default, which the router keeps). */
+const CONNECT_COMPRESS_MIN_BYTES = 1024;
 
 /** Prometheus scrapes this. */
 export const METRICS_PATH = "/metrics";
@@ -57,11 +63,11 @@ export interface ServeOptions {
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
   /**
-   * Plain unary gRPC calls take the direct path (unary-grpc.ts) unless this
-   * is false; then every call goes through Connect's handler (the parity
-   * tests compare the two).
+   * Plain unary gRPC and Connect calls take the direct paths (unary-grpc.ts,
+   * unary-connect.ts) unless this is false; then every call goes through
+   * Connect's handlers (the parity tests compare the two).
    */
-  directUnaryGrpc?: boolean;
+  directUnary?: boolean;
 }
 
 export interface RunningServer {
@@ -99,15 +105,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // Outermost first: the outcome is recorded as answered, after every failure has its code.
   const interceptors = [recordOutcome, mapErrorsToCodes(options.logger, options.errorCodes), rejectUnstorableStrings, ...(options.interceptors ?? [])];
   const readMaxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const acceptCompression = [compressionGzip, compressionBrotli];
+  // Connect-ES ignores what JSON it does not know by default: an unknown enum
+  // name ("doneness":"charcoal") then became the default value and a LIGHT
+  // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
+  // field, as REST and connect-go do.
+  const jsonOptions = { ignoreUnknownFields: false };
   const router = createConnectRouter({
     interceptors,
     shutdownSignal: shutdown.signal,
-    acceptCompression: [compressionGzip, compressionBrotli],
-    // Connect-ES ignores what JSON it does not know by default: an unknown enum
-    // name ("doneness":"charcoal") then became the default value and a LIGHT
-    // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
-    // field, as REST and connect-go do.
-    jsonOptions: { ignoreUnknownFields: false },
+    acceptCompression,
+    jsonOptions,
     // The same limit as REST bodies: larger messages are refused with resource_exhausted.
     readMaxBytes,
   });
@@ -117,7 +125,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const servedServices = [...new Set(router.handlers.map((h) => h.service.typeName))];
   grpcHealthRoutes(health, () => servedServices)(unary.router);
   grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
-  const directGrpc = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, { interceptors, shutdownSignal: shutdown.signal, readMaxBytes })]));
+  const invoker = new DirectInvoker(interceptors, shutdown.signal);
+  const directGrpc = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { readMaxBytes })]));
+  const directConnect = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryConnectHandler(spec, invoker, { readMaxBytes, jsonOptions, acceptCompression, compressMinBytes: CONNECT_COMPRESS_MIN_BYTES })]));
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
   // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
   // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
@@ -125,8 +135,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const admission = new RequestAdmission(limits);
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
-    handlers: router.handlers,
-    contextValues,
+    rpcs: new Set([...unary.specs.keys()].map((path) => path.slice(1))),
+    call: directRestCall(unary.specs, invoker, contextValues),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     body: (req, res) => admission.meter(req, res, req as AsyncIterable<Uint8Array>),
   });
@@ -155,8 +165,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           .then((uRes) => universalResponseToNodeResponse(uRes, res))
           .catch(onWriteError);
       };
-      const direct = directGrpc.get(path);
-      if (direct && options.directUnaryGrpc !== false && isPlainUnaryGrpc(req)) direct({ req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError });
+      const call = { req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError };
+      const direct = options.directUnary !== false;
+      if (direct && isPlainUnaryGrpc(req) && directGrpc.has(path)) directGrpc.get(path)!(call);
+      else if (direct && isPlainUnaryConnect(req) && directConnect.has(path)) directConnect.get(path)!(call);
       else connect();
       return;
     }

@@ -1,12 +1,12 @@
 // Stage 5, the only one that touches HTTP: a REST request → its route → the
-// request message → the RPC's own Connect handler (in process, so every
-// interceptor runs as for any other protocol) → the REST response.
+// request message → the RPC, called in process (`call`: the server's direct
+// invocation, so every interceptor runs as for any other protocol) → the
+// REST response.
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import { fromBinary, toBinary, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
-import { createAsyncIterable, readAllBytes, type UniversalHandler } from "@connectrpc/connect/protocol";
-import { errorFromJsonBytes, errorToJson } from "@connectrpc/connect/protocol-connect";
+import { toJson, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { errorToJson } from "@connectrpc/connect/protocol-connect";
 import { BindingError, bindRequest } from "./request-binding.js";
 import { HTTP_STATUS_OF_CODE } from "./http-status.js";
 import { PathError } from "./path-match.js";
@@ -15,20 +15,25 @@ import { RouteTable, type Route } from "./route-table.js";
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
+/**
+ * Calls an RPC in process for a REST request, with the request's headers:
+ * the answer or the ConnectError it failed with, and the headers it set.
+ */
+export type RestCall = (method: DescMethodUnary, input: Message, header: Headers, req: NodeRequest, res: NodeResponse) => Promise<{ header: Headers; output?: Message; error?: ConnectError }>;
+
 export interface RestHandlerOptions {
-  /** The Connect handlers of the services (ConnectRouter.handlers). */
-  handlers: readonly UniversalHandler[];
+  /** The RPCs that can be called ("package.Service/Method"); a route to any other is refused at start-up. */
+  rpcs: ReadonlySet<string>;
+  call: RestCall;
   /** Bodies larger than this are refused with 413. */
   maxBodyBytes?: number;
-  /** Context values for the RPC, as the Connect path makes them. */
-  contextValues?: (req: NodeRequest) => ContextValues;
   /** The request body to read (say, metered against a budget); the request itself by default. */
   body?: (req: NodeRequest, res: NodeResponse) => AsyncIterable<Uint8Array>;
 }
 
 /** Request headers that describe the REST request itself, not the call. */
 const NOT_FORWARDED = new Set(["content-type", "content-length", "content-encoding", "accept-encoding", "connection", "keep-alive", "transfer-encoding", "host", "te", "upgrade"]);
-/** Response headers of the inner Connect response that do not apply to the REST one. */
+/** Response headers the RPC set that do not apply to the REST response. */
 const NOT_RETURNED = new Set(["content-type", "content-length", "content-encoding", "accept-encoding", "connect-accept-encoding"]);
 
 export class HttpError extends Error {
@@ -49,16 +54,14 @@ export class HttpError extends Error {
  */
 export function createRestHandler(table: RouteTable, options: RestHandlerOptions): (req: NodeRequest, res: NodeResponse) => void {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const handlerOf = new Map<string, UniversalHandler>();
-  for (const h of options.handlers) handlerOf.set(`${h.service.typeName}/${h.method.name}`, h);
   for (const route of table.routes) {
-    if (!handlerOf.has(`${route.rpc.parent.typeName}/${route.rpc.name}`)) {
+    if (!options.rpcs.has(`${route.rpc.parent.typeName}/${route.rpc.name}`)) {
       throw new Error(`REST route ${route.httpMethod} ${route.template.source}: ${route.rpc.parent.typeName}.${route.rpc.name} has no handler`);
     }
   }
 
   return (req, res) => {
-    serveRest(table, handlerOf, maxBodyBytes, options, req, res).catch((error: unknown) => {
+    serveRest(table, maxBodyBytes, options, req, res).catch((error: unknown) => {
       const connectError = error instanceof HttpError ? error : ConnectError.from(error);
       writeError(res, connectError);
     });
@@ -75,7 +78,7 @@ export function originForm(target: string): { pathname: string; searchParams: UR
   return query < 0 ? { pathname: target, searchParams: new URLSearchParams() } : { pathname: target.slice(0, query), searchParams: new URLSearchParams(target.slice(query + 1)) };
 }
 
-async function serveRest(table: RouteTable, handlerOf: Map<string, UniversalHandler>, maxBodyBytes: number, options: RestHandlerOptions, req: NodeRequest, res: NodeResponse): Promise<void> {
+async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestHandlerOptions, req: NodeRequest, res: NodeResponse): Promise<void> {
   const url = originForm(req.url || "/");
   const method = req.method ?? "GET";
   let lookup;
@@ -98,47 +101,20 @@ async function serveRest(table: RouteTable, handlerOf: Map<string, UniversalHand
     if (e instanceof BindingError) throw new ConnectError(e.message, Code.InvalidArgument);
     throw e;
   }
-  const { status, header, bytes } = await invoke(handlerOf.get(`${route.rpc.parent.typeName}/${route.rpc.name}`)!, route, input, req, res, options.contextValues);
-  header.forEach((value, name) => {
-    if (!NOT_RETURNED.has(name) && !name.startsWith("trailer-")) res.setHeader(name, value);
-  });
-  if (status !== 200) {
-    throw errorFromJsonBytes(bytes, header, new ConnectError(`the RPC failed with HTTP ${status}`, Code.Unknown));
-  }
-  writeJson(res, 200, responseJson(route, fromBinary(route.rpc.output, bytes)));
-}
-
-/** Calls the RPC's Connect handler in process with binary protobuf. */
-async function invoke(
-  handler: UniversalHandler,
-  route: Route,
-  input: Parameters<typeof toBinary>[1],
-  req: NodeRequest,
-  res: NodeResponse,
-  contextValues: RestHandlerOptions["contextValues"],
-): Promise<{ status: number; header: Headers; bytes: Uint8Array }> {
   const header = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith(":") || NOT_FORWARDED.has(name) || value === undefined) continue;
     for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
   }
-  header.set("content-type", "application/proto");
-  header.set("connect-protocol-version", "1");
-  const aborted = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) aborted.abort(new ConnectError("the client went away", Code.Canceled));
+  const outcome = await options.call(route.rpc as DescMethodUnary, input, header, req, res);
+  outcome.header.forEach((value, name) => {
+    if (!NOT_RETURNED.has(name)) res.setHeader(name, value);
   });
-  const uRes = await handler({
-    httpVersion: req.httpVersion,
-    method: "POST",
-    url: `http://rest${handler.requestPath}`,
-    header,
-    body: createAsyncIterable([toBinary(route.rpc.input, input)]),
-    signal: aborted.signal,
-    contextValues: contextValues?.(req),
-  });
-  const bytes = uRes.body ? await readAllBytes(uRes.body, Number.MAX_SAFE_INTEGER) : new Uint8Array();
-  return { status: uRes.status, header: new Headers(uRes.header), bytes };
+  if (outcome.error) {
+    outcome.error.metadata.forEach((value, name) => res.setHeader(name, value));
+    throw outcome.error;
+  }
+  writeJson(res, 200, responseJson(route, outcome.output!));
 }
 
 function responseJson(route: Route, output: Parameters<typeof toJson>[1]): JsonValue {

@@ -1,0 +1,111 @@
+import type { DescMethodUnary, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
+import type { ConnectError, ContextValues } from "@connectrpc/connect";
+import { compressionNegotiate, createMethodSerializationLookup, type Compression } from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, contentTypeUnaryJson, contentTypeUnaryProto, errorToJsonBytes, parseContentType, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
+import { requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
+import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import { readWholeBody } from "./whole-body.js";
+
+// Connect's unary protocol (POST application/proto or application/json), the
+// direct way, for the reasons in unary-grpc.ts: the body read whole with
+// 'data' events, Connect's own serialization, invocation (DirectInvoker),
+// error JSON, trailer headers and response compression. A compressed request,
+// a protocol version other than 1, a bad connect-timeout-ms, a body Connect
+// would refuse to parse or one over the limit goes to Connect's handler with
+// what was read, so that Connect answers it in its own words.
+
+export interface UnaryConnectOptions {
+  readMaxBytes: number;
+  jsonOptions: Partial<JsonReadOptions & JsonWriteOptions>;
+  /** What responses may be compressed with, as the router accepts (and in its order of preference). */
+  acceptCompression: Compression[];
+  /** Responses smaller than this are not compressed (Connect's default: 1 KiB). */
+  compressMinBytes: number;
+}
+
+export interface UnaryConnectCall {
+  req: NodeRequest;
+  res: NodeResponse;
+  contextValues: ContextValues;
+  admitBytes: (bytes: number) => void;
+  /** Hands the request to Connect's handler, with the body bytes already read replayed in front. */
+  fallback: (read: Uint8Array[]) => void;
+  onWriteError: (error: unknown) => void;
+}
+
+function header(req: NodeRequest, name: string): string | null {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/** Whether a request can take the direct path: a unary Connect POST, uncompressed, protocol version 1 or unsaid. */
+export function isPlainUnaryConnect(req: NodeRequest): boolean {
+  if (req.method !== "POST") return false;
+  const type = parseContentType(header(req, "content-type"));
+  if (!type || type.stream) return false;
+  const encoding = header(req, "content-encoding");
+  if (encoding !== null && encoding !== "identity") return false;
+  const version = header(req, "connect-protocol-version");
+  return version === null || version === "1";
+}
+
+/** Answers unary Connect calls of one method directly; everything unusual goes to Connect. */
+export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoker, options: UnaryConnectOptions): (call: UnaryConnectCall) => void {
+  const method = spec.method as DescMethodUnary;
+  const url = `/${method.parent.typeName}/${method.name}`;
+  const serialization = createMethodSerializationLookup(method, undefined, options.jsonOptions, { readMaxBytes: options.readMaxBytes, writeMaxBytes: 0xffffffff });
+  return (call) => {
+    const { req, res } = call;
+    const binary = parseContentType(header(req, "content-type"))!.binary;
+    const timeout = parseTimeout(header(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    if (timeout.error) return call.fallback([]);
+    const compression = compressionNegotiate(options.acceptCompression, null, header(req, "accept-encoding"), "Accept-Encoding");
+    void readWholeBody(req, call.admitBytes, options.readMaxBytes)
+      .then(async (body) => {
+        if (body.kind === "too-long") return call.fallback(body.read);
+        if (body.kind === "failed") return call.onWriteError(body.error);
+        const responseHeader = new Headers({ "content-type": binary ? contentTypeUnaryProto : contentTypeUnaryJson });
+        if (body.kind === "refused") return write(res, responseHeader, new Headers(), body.error, undefined);
+        let input;
+        try {
+          input = serialization.getI(binary).parse(body.bytes);
+        } catch {
+          return call.fallback([body.bytes]); // Connect says why, naming the field (decoding-errors.ts)
+        }
+        const outcome = await invoker.invoke(spec, input, {
+          req,
+          res,
+          contextValues: call.contextValues,
+          protocolName: "connect",
+          url,
+          timeoutMs: timeout.timeoutMs,
+          requestHeader: requestHeaders(req),
+          responseHeader,
+        });
+        const answer = outcome.error ? undefined : serialization.getO(binary).serialize(outcome.output!);
+        await write(res, outcome.context.responseHeader, outcome.context.responseTrailer, outcome.error, answer);
+      })
+      .catch(call.onWriteError);
+
+    /** Writes the answer as Connect's unary handler does: the message, or the error as JSON with its HTTP status. */
+    async function write(res: NodeResponse, responseHeader: Headers, trailer: Headers, error: ConnectError | undefined, message: Uint8Array | undefined): Promise<void> {
+      let status = 200;
+      let bytes = message!;
+      if (error) {
+        status = codeToHttpStatus(error.code);
+        responseHeader.set("content-type", contentTypeUnaryJson);
+        error.metadata.forEach((value, key) => responseHeader.set(key, value));
+        bytes = errorToJsonBytes(error, options.jsonOptions);
+      }
+      if (compression.response && bytes.byteLength >= options.compressMinBytes) {
+        bytes = await compression.response.compress(bytes);
+        responseHeader.set("content-encoding", compression.response.name);
+      }
+      const headers = trailerMux(responseHeader, trailer);
+      headers.set("content-length", String(bytes.byteLength));
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(status, Object.fromEntries(headers));
+      res.end(bytes);
+    }
+  };
+}
