@@ -63,8 +63,8 @@ export interface ServeOptions {
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
   /**
-   * Plain unary gRPC and Connect calls take the direct paths (unary-grpc.ts,
-   * unary-connect.ts) unless this is false; then every call goes through
+   * Plain unary gRPC, gRPC-Web and Connect calls take the direct paths
+   * (unary-grpc.ts, unary-connect.ts) unless this is false; then every call goes through
    * Connect's handlers (the parity tests compare the two).
    */
   directUnary?: boolean;
@@ -126,8 +126,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   grpcHealthRoutes(health, () => servedServices)(unary.router);
   grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
   const invoker = new DirectInvoker(interceptors, shutdown.signal);
-  const directGrpc = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { readMaxBytes })]));
-  const directConnect = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryConnectHandler(spec, invoker, { readMaxBytes, jsonOptions, acceptCompression, compressMinBytes: CONNECT_COMPRESS_MIN_BYTES })]));
+  const compressMinBytes = CONNECT_COMPRESS_MIN_BYTES;
+  const directGrpc = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: false, readMaxBytes, acceptCompression, compressMinBytes })]));
+  const directGrpcWeb = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: true, readMaxBytes, acceptCompression, compressMinBytes })]));
+  const directConnect = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryConnectHandler(spec, invoker, { readMaxBytes, jsonOptions, acceptCompression, compressMinBytes })]));
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
   // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
   // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
@@ -167,7 +169,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       };
       const call = { req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError };
       const direct = options.directUnary !== false;
-      if (direct && isPlainUnaryGrpc(req) && directGrpc.has(path)) directGrpc.get(path)!(call);
+      if (direct && isPlainUnaryGrpc(req, false) && directGrpc.has(path)) directGrpc.get(path)!(call);
+      else if (direct && isPlainUnaryGrpc(req, true) && directGrpcWeb.has(path)) directGrpcWeb.get(path)!(call);
       else if (direct && isPlainUnaryConnect(req) && directConnect.has(path)) directConnect.get(path)!(call);
       else connect();
       return;

@@ -10,6 +10,7 @@ import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PickRequestSchema } from "../../../gen/chillybin/v1/chillybin_pb.js";
+import { request } from "../../support/http.js";
 import { startParityServers, type ParityServer } from "../../support/parity-servers.js";
 
 const PICK = "/chillybin.v1.ChillybinService/Pick";
@@ -33,12 +34,28 @@ interface Answer {
   body: string;
 }
 
-/** One gRPC call over h2c, with everything the server said. */
-function call(baseUrl: string, path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+/** gRPC-Web's status: the headers in the body's trailer envelope (flag 0x80). */
+function webStatus(body: Buffer): Pick<Answer, "grpcStatus" | "grpcMessage" | "details"> {
+  for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
+    if (body[at] !== 0x80) continue;
+    const fields = new Map(body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString().split("\r\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()] as const));
+    return { grpcStatus: fields.get("grpc-status"), grpcMessage: fields.get("grpc-message"), details: fields.get("grpc-status-details-bin") };
+  }
+  return { grpcStatus: undefined, grpcMessage: undefined, details: undefined };
+}
+
+/** One gRPC-Web call over HTTP/1.1. */
+async function webCallH1(baseUrl: string, path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await request(baseUrl, "POST", path, { body, headers: { "content-type": "application/grpc-web+proto", ...headers } });
+  return { status: res.status, contentType: res.headers["content-type"], ...webStatus(res.bytes), body: res.bytes.toString("hex") };
+}
+
+/** One gRPC call (or, `web`, gRPC-Web) over h2c, with everything the server said. */
+function call(baseUrl: string, path: string, body: Uint8Array, headers: Record<string, string> = {}, web = false): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(baseUrl);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": web ? "application/grpc-web+proto" : "application/grpc", te: "trailers", ...headers });
     const answer: Partial<Answer> = {};
     const chunks: Buffer[] = [];
     const readStatus = (h: http2.IncomingHttpHeaders) => {
@@ -57,7 +74,8 @@ function call(baseUrl: string, path: string, body: Uint8Array, headers: Record<s
     stream.on("error", reject);
     stream.on("close", () => {
       session.close();
-      resolve({ ...(answer as Answer), body: Buffer.concat(chunks).toString("hex") });
+      const bytes = Buffer.concat(chunks);
+      resolve({ ...(answer as Answer), ...(web ? webStatus(bytes) : {}), body: bytes.toString("hex") });
     });
     stream.end(body);
   });
@@ -67,7 +85,10 @@ describe("lib/server: the direct unary gRPC path answers as Connect's handler do
   this.timeout(30_000);
   let servers: ParityServer[] = [];
   let stop = async () => {};
-  before(async () => ({ servers, stop } = await startParityServers(MAX_BODY_BYTES)));
+  before(async () => {
+    ({ servers, stop } = await startParityServers(MAX_BODY_BYTES));
+    for (const s of servers) await s.chillybin.setStock({ bread: 100, cheese: 100 }); // enough for every case, three times
+  });
   after(() => stop());
 
   const cases: Array<{ case: string; body: Uint8Array; headers?: Record<string, string>; expect: { grpcStatus: string } }> = [
@@ -88,13 +109,24 @@ describe("lib/server: the direct unary gRPC path answers as Connect's handler do
     { case: "a message larger than the server accepts", body: envelope(0, pick("x".repeat(MAX_BODY_BYTES * 2), 1)), expect: { grpcStatus: "8" } },
     { case: "a grpc-timeout that is not one", body: envelope(0, pick("bread", 1)), headers: { "grpc-timeout": "soon" }, expect: { grpcStatus: "3" } },
     { case: "a generous grpc-timeout", body: envelope(0, pick("bread", 1)), headers: { "grpc-timeout": "10S" }, expect: { grpcStatus: "0" } },
+    { case: "a client that accepts gzip (a small answer stays uncompressed)", body: envelope(0, pick("bread", 1)), headers: { "grpc-accept-encoding": "identity,deflate,gzip" }, expect: { grpcStatus: "0" } },
   ];
-  for (const c of cases) {
-    it(c.case, async () => {
-      const [direct, connect] = [await call(servers[0]!.url, PICK, c.body, c.headers), await call(servers[1]!.url, PICK, c.body, c.headers)];
-      assert.deepEqual(direct, connect);
-      assert.equal(direct.grpcStatus, c.expect.grpcStatus, direct.grpcMessage);
-      assert.deepEqual(await servers[0]!.chillybin.stock(), await servers[1]!.chillybin.stock(), "the same stock taken");
+  const protocols: Array<[string, typeof call]> = [
+    ["gRPC (h2c)", call],
+    ["gRPC-Web (HTTP/1.1)", webCallH1],
+    ["gRPC-Web (h2c)", (url, path, body, headers) => call(url, path, body, headers, true)],
+  ];
+  for (const [protocol, send] of protocols) {
+    describe(protocol, () => {
+      for (const c of cases) {
+        it(c.case, async () => {
+          const headers = { ...c.headers, ...(protocol.startsWith("gRPC-Web") && c.headers?.["content-type"] ? { "content-type": c.headers["content-type"].replace("grpc", "grpc-web") } : {}) };
+          const [direct, connect] = [await send(servers[0]!.url, PICK, c.body, headers), await send(servers[1]!.url, PICK, c.body, headers)];
+          assert.deepEqual(direct, connect);
+          assert.equal(direct.grpcStatus, c.expect.grpcStatus, direct.grpcMessage);
+          assert.deepEqual(await servers[0]!.chillybin.stock(), await servers[1]!.chillybin.stock(), "the same stock taken");
+        });
+      }
     });
   }
 });
