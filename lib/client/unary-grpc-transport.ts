@@ -1,7 +1,6 @@
 import * as http2 from "node:http2";
-import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type ContextValues, type Interceptor, type Transport, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
-import { runUnaryCall } from "@connectrpc/connect/protocol";
 import { requestHeader, validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-errors.js";
@@ -12,9 +11,9 @@ import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-err
 // such call per toastie, spent most of its CPU there. This transport sends a
 // unary call as one write on a stream of Connect-Node's own HTTP/2 session
 // manager and reads the answer whole, with Connect's own pieces around it:
-// runUnaryCall (interceptors, deadline, cancellation), requestHeader (gRPC's
-// request headers), validateResponse and validateTrailer (status, trailers,
-// error details). Streaming calls, which jafflr does not make, go to
+// the interceptors, deadline and cancellation as Connect's runUnaryCall
+// applies them, requestHeader (gRPC's request headers), validateResponse and
+// validateTrailer (status, trailers, error details). Streaming calls, which jafflr does not make, go to
 // `streaming`.
 
 /** The gRPC envelope header: one flags byte, then the message length. */
@@ -31,6 +30,8 @@ export interface UnaryGrpcTransportOptions {
 /** A Transport whose unary calls are gRPC over one HTTP/2 session, sent and read whole. */
 export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Transport {
   const base = options.baseUrl.replace(/\/$/, "");
+  // The interceptors around the call, the first outermost (as Connect's applyInterceptors).
+  const send = options.interceptors.reduceRight<UnaryFn>((next, interceptor) => interceptor(next as never) as UnaryFn, (req) => call(options.sessionManager, req));
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -40,31 +41,43 @@ export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Tr
       input: MessageInitShape<I>,
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
-      const path = `/${method.parent.typeName}/${method.name}`;
       timeoutMs = timeoutMs !== undefined && timeoutMs <= 0 ? undefined : timeoutMs;
-      return runUnaryCall<I, O>({
-        interceptors: options.interceptors,
-        signal,
-        timeoutMs,
-        req: {
+      // What Connect's runUnaryCall does, with one AbortController and no
+      // abort (so no AbortError built) when the call ends normally.
+      const controller = new AbortController();
+      const onCallerAbort = () => controller.abort(ConnectError.from(signal!.reason, Code.Canceled));
+      if (signal?.aborted) onCallerAbort();
+      else signal?.addEventListener("abort", onCallerAbort);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
+      try {
+        return (await send({
           stream: false,
           service: method.parent,
           method,
           requestMethod: "POST",
-          url: base + path,
+          url: `${base}/${method.parent.typeName}/${method.name}`,
           header: requestHeader(true, timeoutMs, header),
           contextValues: contextValues ?? createContextValues(),
-          message: input,
-        },
-        next: (req) => call(options.sessionManager, path, req),
-      });
+          message: isMessage(input, method.input) ? input : create(method.input, input),
+          signal: controller.signal,
+        } as UnaryRequest)) as UnaryResponse<I, O>;
+      } catch (error) {
+        // A call cut short says why it was (the deadline, the caller), as Connect's transports do.
+        throw controller.signal.aborted ? ConnectError.from(controller.signal.reason, Code.Canceled) : ConnectError.from(error);
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onCallerAbort);
+      }
     },
     stream: (...args) => options.streaming.stream(...args),
   };
 }
 
+type UnaryFn = (req: UnaryRequest) => Promise<UnaryResponse>;
+
 /** Sends one call on its own stream and reads its answer whole. */
-function call<I extends DescMessage, O extends DescMessage>(sessions: Http2SessionManager, path: string, req: UnaryRequest<I, O>): Promise<UnaryResponse<I, O>> {
+function call<I extends DescMessage, O extends DescMessage>(sessions: Http2SessionManager, req: UnaryRequest<I, O>): Promise<UnaryResponse<I, O>> {
+  const path = `/${req.method.parent.typeName}/${req.method.name}`;
   const message = toBinary(req.method.input, req.message as MessageShape<I>);
   const body = Buffer.allocUnsafe(ENVELOPE_HEADER + message.byteLength);
   body[0] = 0;
