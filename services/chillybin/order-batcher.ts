@@ -16,33 +16,44 @@ const MAX_BATCH = 256;
  * statement (PickBatcher). Every toastie wants bread, so one toastie's
  * transaction holding bread's row lock across its statements would make every
  * other toastie wait for it: one at a time, a few hundred a second. Here an
- * order arriving while no batch is in flight goes at once, alone; orders
- * arriving meanwhile wait for it and then go together, in one transaction of
- * two statements (takeOrders), however many they are.
+ * order arriving while fewer than two batches are in flight goes at once,
+ * alone; orders arriving meanwhile wait and then go together, in one
+ * transaction of two statements (takeOrders), however many they are.
  *
  * Each order is still all or nothing and gets the answer it would have got
- * alone, as if the batch's orders had run one after another in arrival
- * order. A batch that fails (the database out of reach) fails each of its
+ * alone, as if the orders had run one after another (a batch's in arrival
+ * order). A batch that fails (the database out of reach) fails each of its
  * orders, and none of them took anything.
  */
 export class OrderBatcher {
   private waiting: PendingOrder[] = [];
-  private flushing = false;
+  private inFlight = 0;
   /** Transactions run and orders they carried, for metrics (their ratio is the mean batch size). */
   readonly totals = { batches: 0, orders: 0 };
 
-  constructor(private readonly db: Kysely<ChillybinDatabase>) {}
+  /**
+   * `maxInFlight`: batches under way at once. With two, the next batch is
+   * already waiting on the rows' locks when the one before commits, instead
+   * of being sent only once its answer is back. Each reads the rows under
+   * their locks, so it sees the one before it committed: every order is
+   * still answered as if the orders had run one after another (within a
+   * batch in arrival order; two batches in the order the database locks them).
+   */
+  constructor(
+    private readonly db: Kysely<ChillybinDatabase>,
+    private readonly maxInFlight = 2,
+  ) {}
 
   /** Takes the order, answering its rows (in its items' order) or why it was refused. */
   take(order: OrderRequest): Promise<RecordedOrderRow[]> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ order, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.inFlight < this.maxInFlight) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
+    this.inFlight++;
     try {
       while (this.waiting.length) {
         const batch = this.waiting.splice(0, MAX_BATCH);
@@ -60,7 +71,7 @@ export class OrderBatcher {
         }
       }
     } finally {
-      this.flushing = false;
+      this.inFlight--;
     }
   }
 }

@@ -66,15 +66,19 @@ describe("OrderBatcher", () => {
     assert.deepEqual(await stock(), { bread: 8, cheese: 10, vegemite: 9 });
   });
 
-  it("orders arriving while one is in flight share the next transaction: 100 toasties, two transactions, four statements", async () => {
+  it("orders arriving while two batches are in flight share the next transaction: 100 toasties, three transactions, six statements", async () => {
     await setStock({ bread: 1_000, cheese: 1_000 });
     const counter = countingStatements();
     const batcher = new OrderBatcher(db.withPlugin(counter));
     const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => batcher.take(toastie(`c${i}`))));
-    assert.equal(counter.statements, 4);
-    assert.deepEqual(batcher.totals, { batches: 2, orders: 100 });
-    // Each as if alone, in arrival order.
-    assert.deepEqual(answers.map((rows) => rows.map((r) => r.remaining)), Array.from({ length: 100 }, (_, i) => [1_000 - 2 * (i + 1), 1_000 - (i + 1)]));
+    // The first two went alone, one after the other on bread's lock; the 98 that queued behind them went together.
+    assert.equal(counter.statements, 6);
+    assert.deepEqual(batcher.totals, { batches: 3, orders: 100 });
+    // Each as if the orders had run one after another (the two lone ones in whichever order the
+    // database locked them; the rest in arrival order): together, exactly the serial sequence.
+    const serial = Array.from({ length: 100 }, (_, i) => [1_000 - 2 * (i + 1), 1_000 - (i + 1)]);
+    assert.deepEqual(answers.slice(2).map((rows) => rows.map((r) => r.remaining)), serial.slice(2));
+    assert.deepEqual(answers.map((rows) => rows.map((r) => r.remaining)).sort((a, b) => b[0]! - a[0]!), serial);
     const recorded = await orderRows();
     assert.equal(recorded.length, 200);
     for (const [i, rows] of answers.entries()) {
@@ -138,7 +142,7 @@ describe("OrderBatcher", () => {
 
   it("a failing database fails every order of the batch, takes nothing, and the next batch tries again", async () => {
     await setStock({});
-    // The first order goes alone; the two behind it share the second batch, whose write fails.
+    // One batch at a time: the first order goes alone; the two behind it share the second batch, whose write fails.
     let writes = 0;
     const failing: KyselyPlugin = {
       transformQuery(args) {
@@ -147,7 +151,7 @@ describe("OrderBatcher", () => {
       },
       transformResult: async (args) => args.result,
     };
-    const batcher = new OrderBatcher(db.withPlugin(failing));
+    const batcher = new OrderBatcher(db.withPlugin(failing), 1);
     const outcomes = await settle([batcher.take(toastie("alone")), batcher.take(toastie("a")), batcher.take(toastie("b"))]);
     assert.ok(Array.isArray(outcomes[0]));
     for (const o of outcomes.slice(1)) assert.match(String(o), /connection terminated/);
