@@ -6,8 +6,8 @@ import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 
 /**
  * Answers a request the server will not work on (before any RPC handler ran)
- * in the protocol it spoke: gRPC and gRPC-Web get a trailers-only response
- * (HTTP 200, grpc-status in the headers), as their clients expect; Connect
+ * in the protocol it spoke: gRPC and gRPC-Web get HTTP 200 with grpc-status
+ * (gRPC-Web in a trailers-only response), as their clients expect; Connect
  * and REST get the error's HTTP status with Connect's JSON error body.
  */
 export function refuseRequest(req: NodeRequest, res: NodeResponse, error: ConnectError): void {
@@ -20,10 +20,16 @@ export function refuseRequest(req: NodeRequest, res: NodeResponse, error: Connec
     res.destroy();
     return;
   }
-  res.writeHead(200, {
-    "content-type": type.startsWith("application/grpc-web") ? "application/grpc-web+proto" : "application/grpc",
-    "grpc-status": String(error.code),
-    "grpc-message": grpcPercentEncode(error.rawMessage),
-  });
+  const status = { "grpc-status": String(error.code), "grpc-message": grpcPercentEncode(error.rawMessage) };
+  if (type.startsWith("application/grpc-web") || req.httpVersionMajor !== 2) {
+    res.writeHead(200, { "content-type": type.startsWith("application/grpc-web") ? "application/grpc-web+proto" : "application/grpc", ...status });
+    res.end();
+    return;
+  }
+  // Over HTTP/2, Node's compatibility API cannot end a stream on its HEADERS
+  // frame (it always waits for trailers), so @grpc/grpc-js would not read a
+  // trailers-only answer: the status goes in trailers, after empty headers.
+  res.writeHead(200, { "content-type": "application/grpc" });
+  res.addTrailers(status);
   res.end();
 }

@@ -175,6 +175,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       else connect();
       return;
     }
+    // A gRPC or gRPC-Web client asking for a method nobody serves gets gRPC's answer (HTTP 200,
+    // grpc-status 12 naming the method), which its library can read; not REST's 404.
+    if ((req.headers["content-type"] ?? "").toLowerCase().startsWith("application/grpc")) {
+      refuseRequest(req, res, new ConnectError(`unknown method ${path}: this server does not serve it`, Code.Unimplemented));
+      return;
+    }
     if (path === METRICS_PATH && req.method === "GET") {
       metrics.serve(res).catch((error: unknown) => {
         options.logger.error({ err: error }, "collecting metrics failed");
