@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { Health as HealthService, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../gen/health/v1/health_pb.js";
+import { Health as HealthService, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Health } from "./health.js";
 
 /**

@@ -1,5 +1,5 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { Gauge } from "prom-client";
 import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { createChillybinClients } from "./chillybin-client.js";

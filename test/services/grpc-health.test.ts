@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
-import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../gen/health/v1/health_pb.js";
+import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../gen/grpc/health/v1/health_pb.js";
 import { migrateToLatest, openDatabase } from "../../lib/db/index.js";
 import { silentLogger } from "../../lib/logger.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
