@@ -4,7 +4,7 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, un
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logger.js";
-import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
+import { createRestHandler, HttpError, RouteTable, routesOf, writeError } from "../transcoding/index.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
 import { grpcHealthRoutes } from "./grpc-health.js";
 import { grpcReflectionRoutes } from "./grpc-reflection.js";
@@ -134,6 +134,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
   // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
   const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(correctDecodingErrors(h))]));
+  // What each RPC path answers to: POST, and GET for side-effect-free RPCs (Connect GET). Connect
+  // answers any other method 405 with no Allow header and no body; this says what is allowed.
+  const allowedMethods = new Map(router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods)].sort()]));
   const limits = options.limits ?? DEFAULT_LIMITS;
   const admission = new RequestAdmission(limits);
   const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
@@ -153,6 +156,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     const path = (req.url ?? "/").split("?", 1)[0]!;
     const rpc = rpcHandlers.get(path);
     if (rpc) {
+      const allowed = allowedMethods.get(path)!;
+      if (!allowed.includes(req.method ?? "")) {
+        writeError(res, new HttpError(405, Code.Unimplemented, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, { allow: allowed.join(", ") }));
+        return;
+      }
       const onWriteError = (error: unknown) => {
         // A client that reset its stream or closed its connection is not a server error.
         if (res.destroyed || req.destroyed) options.logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
