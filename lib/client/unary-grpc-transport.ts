@@ -84,7 +84,9 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
   body.writeUInt32BE(message.byteLength, 1);
   body.set(message, ENVELOPE_HEADER);
   const headers: http2.OutgoingHttpHeaders = {};
-  req.header.forEach((value, key) => (headers[key] = value));
+  req.header.forEach((value, key) => {
+    headers[key] = value;
+  });
   return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
     let settled = false;
     const fail = (reason: unknown) => {

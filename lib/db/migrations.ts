@@ -7,8 +7,7 @@ import { FileMigrationProvider, Migrator, type Kysely, type MigrationResultSet }
  * Kysely takes an advisory lock around every run, so two instances starting at
  * once migrate one after the other instead of racing.
  */
-// Kysely<any>: migrations run before (and whatever) the typed schema is.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and whatever) the typed schema is.
 export function createMigrator(db: Kysely<any>, folder: string): Migrator {
   return new Migrator({
     db,
@@ -25,7 +24,7 @@ export function assertMigrated({ error, results }: MigrationResultSet): void {
 }
 
 /** Brings the schema to the newest migration. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and whatever) the typed schema is.
 export async function migrateToLatest(db: Kysely<any>, folder: string): Promise<void> {
   assertMigrated(await createMigrator(db, folder).migrateToLatest());
 }

@@ -39,7 +39,10 @@ export function grpcHealthRoutes(health: Health, serviceNames: () => readonly st
         let last: Status | undefined;
         while (!ctx.signal.aborted) {
           const current = (await status(req.service)) ?? Status.SERVICE_UNKNOWN;
-          if (current !== last) yield create(HealthCheckResponseSchema, { status: (last = current) });
+          if (current !== last) {
+            last = current;
+            yield create(HealthCheckResponseSchema, { status: current });
+          }
           // A watch must not hold up a graceful shutdown: tell the watcher, then end.
           if (health.isShuttingDown) return;
           await sleep(WATCH_INTERVAL_MS, undefined, { signal: ctx.signal }).catch(() => {});

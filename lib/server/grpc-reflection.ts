@@ -17,7 +17,7 @@ function filesOf(services: readonly DescService[]): DescFile[] {
     file.dependencies.forEach(add);
     files.set(file.name, file);
   };
-  services.forEach((s) => add(s.file));
+  for (const s of services) add(s.file);
   return [...files.values()];
 }
 

@@ -167,8 +167,7 @@ export class H1H2cServer {
 
     let seen = Buffer.alloc(0);
     const onReadable = () => {
-      let chunk: Buffer | null;
-      while ((chunk = socket.read() as Buffer | null) !== null) seen = Buffer.concat([seen, chunk]);
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) seen = Buffer.concat([seen, chunk]);
       const isHttp2 = startsWithHttp2Preface(seen);
       if (isHttp2 === undefined) return;
       socket.off("readable", onReadable);

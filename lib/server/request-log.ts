@@ -54,7 +54,10 @@ const records = new WeakMap<NodeRequest, RequestRecord>();
 /** The record of a Node request (made on first use). */
 export function recordOf(req: NodeRequest): RequestRecord {
   let record = records.get(req);
-  if (!record) records.set(req, (record = {}));
+  if (!record) {
+    record = {};
+    records.set(req, record);
+  }
   return record;
 }
 
@@ -67,7 +70,8 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
   return (req, res) => {
     const started = process.hrtime.bigint();
     const record = recordOf(req);
-    const requestId = (record.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]));
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    record.requestId = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     metrics.inFlight.inc();
     res.once("close", () => {

@@ -66,7 +66,7 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
         if (body.kind === "failed") return call.onWriteError(body.error);
         const responseHeader = new Headers({ "content-type": binary ? contentTypeUnaryProto : contentTypeUnaryJson });
         if (body.kind === "refused") return write(res, responseHeader, new Headers(), body.error, undefined);
-        let input;
+        let input: unknown;
         try {
           input = serialization.getI(binary).parse(body.bytes);
         } catch {
@@ -94,7 +94,7 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
       if (error) {
         status = codeToHttpStatus(error.code);
         responseHeader.set("content-type", contentTypeUnaryJson);
-        error.metadata.forEach((value, key) => responseHeader.set(key, value));
+        for (const [key, value] of error.metadata) responseHeader.set(key, value);
         bytes = errorToJsonBytes(error, options.jsonOptions);
       }
       if (compression.response && bytes.byteLength >= options.compressMinBytes) {

@@ -89,7 +89,7 @@ export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, 
         if (body.kind === "failed") return call.onWriteError(body.error);
         const message = singleMessage(body.bytes);
         if (!message) return call.fallback([body.bytes]);
-        let input;
+        let input: unknown;
         try {
           input = fromBinary(method.input, message);
         } catch {

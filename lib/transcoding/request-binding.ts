@@ -2,7 +2,7 @@
 // message of the route's RPC.
 import { fromJson, type DescField, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import type { DescMessage } from "@bufbuild/protobuf";
-import { describeField, FieldPathError, resolveFieldPath } from "./field-path.js";
+import { describeField, type FieldPathError, resolveFieldPath } from "./field-path.js";
 import { textToJson } from "./query-values.js";
 import type { Route } from "./route-table.js";
 
@@ -68,13 +68,15 @@ function convert(chain: DescField[], raw: string, what: string): JsonValue {
 function setValue(json: JsonObject, chain: DescField[], value: JsonValue, from: string): void {
   let target = json;
   for (const field of chain.slice(0, -1)) {
-    const next = (target[field.jsonName] ??= {});
+    target[field.jsonName] ??= {};
+    const next = target[field.jsonName];
     if (typeof next !== "object" || next === null || Array.isArray(next)) throw new BindingError(`${describeField(chain)} is set twice (${from})`);
     target = next;
   }
   const leaf = chain[chain.length - 1]!;
   if (leaf.fieldKind === "list") {
-    const list = (target[leaf.jsonName] ??= []);
+    target[leaf.jsonName] ??= [];
+    const list = target[leaf.jsonName];
     if (!Array.isArray(list)) throw new BindingError(`${describeField(chain)} is set twice (${from})`);
     list.push(value);
   } else {

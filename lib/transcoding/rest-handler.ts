@@ -10,7 +10,7 @@ import { errorToJson } from "@connectrpc/connect/protocol-connect";
 import { BindingError, bindRequest } from "./request-binding.js";
 import { HTTP_STATUS_OF_CODE } from "./http-status.js";
 import { PathError } from "./path-match.js";
-import { RouteTable, type Route } from "./route-table.js";
+import type { RouteTable, Route } from "./route-table.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -81,7 +81,7 @@ export function originForm(target: string): { pathname: string; searchParams: UR
 async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestHandlerOptions, req: NodeRequest, res: NodeResponse): Promise<void> {
   const url = originForm(req.url || "/");
   const method = req.method ?? "GET";
-  let lookup;
+  let lookup: ReturnType<RouteTable["lookup"]>;
   try {
     lookup = table.lookup(method, url.pathname);
   } catch (e) {
@@ -94,7 +94,7 @@ async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestH
   }
   const { route, bindings } = lookup;
   const body = await readJsonBody(req, options.body?.(req, res) ?? (req as AsyncIterable<Uint8Array>), maxBodyBytes);
-  let input;
+  let input: ReturnType<typeof bindRequest>;
   try {
     input = bindRequest(route, bindings, url.searchParams, body);
   } catch (e) {
@@ -111,7 +111,7 @@ async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestH
     if (!NOT_RETURNED.has(name)) res.setHeader(name, value);
   });
   if (outcome.error) {
-    outcome.error.metadata.forEach((value, name) => res.setHeader(name, value));
+    for (const [name, value] of outcome.error.metadata) res.setHeader(name, value);
     throw outcome.error;
   }
   writeJson(res, 200, responseJson(route, outcome.output!));

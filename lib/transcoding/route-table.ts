@@ -3,9 +3,9 @@
 import { getOption, hasOption, type DescField, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http as httpOption } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
-import { FieldPathError, isPathBindable, resolveFieldPath } from "./field-path.js";
+import { type FieldPathError, isPathBindable, resolveFieldPath } from "./field-path.js";
 import { compareSpecificity, matchPath, sameShape, splitRequestPath } from "./path-match.js";
-import { parsePathTemplate, TemplateError, type PathTemplate } from "./path-template.js";
+import { parsePathTemplate, type TemplateError, type PathTemplate } from "./path-template.js";
 
 export interface Route {
   /** GET, POST, PUT, PATCH, DELETE, or a custom method's name. */

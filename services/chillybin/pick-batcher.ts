@@ -52,7 +52,11 @@ export class PickBatcher {
         this.totals.picks += batch.length;
         try {
           const outcomes = await this.take(name, batch.map((p) => p.quantity));
-          batch.forEach((pick, i) => (outcomes[i] instanceof Error ? pick.reject(outcomes[i]) : pick.resolve(outcomes[i] as number)));
+          for (const [i, pick] of batch.entries()) {
+            const outcome = outcomes[i]!;
+            if (outcome instanceof Error) pick.reject(outcome);
+            else pick.resolve(outcome);
+          }
         } catch (error) {
           for (const pick of batch) pick.reject(error); // e.g. the database is unreachable: each caller reports it
         }
@@ -73,7 +77,11 @@ export class PickBatcher {
       const current = await trx.selectFrom("ingredients").select("quantity").where("name", "=", name).forUpdate().executeTakeFirst();
       if (!current) return quantities.map((q) => new UnknownIngredientError(name, q));
       let left = current.quantity;
-      const outcomes = quantities.map((q) => (q <= left ? (left -= q) : new OutOfStockError(name, q, left)));
+      const outcomes = quantities.map((q) => {
+        if (q > left) return new OutOfStockError(name, q, left);
+        left -= q;
+        return left;
+      });
       if (left !== current.quantity) await trx.updateTable("ingredients").set({ quantity: left }).where("name", "=", name).execute();
       return outcomes;
     });

@@ -75,7 +75,8 @@ export async function takeOrders(trx: Kysely<ChillybinDatabase>, orders: Readonl
       with ordinality as o(customer, ingredient, quantity, reference, n)
     order by n
     returning id`.execute(trx);
-  inserts.forEach((insert, i) => (insert.row.id = String(ids[i]!.id))); // pg answers int8 as a string, PGlite as a number
+  // pg answers int8 as a string, PGlite as a number.
+  for (const [i, insert] of inserts.entries()) insert.row.id = String(ids[i]!.id);
   return outcomes;
 }
 

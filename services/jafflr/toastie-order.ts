@@ -22,8 +22,7 @@ export interface ToastieOrder {
  * order takes nothing from stock (the original picked first and failed later).
  */
 export function parseToastieOrder(req: MakeToastieRequest): ToastieOrder {
-  // `i` is the deprecated alias REST clients fill (see jafflr.proto).
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  // `i` is the deprecated alias REST clients fill (see jafflr.proto): read on purpose.
   const fillings = [...req.ingredients, ...req.i].map((name) => name.trim());
   if (fillings.length === 0) {
     throw new ConnectError("a toastie needs at least one ingredient", Code.InvalidArgument);

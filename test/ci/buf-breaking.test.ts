@@ -69,7 +69,7 @@ describe("buf breaking guards the schema (buf.yaml)", function () {
     {
       case: "deleting v1 Pick before its consumers have moved",
       file: V1,
-      edit: (t) => t.replace(/\n  \/\/ Pick takes[\s\S]*?\n  \}\n/, "\n"),
+      edit: (t) => t.replace(/\n {2}\/\/ Pick takes[\s\S]*?\n {2}\}\n/, "\n"),
       reports: /Previously present RPC "Pick" on service "ChillybinService" was deleted/,
     },
     {

@@ -10,7 +10,7 @@ import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { StockRefusal_Reason, StockRefusalSchema, type StockRefusal } from "../../gen/chillybin/v2/chillybin_pb.js";
-import { Doneness, JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { Doneness, JafflrService, type MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { startJafflr } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";

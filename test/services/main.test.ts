@@ -89,6 +89,6 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(made.status, 200);
     assert.equal(await start.stop("SIGINT"), 0);
     assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
-    assert.ok(start.lines.some((l) => /^jafflr    \| .*"msg":"stopped"/.test(l)));
+    assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));
   });
 });

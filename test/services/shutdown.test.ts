@@ -16,7 +16,10 @@ async function refused(port: number): Promise<void> {
   for (;;) {
     const outcome = await new Promise<string>((resolve) => {
       const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => (socket.destroy(), resolve("connected")));
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve("connected");
+      });
       socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
     });
     if (outcome === "ECONNREFUSED") return;

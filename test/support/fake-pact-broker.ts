@@ -86,28 +86,33 @@ export class FakePactBroker {
     for await (const chunk of req) text += String(chunk);
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     const route = `${req.method} ${url.pathname}`;
-    let m: RegExpMatchArray | null;
-    try {
-      if (route === "GET /") return send(200, this.index());
-      if (route === "POST /contracts/publish") return send(200, this.publish(body));
+    // Each route: the method and path pattern, and what it answers with the path's parts (decoded).
+    const routes: Array<[RegExp, (p: string[]) => void]> = [
+      [/^GET \/$/, () => send(200, this.index())],
+      [/^POST \/contracts\/publish$/, () => send(200, this.publish(body))],
       // The verifier GETs the templated link first, then POSTs its selectors to the resource.
-      if ((m = route.match(/^GET \/pacts\/provider\/([^/]+)\/for-verification$/))) return send(200, { _links: { self: { href: `${this.url}${url.pathname}` } } });
-      if ((m = route.match(/^POST \/pacts\/provider\/([^/]+)\/for-verification$/))) return send(200, this.forVerification(decodeURIComponent(m[1]!), body));
-      if ((m = route.match(/^GET \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)$/))) return send(200, this.pact(m[3]!));
-      if ((m = route.match(/^POST \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)\/verification-results$/))) {
-        return send(201, this.verified(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3]!, body));
+      [/^GET \/pacts\/provider\/([^/]+)\/for-verification$/, () => send(200, { _links: { self: { href: `${this.url}${url.pathname}` } } })],
+      [/^POST \/pacts\/provider\/([^/]+)\/for-verification$/, ([provider]) => send(200, this.forVerification(provider!, body))],
+      [/^GET \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)$/, ([, , version]) => send(200, this.pact(version!))],
+      [/^POST \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)\/verification-results$/, ([provider, consumer, version]) => send(201, this.verified(provider!, consumer!, version!, body))],
+      [
+        /^PUT \/pacticipants\/([^/]+)\/branches\/([^/]+)\/versions\/([^/]+)$/,
+        ([pacticipant, branch, version]) => {
+          this.version(pacticipant!, version!, branch!);
+          send(200, {});
+        },
+      ],
+      [/^GET \/pacticipants\/([^/]+)$/, ([pacticipant]) => send(200, this.pacticipant(pacticipant!))],
+      [/^GET \/environments$/, () => send(200, this.environmentList())],
+      [/^GET \/pacticipants\/([^/]+)\/versions\/([^/]+)$/, ([pacticipant, version]) => send(200, this.versionResource(pacticipant!, version!))],
+      [/^POST \/pacticipants\/([^/]+)\/versions\/([^/]+)\/deployed-versions\/environment\/([^/]+)$/, ([pacticipant, version, environment]) => send(201, this.recordDeployment(pacticipant!, version!, environment!))],
+      [/^GET \/matrix$/, () => send(200, this.matrix(url.searchParams))],
+    ];
+    try {
+      for (const [pattern, answer] of routes) {
+        const match = pattern.exec(route);
+        if (match) return answer(match.slice(1).map((part) => decodeURIComponent(part)));
       }
-      if ((m = route.match(/^PUT \/pacticipants\/([^/]+)\/branches\/([^/]+)\/versions\/([^/]+)$/))) {
-        this.version(decodeURIComponent(m[1]!), decodeURIComponent(m[3]!), decodeURIComponent(m[2]!));
-        return send(200, {});
-      }
-      if ((m = route.match(/^GET \/pacticipants\/([^/]+)$/))) return send(200, this.pacticipant(decodeURIComponent(m[1]!)));
-      if (route === "GET /environments") return send(200, this.environmentList());
-      if ((m = route.match(/^GET \/pacticipants\/([^/]+)\/versions\/([^/]+)$/))) return send(200, this.versionResource(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)));
-      if ((m = route.match(/^POST \/pacticipants\/([^/]+)\/versions\/([^/]+)\/deployed-versions\/environment\/([^/]+)$/))) {
-        return send(201, this.recordDeployment(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3]!));
-      }
-      if (route === "GET /matrix") return send(200, this.matrix(url.searchParams));
       send(404, { error: `the fake broker has no route for ${route}` });
     } catch (error) {
       send(400, { error: error instanceof Error ? error.message : String(error) });
@@ -130,7 +135,10 @@ export class FakePactBroker {
 
   private version(pacticipant: string, number: string, branch?: string): Version {
     let version = this.versions.find((v) => v.pacticipant === pacticipant && v.number === number);
-    if (!version) this.versions.push((version = { pacticipant, number }));
+    if (!version) {
+      version = { pacticipant, number };
+      this.versions.push(version);
+    }
     if (branch) version.branch = branch;
     return version;
   }

@@ -51,7 +51,14 @@ export function runProcess(program: string, args: string[], options: { env?: Rec
           reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; saw:\n${lines.join("\n")}`));
         }, timeoutMs);
         waiters.add(check);
-        void exited.then(() => setTimeout(() => waiters.has(check) && (clearTimeout(timer), waiters.delete(check), reject(new Error(`exited before a line matching ${pattern}; saw:\n${lines.join("\n")}`))), 50));
+        void exited.then(() =>
+          setTimeout(() => {
+            if (!waiters.has(check)) return;
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`exited before a line matching ${pattern}; saw:\n${lines.join("\n")}`));
+          }, 50),
+        );
         check();
       });
     },

@@ -32,7 +32,8 @@ export class TcpProxy {
   async start(port = 0): Promise<number> {
     await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
     this.up = true;
-    return (this.port = (this.server.address() as net.AddressInfo).port);
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
   }
 
   /** Drops every connection and stops listening: new connections are refused until restore(). */

@@ -15,7 +15,8 @@ import { openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
 export interface TestDatabase {
   location: DatabaseLocation;
   /** A Kysely instance on it (more can be opened on `location`). */
-  db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: each test gives it the schema of the service it migrates.
+  db: Kysely<any>;
   /** The environment that points a service process at this database. */
   env: Record<string, string>;
   /** What it is, for reports. */

@@ -62,7 +62,14 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
   await chillybin.server.close();
   const errorCodes = ERROR_CODES[variant] ?? chillybinErrorCodes;
   const server = await serve({ routes: PROVIDER_VARIANTS[variant](chillybin.db), errorCodes, port: 0, version: variant, logger: silentLogger() });
-  return { ...chillybin, server, stop: async () => (await server.close(), await chillybin.database.drop()) };
+  return {
+    ...chillybin,
+    server,
+    stop: async () => {
+      await server.close();
+      await chillybin.database.drop();
+    },
+  };
 }
 
 /** State handlers: each provider state becomes rows in the database. */
@@ -75,9 +82,15 @@ export function stateHandlers(chillybin: TestChillybin): VerifierOptions["stateH
       if (absent.length) await chillybin.db.deleteFrom("ingredients").where("name", "in", absent).execute();
       return undefined;
     },
-    [STATES.inStock]: async (p?: unknown) => (await chillybin.setStock({ [params(p).ingredient]: params(p).quantity ?? 10 }), undefined),
-    [STATES.outOfStock]: async (p?: unknown) => (await chillybin.setStock({ [params(p).ingredient]: 0 }), undefined),
-    [STATES.unknown]: async (p?: unknown) => (await chillybin.db.deleteFrom("ingredients").where("name", "=", params(p).ingredient).execute(), undefined),
+    [STATES.inStock]: async (p?: unknown) => {
+      await chillybin.setStock({ [params(p).ingredient]: params(p).quantity ?? 10 });
+    },
+    [STATES.outOfStock]: async (p?: unknown) => {
+      await chillybin.setStock({ [params(p).ingredient]: 0 });
+    },
+    [STATES.unknown]: async (p?: unknown) => {
+      await chillybin.db.deleteFrom("ingredients").where("name", "=", params(p).ingredient).execute();
+    },
   };
 }
 

@@ -44,7 +44,11 @@ async function misbehaving(behave: (stream: http2.ServerHttp2Stream) => void): P
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     // The clients' session managers keep their connections: end them, or close() waits for them.
-    close: () => new Promise((resolve) => (server.close(() => resolve()), sessions.forEach((s) => s.destroy()))),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy();
+      }),
   };
 }
 

@@ -16,7 +16,7 @@ describe("H1H2cServer", () => {
       { bytes: "PRI * HTTP/2", expected: undefined },
       { bytes: PREFACE.slice(0, 23), expected: undefined },
       { bytes: PREFACE, expected: true },
-      { bytes: PREFACE + "\x00\x00\x00\x04", expected: true },
+      { bytes: `${PREFACE}\x00\x00\x00\x04`, expected: true },
       { bytes: "GET / HTTP/1.1\r\n", expected: false },
       { bytes: "POST /x HTTP/1.1\r\n", expected: false },
       { bytes: "PUT", expected: false },

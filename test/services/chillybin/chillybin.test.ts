@@ -152,7 +152,7 @@ describe("chillybin", () => {
 });
 
 /** A POST with a JSON body over plain HTTP/1.1, as curl sends it. */
-export function postJson(
+function postJson(
   baseUrl: string,
   path: string,
   payload: unknown,

@@ -50,7 +50,10 @@ async function chillybinQuiet(chillybin: TestChillybin): Promise<void> {
   const busy = async () => {
     if ((await chillybin.server.metrics.inFlight.get()).values[0]?.value) return true;
     // Embedded PostgreSQL runs statements one at a time, in order: this one runs after theirs.
-    if (!usingPostgresServer) return (await sql`select 1`.execute(chillybin.db), false);
+    if (!usingPostgresServer) {
+      await sql`select 1`.execute(chillybin.db);
+      return false;
+    }
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(chillybin.db);
     return rows[0]!.n > 0;
   };
@@ -98,7 +101,7 @@ describe("deadlines and jafflr's circuit breaker", function () {
       it(`${protocol.name}: DEADLINE_EXCEEDED while chillybin is busy, and all or nothing taken`, async () => {
         const customer = `deadline-${protocol.name.split(",")[0]}`;
         const release = await holdCheese(chillybin);
-        let answer;
+        let answer: Awaited<ReturnType<typeof protocol.call>> | undefined;
         try {
           const call = protocol.call(customer);
           // Let the deadline pass while the order waits for the lock.
@@ -108,6 +111,7 @@ describe("deadlines and jafflr's circuit breaker", function () {
         } finally {
           await release();
         }
+        assert.ok(answer);
         assert.equal(answer.code, "deadline_exceeded", answer.said);
         if (protocol.name.startsWith("Connect")) assert.match(answer.said, /^HTTP 504 /);
         await chillybinQuiet(chillybin);
@@ -124,7 +128,7 @@ describe("deadlines and jafflr's circuit breaker", function () {
       const customer = "deadline-retry";
       const headers = { "idempotency-key": "deadline-retry-1" };
       const release = await holdCheese(chillybin);
-      let first;
+      let first: Awaited<ReturnType<typeof connectJsonCall>> | undefined;
       try {
         const call = connectJsonCall(jafflr.server.url, MAKE_TOASTIE, { ingredients: ["cheese"], customer }, { ...headers, "connect-timeout-ms": "200" });
         await new Promise((r) => setTimeout(r, 400));
@@ -133,6 +137,7 @@ describe("deadlines and jafflr's circuit breaker", function () {
       } finally {
         await release();
       }
+      assert.ok(first);
       assert.equal(first.status, 504, first.text);
       await chillybinQuiet(chillybin);
       const retry = await createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url)).makeToastie({ ingredients: ["cheese"], customer }, { headers });

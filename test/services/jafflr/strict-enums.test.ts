@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
-import { Doneness, JafflrService, MakeToastieRequestSchema } from "../../../gen/jafflr/v1/jafflr_pb.js";
+import { type Doneness, JafflrService, MakeToastieRequestSchema } from "../../../gen/jafflr/v1/jafflr_pb.js";
 import { request } from "../../support/http.js";
 import { connectJsonCall, grpcRawCall } from "../../support/raw-calls.js";
 import { useServices } from "../../support/services.js";
