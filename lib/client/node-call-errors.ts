@@ -43,7 +43,9 @@ const RESET_CODES: ReadonlyArray<[string, Code]> = [
   ["INADEQUATE_SECURITY", Code.PermissionDenied],
   ["HTTP_1_1_REQUIRED", Code.PermissionDenied],
 ];
-const RESETS: ReadonlyMap<number, [string, Code]> = new Map(RESET_CODES.map(([name, code]) => [(http2.constants as unknown as Record<string, number>)[`NGHTTP2_${name}`]!, [name, code]]));
+const RESETS: ReadonlyMap<number, [string, Code]> = new Map(
+  RESET_CODES.map(([name, code]) => [(http2.constants as unknown as Record<string, number>)[`NGHTTP2_${name}`]!, [name, code]]),
+);
 
 /** The error a stream reset with `rstCode` means, or undefined (NO_ERROR, STREAM_CLOSED: gRPC reads the status instead). */
 export function connectErrorFromResetCode(rstCode: number): ConnectError | undefined {

@@ -1,14 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  wrap,
-  type CircuitBreakerPolicy,
-} from "cockatiel";
+import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, wrap, type CircuitBreakerPolicy } from "cockatiel";
 import { callerCode, onBehalfOfKey } from "./caller-deadline.js";
 
 export interface ResilienceOptions {
@@ -87,10 +78,13 @@ export function resilientCalls(options: ResilienceOptions): Interceptor & { brea
     maxAttempts: options.retries ?? 2,
     backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
   });
-  const breaker = circuitBreaker(handleWhen((e) => e instanceof ServiceFailure), {
-    halfOpenAfter: options.halfOpenAfterMs ?? 2_000,
-    breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
-  });
+  const breaker = circuitBreaker(
+    handleWhen((e) => e instanceof ServiceFailure),
+    {
+      halfOpenAfter: options.halfOpenAfterMs ?? 2_000,
+      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
+    },
+  );
   const policy = wrap(breaker, retries);
   const interceptor: Interceptor = (next) => async (req) => {
     const onBehalfOf = req.contextValues.get(onBehalfOfKey);
@@ -101,10 +95,13 @@ export function resilientCalls(options: ResilienceOptions): Interceptor & { brea
         if (callers !== undefined) throw new ConnectError(error.rawMessage, callers, undefined, undefined, raw);
         // An unprocessed request is the service being unavailable, whatever code the transport gave it.
         if ((refusedStream(raw) || goawayWithoutStreams(raw)) && error.code !== Code.Unavailable) {
-          throw new ServiceFailure(new ConnectError(`${options.target} refused the request unprocessed (it is shutting down?)`, Code.Unavailable, undefined, undefined, raw));
+          throw new ServiceFailure(
+            new ConnectError(`${options.target} refused the request unprocessed (it is shutting down?)`, Code.Unavailable, undefined, undefined, raw),
+          );
         }
         // A stream cut under the call without our caller asking is the connection failing.
-        if (error.code === Code.Canceled) throw new ServiceFailure(new ConnectError(`${options.target} closed the call: ${error.rawMessage}`, Code.Unavailable, undefined, undefined, raw));
+        if (error.code === Code.Canceled)
+          throw new ServiceFailure(new ConnectError(`${options.target} closed the call: ${error.rawMessage}`, Code.Unavailable, undefined, undefined, raw));
         throw unhealthy(error) ? new ServiceFailure(error) : raw;
       });
     try {

@@ -1,6 +1,15 @@
 import * as http2 from "node:http2";
 import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, type ContextValues, type Interceptor, type Transport, type UnaryRequest, type UnaryResponse } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  type ContextValues,
+  type Interceptor,
+  type Transport,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 import { requestHeader, validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-errors.js";
@@ -31,7 +40,10 @@ export interface UnaryGrpcTransportOptions {
 export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Transport {
   const base = options.baseUrl.replace(/\/$/, "");
   // The interceptors around the call, the first outermost (as Connect's applyInterceptors).
-  const send = options.interceptors.reduceRight<UnaryFn>((next, interceptor) => interceptor(next as never) as UnaryFn, (req) => call(options.sessionManager, req));
+  const send = options.interceptors.reduceRight<UnaryFn>(
+    (next, interceptor) => interceptor(next as never) as UnaryFn,
+    (req) => call(options.sessionManager, req),
+  );
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -48,7 +60,8 @@ export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Tr
       const onCallerAbort = () => controller.abort(ConnectError.from(signal!.reason, Code.Canceled));
       if (signal?.aborted) onCallerAbort();
       else signal?.addEventListener("abort", onCallerAbort);
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
+      const timer =
+        timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
       try {
         return (await send({
           stream: false,
@@ -125,8 +138,10 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
           if (headerError) throw headerError; // a trailers-only error
           validateTrailer(trailer, responseHeader);
           const answer = Buffer.concat(chunks);
-          if (answer.length === 0) throw new ConnectError("protocol error: missing output message for unary method", trailer.has("grpc-status") ? Code.Unimplemented : Code.Unknown);
-          if (answer[0] !== 0 || answer.readUInt32BE(1) !== answer.length - ENVELOPE_HEADER) throw new ConnectError("protocol error: the answer is not one uncompressed message", Code.Internal);
+          if (answer.length === 0)
+            throw new ConnectError("protocol error: missing output message for unary method", trailer.has("grpc-status") ? Code.Unimplemented : Code.Unknown);
+          if (answer[0] !== 0 || answer.readUInt32BE(1) !== answer.length - ENVELOPE_HEADER)
+            throw new ConnectError("protocol error: the answer is not one uncompressed message", Code.Internal);
           settled = true;
           resolve({
             stream: false,

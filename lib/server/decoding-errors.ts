@@ -85,7 +85,11 @@ function rewriteConnectUnary(res: UniversalServerResponse, body: Uint8Array, cor
 }
 
 /** A gRPC status (code number and percent-encoded message) corrected, or undefined. */
-function correctGrpcStatus(status: string | null | undefined, message: string | null | undefined, correct: Correct): { status: string; message: string } | undefined {
+function correctGrpcStatus(
+  status: string | null | undefined,
+  message: string | null | undefined,
+  correct: Correct,
+): { status: string; message: string } | undefined {
   if (!status || !/^\d+$/.test(status) || !message) return undefined;
   const name = codeToString(Number(status));
   let decoded: string;
@@ -123,11 +127,21 @@ async function* thenFixTrailer(body: AsyncIterable<Uint8Array>, trailer: Headers
 function rewriteGrpcWebTrailer(chunk: Uint8Array, correct: Correct): Uint8Array {
   if (chunk.byteLength < 5 || (chunk[0]! & GRPC_WEB_TRAILER_FLAG) === 0) return chunk;
   const lines = new TextDecoder().decode(chunk.subarray(5)).split("\r\n");
-  const value = (name: string) => lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
+  const value = (name: string) =>
+    lines
+      .find((l) => l.toLowerCase().startsWith(`${name}:`))
+      ?.slice(name.length + 1)
+      .trim();
   const corrected = correctGrpcStatus(value("grpc-status"), value("grpc-message"), correct);
   if (!corrected) return chunk;
   const text = lines
-    .map((l) => (l.toLowerCase().startsWith("grpc-status:") ? `grpc-status: ${corrected.status}` : l.toLowerCase().startsWith("grpc-message:") ? `grpc-message: ${corrected.message}` : l))
+    .map((l) =>
+      l.toLowerCase().startsWith("grpc-status:")
+        ? `grpc-status: ${corrected.status}`
+        : l.toLowerCase().startsWith("grpc-message:")
+          ? `grpc-message: ${corrected.message}`
+          : l,
+    )
     .join("\r\n");
   return encodeEnvelope(chunk[0]!, new TextEncoder().encode(text));
 }

@@ -58,7 +58,10 @@ export class DirectInvoker {
     };
     res.once("close", onClose);
     const deadline = call.timeoutMs === undefined ? undefined : Date.now() + call.timeoutMs;
-    const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), call.timeoutMs);
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), call.timeoutMs);
     const context: HandlerContext = {
       method,
       service: method.parent,

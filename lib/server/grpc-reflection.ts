@@ -36,7 +36,10 @@ function descriptorsOf(file: DescFile): Uint8Array[] {
 }
 
 function answer(req: Request, services: readonly DescService[], registry: FileRegistry): Answer {
-  const notFound = (what: string): Answer => ({ case: "errorResponse", value: create(v1.ErrorResponseSchema, { errorCode: Code.NotFound, errorMessage: `${what} not found` }) });
+  const notFound = (what: string): Answer => ({
+    case: "errorResponse",
+    value: create(v1.ErrorResponseSchema, { errorCode: Code.NotFound, errorMessage: `${what} not found` }),
+  });
   const files = (file: DescFile | undefined, what: string): Answer =>
     file ? { case: "fileDescriptorResponse", value: create(v1.FileDescriptorResponseSchema, { fileDescriptorProto: descriptorsOf(file) }) } : notFound(what);
   const request = req.messageRequest;
@@ -50,7 +53,10 @@ function answer(req: Request, services: readonly DescService[], registry: FileRe
       const symbol = request.value;
       const parent = symbol.slice(0, symbol.lastIndexOf("."));
       const desc = registry.get(symbol) ?? registry.getService(parent);
-      return files(desc?.kind === "service" || desc?.kind === "message" || desc?.kind === "enum" || desc?.kind === "extension" ? desc.file : undefined, `symbol ${symbol}`);
+      return files(
+        desc?.kind === "service" || desc?.kind === "message" || desc?.kind === "enum" || desc?.kind === "extension" ? desc.file : undefined,
+        `symbol ${symbol}`,
+      );
     }
     case "fileContainingExtension": {
       const extension = registry.getExtensionFor(registry.getMessage(request.value.containingType)!, request.value.extensionNumber);
@@ -59,8 +65,13 @@ function answer(req: Request, services: readonly DescService[], registry: FileRe
     case "allExtensionNumbersOfType": {
       const type = registry.getMessage(request.value);
       if (!type) return notFound(`type ${request.value}`);
-      const numbers = [...registry].filter((d) => d.kind === "extension" && d.extendee.typeName === type.typeName).map((d) => (d.kind === "extension" ? d.number : 0));
-      return { case: "allExtensionNumbersResponse", value: create(v1.ExtensionNumberResponseSchema, { baseTypeName: type.typeName, extensionNumber: numbers }) };
+      const numbers = [...registry]
+        .filter((d) => d.kind === "extension" && d.extendee.typeName === type.typeName)
+        .map((d) => (d.kind === "extension" ? d.number : 0));
+      return {
+        case: "allExtensionNumbersResponse",
+        value: create(v1.ExtensionNumberResponseSchema, { baseTypeName: type.typeName, extensionNumber: numbers }),
+      };
     }
     default:
       return { case: "errorResponse", value: create(v1.ErrorResponseSchema, { errorCode: Code.InvalidArgument, errorMessage: "empty reflection request" }) };
@@ -93,7 +104,11 @@ export function grpcReflectionRoutes(servedServices: () => readonly DescService[
       async *serverReflectionInfo(requests) {
         for await (const req of requests) {
           const { services, registry } = state();
-          yield create(v1alpha.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse: answer(req, services, registry) as v1alpha.ServerReflectionResponse["messageResponse"] });
+          yield create(v1alpha.ServerReflectionResponseSchema, {
+            validHost: req.host,
+            originalRequest: req,
+            messageResponse: answer(req, services, registry) as v1alpha.ServerReflectionResponse["messageResponse"],
+          });
         }
       },
     });

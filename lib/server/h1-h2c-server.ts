@@ -198,7 +198,9 @@ export class H1H2cServer {
       if (++resets === this.limits.h2MaxResetsPer10s + 1) {
         this.refused.resetFloods++;
         // Not from inside the stream's close: Node aborts the process when a session is destroyed in nghttp2's callback.
-        setImmediate(() => session.destroy(new Error(`more than ${this.limits.h2MaxResetsPer10s} streams reset in 10 s`), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM));
+        setImmediate(() =>
+          session.destroy(new Error(`more than ${this.limits.h2MaxResetsPer10s} streams reset in 10 s`), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM),
+        );
       }
     };
     startIdleTimer();

@@ -53,7 +53,9 @@ export class Health {
 
   async report(): Promise<HealthReport> {
     const [self, ...dependencies] = await Promise.all([
-      this.shuttingDown ? Promise.resolve<CheckResult>({ serving: false, reason: "shutting down" }) : this.run(() => Promise.all(this.readiness.map((c) => c())).then(() => {})),
+      this.shuttingDown
+        ? Promise.resolve<CheckResult>({ serving: false, reason: "shutting down" })
+        : this.run(() => Promise.all(this.readiness.map((c) => c())).then(() => {})),
       ...Object.values(this.dependencies).map((check) => this.run(check)),
     ]);
     return { ...self!, dependencies: Object.fromEntries(Object.keys(this.dependencies).map((name, i) => [name, dependencies[i]!])) };

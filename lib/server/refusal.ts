@@ -3,7 +3,6 @@ import { writeError } from "../transcoding/index.js";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
 import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 
-
 /**
  * Answers a request the server will not work on (before any RPC handler ran)
  * in the protocol it spoke: gRPC and gRPC-Web get HTTP 200 with grpc-status

@@ -2,7 +2,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 import type { ServerLimits } from "./limits.js";
 
-
 /** What admission turned away, for metrics. */
 export interface AdmissionRefusals {
   /** Requests refused for too many in flight (in total or from one client). */
@@ -18,7 +17,7 @@ function clientOf(req: NodeRequest): string {
 
 /** What a request's buffered body bytes count against: its HTTP/2 session, or its HTTP/1.1 connection. */
 function connectionOf(req: NodeRequest): object {
-  return "stream" in req ? req.stream.session ?? req.stream : req.socket;
+  return "stream" in req ? (req.stream.session ?? req.stream) : req.socket;
 }
 
 /**
@@ -44,7 +43,8 @@ export class RequestAdmission {
     const client = clientOf(req);
     const fromClient = this.inFlightPerClient.get(client) ?? 0;
     let refusal: string | undefined;
-    if (fromClient >= this.limits.maxRequestsPerClient) refusal = `too many requests in flight from this client (at most ${this.limits.maxRequestsPerClient}); wait for some to finish`;
+    if (fromClient >= this.limits.maxRequestsPerClient)
+      refusal = `too many requests in flight from this client (at most ${this.limits.maxRequestsPerClient}); wait for some to finish`;
     else if (this.inFlight >= this.limits.maxRequestsInFlight) refusal = `the server is busy with ${this.inFlight} requests; try again shortly`;
     if (refusal) {
       this.refused.requests++;
@@ -81,7 +81,10 @@ export class RequestAdmission {
       const onConnection = this.bufferedPerConnection.get(connection) ?? 0;
       if (onConnection + bytes > this.limits.maxBufferedBytesPerConnection || this.buffered + bytes > this.limits.maxBufferedBytes) {
         this.refused.bodies++;
-        const which = onConnection + bytes > this.limits.maxBufferedBytesPerConnection ? `this connection's requests hold ${onConnection} bytes` : "the server holds too many request bytes";
+        const which =
+          onConnection + bytes > this.limits.maxBufferedBytesPerConnection
+            ? `this connection's requests hold ${onConnection} bytes`
+            : "the server holds too many request bytes";
         throw new ConnectError(`${which}; send fewer or smaller requests at once`, Code.ResourceExhausted);
       }
       this.bufferedPerConnection.set(connection, onConnection + bytes);

@@ -127,9 +127,18 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
   const invoker = new DirectInvoker(interceptors, shutdown.signal);
   const compressMinBytes = CONNECT_COMPRESS_MIN_BYTES;
-  const directGrpc = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: false, readMaxBytes, acceptCompression, compressMinBytes })]));
-  const directGrpcWeb = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: true, readMaxBytes, acceptCompression, compressMinBytes })]));
-  const directConnect = new Map([...unary.specs].map(([path, spec]) => [path, createUnaryConnectHandler(spec, invoker, { readMaxBytes, jsonOptions, acceptCompression, compressMinBytes })]));
+  const directGrpc = new Map(
+    [...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: false, readMaxBytes, acceptCompression, compressMinBytes })]),
+  );
+  const directGrpcWeb = new Map(
+    [...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: true, readMaxBytes, acceptCompression, compressMinBytes })]),
+  );
+  const directConnect = new Map(
+    [...unary.specs].map(([path, spec]) => [
+      path,
+      createUnaryConnectHandler(spec, invoker, { readMaxBytes, jsonOptions, acceptCompression, compressMinBytes }),
+    ]),
+  );
   const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
   // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
   // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
@@ -158,7 +167,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (rpc) {
       const allowed = allowedMethods.get(path)!;
       if (!allowed.includes(req.method ?? "")) {
-        writeError(res, new HttpError(405, Code.Unimplemented, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, { allow: allowed.join(", ") }));
+        writeError(
+          res,
+          new HttpError(405, Code.Unimplemented, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, { allow: allowed.join(", ") }),
+        );
         return;
       }
       const onWriteError = (error: unknown) => {
@@ -209,7 +221,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     rest(req, res);
   };
   const server = new H1H2cServer(observeRequests(options.logger, metrics, handler), limits);
-  metrics.reportRefusals(() => ({ ...server.refused, ...admission.refused }), () => server.connections);
+  metrics.reportRefusals(
+    () => ({ ...server.refused, ...admission.refused }),
+    () => server.connections,
+  );
   const port = await server.listen(options.port, host);
   options.logger.info({ port, host }, "listening");
 
@@ -240,7 +255,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 function healthJson(report: HealthReport, version: string): Record<string, unknown> {
   const status = (r: CheckResult) => ({ status: r.serving ? "SERVING" : "NOT_SERVING", ...(r.reason ? { reason: r.reason } : {}) });
   const dependencies = Object.entries(report.dependencies);
-  return { ...status(report), version, ...(dependencies.length ? { dependencies: Object.fromEntries(dependencies.map(([name, r]) => [name, status(r)])) } : {}) };
+  return {
+    ...status(report),
+    version,
+    ...(dependencies.length ? { dependencies: Object.fromEntries(dependencies.map(([name, r]) => [name, status(r)])) } : {}),
+  };
 }
 
 /** Polls `done` until it holds (true) or the time is up (false). */

@@ -1,7 +1,15 @@
 import type { DescMethodUnary, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import type { ConnectError, ContextValues } from "@connectrpc/connect";
 import { compressionNegotiate, createMethodSerializationLookup, type Compression } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, contentTypeUnaryJson, contentTypeUnaryProto, errorToJsonBytes, parseContentType, parseTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
+import {
+  codeToHttpStatus,
+  contentTypeUnaryJson,
+  contentTypeUnaryProto,
+  errorToJsonBytes,
+  parseContentType,
+  parseTimeout,
+  trailerMux,
+} from "@connectrpc/connect/protocol-connect";
 import { requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
 import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 import { readWholeBody } from "./whole-body.js";
@@ -53,7 +61,10 @@ export function isPlainUnaryConnect(req: NodeRequest): boolean {
 export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoker, options: UnaryConnectOptions): (call: UnaryConnectCall) => void {
   const method = spec.method as DescMethodUnary;
   const url = `/${method.parent.typeName}/${method.name}`;
-  const serialization = createMethodSerializationLookup(method, undefined, options.jsonOptions, { readMaxBytes: options.readMaxBytes, writeMaxBytes: 0xffffffff });
+  const serialization = createMethodSerializationLookup(method, undefined, options.jsonOptions, {
+    readMaxBytes: options.readMaxBytes,
+    writeMaxBytes: 0xffffffff,
+  });
   return (call) => {
     const { req, res } = call;
     const binary = parseContentType(header(req, "content-type"))!.binary;
@@ -88,7 +99,13 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
       .catch(call.onWriteError);
 
     /** Writes the answer as Connect's unary handler does: the message, or the error as JSON with its HTTP status. */
-    async function write(res: NodeResponse, responseHeader: Headers, trailer: Headers, error: ConnectError | undefined, message: Uint8Array | undefined): Promise<void> {
+    async function write(
+      res: NodeResponse,
+      responseHeader: Headers,
+      trailer: Headers,
+      error: ConnectError | undefined,
+      message: Uint8Array | undefined,
+    ): Promise<void> {
       let status = 200;
       let bytes = message!;
       if (error) {

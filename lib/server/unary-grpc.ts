@@ -80,7 +80,8 @@ export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, 
     const compression = compressionNegotiate(options.acceptCompression, null, header(req, "grpc-accept-encoding"), "Grpc-Accept-Encoding");
     const responseHeader = new Headers({ "content-type": contentType });
     if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
-    const write = (header: Headers, trailer: Headers, error?: ConnectError, message?: Uint8Array) => answer(call, options, compression.response, header, trailer, error, message);
+    const write = (header: Headers, trailer: Headers, error?: ConnectError, message?: Uint8Array) =>
+      answer(call, options, compression.response, header, trailer, error, message);
     void readWholeBody(req, call.admitBytes, options.readMaxBytes + ENVELOPE_HEADER)
       .then(async (body) => {
         // Too large for one message: Connect reads on and refuses it in its own words.
@@ -133,7 +134,15 @@ async function envelope(flags: number, data: Uint8Array, compression: Compressio
 }
 
 /** Writes the answer: the message (if any) in one envelope, the status in trailers (gRPC) or the last envelope (gRPC-Web). */
-async function answer(call: UnaryGrpcCall, options: UnaryGrpcOptions, compression: Compression | null, header: Headers, trailer: Headers, error?: ConnectError, message?: Uint8Array): Promise<void> {
+async function answer(
+  call: UnaryGrpcCall,
+  options: UnaryGrpcOptions,
+  compression: Compression | null,
+  header: Headers,
+  trailer: Headers,
+  error?: ConnectError,
+  message?: Uint8Array,
+): Promise<void> {
   const { res } = call;
   grpc.setTrailerStatus(trailer, error);
   // gRPC's spec percent-encoding, which every gRPC client decodes (see grpc-message-encoding.ts); gRPC-Web keeps Connect's.

@@ -37,7 +37,14 @@ export function splitRequestPath(pathname: string): RequestPath {
  */
 export function decodeCapture(rawSegments: string[], multiSegment: boolean): string {
   if (!multiSegment) return decodeURIComponent(rawSegments[0] ?? "");
-  return rawSegments.map((s) => s.split(/(%2[Ff])/).map((part, i) => (i % 2 ? part.toUpperCase() : decodeURIComponent(part))).join("")).join("/");
+  return rawSegments
+    .map((s) =>
+      s
+        .split(/(%2[Ff])/)
+        .map((part, i) => (i % 2 ? part.toUpperCase() : decodeURIComponent(part)))
+        .join(""),
+    )
+    .join("/");
 }
 
 /** Field path ("a.b") → decoded value, or undefined when the path does not match. */

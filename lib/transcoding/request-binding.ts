@@ -17,9 +17,11 @@ export function bindRequest(route: Route, bindings: Map<string, string>, query: 
   const input = route.rpc.input;
   let json: JsonObject = {};
   if (body !== undefined) {
-    if (route.body === undefined) throw new BindingError(`${route.httpMethod} ${route.template.source} takes no request body: send the fields as query parameters`);
+    if (route.body === undefined)
+      throw new BindingError(`${route.httpMethod} ${route.template.source} takes no request body: send the fields as query parameters`);
     if (route.body === "*") {
-      if (body === null || typeof body !== "object" || Array.isArray(body)) throw new BindingError(`the request body must be a JSON object (${input.typeName})`);
+      if (body === null || typeof body !== "object" || Array.isArray(body))
+        throw new BindingError(`the request body must be a JSON object (${input.typeName})`);
       json = { ...body };
     } else json[route.body.jsonName] = body;
   }
@@ -36,11 +38,17 @@ export function bindRequest(route: Route, bindings: Map<string, string>, query: 
     } catch (e) {
       throw new BindingError(`unknown query parameter "${name}": ${(e as FieldPathError).message}`);
     }
-    const boundBy = route.body === "*" || chain[0] === route.body ? "the request body" : [...route.pathFields.values()].some((p) => p[0] === chain[0]) ? "the path" : undefined;
+    const boundBy =
+      route.body === "*" || chain[0] === route.body
+        ? "the request body"
+        : [...route.pathFields.values()].some((p) => p[0] === chain[0])
+          ? "the path"
+          : undefined;
     if (boundBy) throw new BindingError(`query parameter "${name}" sets a field that ${boundBy} sets`);
     const values = query.getAll(name);
     const leaf = chain[chain.length - 1]!;
-    if (leaf.fieldKind !== "list" && values.length > 1) throw new BindingError(`query parameter "${name}" is given ${values.length} times but ${describeField(chain)} takes one value`);
+    if (leaf.fieldKind !== "list" && values.length > 1)
+      throw new BindingError(`query parameter "${name}" is given ${values.length} times but ${describeField(chain)} takes one value`);
     for (const value of values) setValue(json, chain, convert(chain, value, `query parameter "${name}"`), "query");
   }
 

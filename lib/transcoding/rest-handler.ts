@@ -19,7 +19,13 @@ type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
  * Calls an RPC in process for a REST request, with the request's headers:
  * the answer or the ConnectError it failed with, and the headers it set.
  */
-export type RestCall = (method: DescMethodUnary, input: Message, header: Headers, req: NodeRequest, res: NodeResponse) => Promise<{ header: Headers; output?: Message; error?: ConnectError }>;
+export type RestCall = (
+  method: DescMethodUnary,
+  input: Message,
+  header: Headers,
+  req: NodeRequest,
+  res: NodeResponse,
+) => Promise<{ header: Headers; output?: Message; error?: ConnectError }>;
 
 export interface RestHandlerOptions {
   /** The RPCs that can be called ("package.Service/Method"); a route to any other is refused at start-up. */
@@ -32,7 +38,18 @@ export interface RestHandlerOptions {
 }
 
 /** Request headers that describe the REST request itself, not the call. */
-const NOT_FORWARDED = new Set(["content-type", "content-length", "content-encoding", "accept-encoding", "connection", "keep-alive", "transfer-encoding", "host", "te", "upgrade"]);
+const NOT_FORWARDED = new Set([
+  "content-type",
+  "content-length",
+  "content-encoding",
+  "accept-encoding",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "host",
+  "te",
+  "upgrade",
+]);
 /** Response headers the RPC set that do not apply to the REST response. */
 const NOT_RETURNED = new Set(["content-type", "content-length", "content-encoding", "accept-encoding", "connect-accept-encoding"]);
 
@@ -75,7 +92,9 @@ export function createRestHandler(table: RouteTable, options: RestHandlerOptions
  */
 export function originForm(target: string): { pathname: string; searchParams: URLSearchParams } {
   const query = target.indexOf("?");
-  return query < 0 ? { pathname: target, searchParams: new URLSearchParams() } : { pathname: target.slice(0, query), searchParams: new URLSearchParams(target.slice(query + 1)) };
+  return query < 0
+    ? { pathname: target, searchParams: new URLSearchParams() }
+    : { pathname: target.slice(0, query), searchParams: new URLSearchParams(target.slice(query + 1)) };
 }
 
 async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestHandlerOptions, req: NodeRequest, res: NodeResponse): Promise<void> {
@@ -90,7 +109,9 @@ async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestH
   }
   if (lookup.kind === "not-found") throw new HttpError(404, Code.NotFound, `no route for ${method} ${url.pathname}`);
   if (lookup.kind === "method-not-allowed") {
-    throw new HttpError(405, Code.Unimplemented, `${method} is not allowed on ${url.pathname}; allowed: ${lookup.allow.join(", ")}`, { allow: lookup.allow.join(", ") });
+    throw new HttpError(405, Code.Unimplemented, `${method} is not allowed on ${url.pathname}; allowed: ${lookup.allow.join(", ")}`, {
+      allow: lookup.allow.join(", "),
+    });
   }
   const { route, bindings } = lookup;
   const body = await readJsonBody(req, options.body?.(req, res) ?? (req as AsyncIterable<Uint8Array>), maxBodyBytes);

@@ -20,10 +20,7 @@ export interface Route {
   pathFields: Map<string, DescField[]>;
 }
 
-export type Lookup =
-  | { kind: "found"; route: Route; bindings: Map<string, string> }
-  | { kind: "method-not-allowed"; allow: string[] }
-  | { kind: "not-found" };
+export type Lookup = { kind: "found"; route: Route; bindings: Map<string, string> } | { kind: "method-not-allowed"; allow: string[] } | { kind: "not-found" };
 
 export class RouteError extends Error {}
 

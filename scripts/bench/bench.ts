@@ -72,7 +72,10 @@ for (const service of ["chillybin", "jafflr"] as const) await buildService(servi
 const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"));
 const jafflrPort = await freePort();
 const jafflrStarted = performance.now();
-const jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(bundles, "jafflr"), env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" } });
+const jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
+  cwd: path.join(bundles, "jafflr"),
+  env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" },
+});
 const jafflrUrl = `http://127.0.0.1:${jafflrPort}`;
 const db = new pg.Pool({ connectionString: chillybin.databaseUrl, max: 2 });
 const failures: string[] = [];
@@ -101,7 +104,9 @@ async function measured(name: string, kind: "pick" | "toastie", load: (calls: nu
       const bread = before.bread - after.bread;
       const rows = { bread: after.breadOrders - before.breadOrders, cheese: after.cheeseOrders - before.cheeseOrders };
       if (cheese !== figures.ok || bread !== 2 * figures.ok || rows.bread !== figures.ok || rows.cheese !== figures.ok) {
-        failures.push(`${name}: ${figures.ok} toasties answered OK, but ${bread} bread and ${cheese} cheese taken, ${rows.bread} bread and ${rows.cheese} cheese order rows (a partial toastie, or a lost one)`);
+        failures.push(
+          `${name}: ${figures.ok} toasties answered OK, but ${bread} bread and ${cheese} cheese taken, ${rows.bread} bread and ${rows.cheese} cheese order rows (a partial toastie, or a lost one)`,
+        );
       }
     }
     return figures;
@@ -130,13 +135,25 @@ try {
 
   await pickRow("Pick, gRPC (h2c, h2load)", (n) => h2load(pickPath, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n), 1.0);
   await pickRow("Pick, Connect binary (h2c, h2load)", (n) => h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, n));
-  await pickRow("Pick, Connect JSON (HTTP/1.1, autocannon)", (n) => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) }, n));
-  await pickRow("Pick, gRPC-Web (HTTP/1.1, autocannon)", (n) => autocannonLoad({ url: pickPath, method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: Buffer.from(encodeEnvelope(0, pickBytes)) }, n));
+  await pickRow("Pick, Connect JSON (HTTP/1.1, autocannon)", (n) =>
+    autocannonLoad(
+      { url: pickPath, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "cheese", quantity: 1 }) },
+      n,
+    ),
+  );
+  await pickRow("Pick, gRPC-Web (HTTP/1.1, autocannon)", (n) =>
+    autocannonLoad(
+      { url: pickPath, method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: Buffer.from(encodeEnvelope(0, pickBytes)) },
+      n,
+    ),
+  );
   await pickRow("Pick, REST GET /pick (HTTP/1.1, autocannon)", (n) => autocannonLoad({ url: `${chillybin.url}/pick?name=cheese&quantity=1` }, n));
   const toastieName = "Toastie: MakeToastie, gRPC (h2c, h2load)";
   rows.push({
     name: toastieName,
-    figures: await measured(toastieName, "toastie", (n) => h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, encodeEnvelope(0, toastieBytes), grpc, CLIENTS, n)),
+    figures: await measured(toastieName, "toastie", (n) =>
+      h2load(`${jafflrUrl}/jafflr.v1.JafflrService/MakeToastie`, encodeEnvelope(0, toastieBytes), grpc, CLIENTS, n),
+    ),
     ceiling: toastieFloor,
     p99TargetMs: 100,
     ratioTarget: 1.0,
@@ -149,13 +166,19 @@ try {
   const missed: string[] = [];
   for (const { name, figures: f, ceiling, p99TargetMs, ratioTarget } of rows) {
     const ratio = f.perSecond / ceiling.perSecond;
-    const targets = [ratioTarget === undefined ? "" : `≥ ${ratioTarget.toFixed(1)}×`, p99TargetMs === undefined ? "" : `p99 < ${p99TargetMs}`].filter(Boolean).join(", ");
+    const targets = [ratioTarget === undefined ? "" : `≥ ${ratioTarget.toFixed(1)}×`, p99TargetMs === undefined ? "" : `p99 < ${p99TargetMs}`]
+      .filter(Boolean)
+      .join(", ");
     const met = (ratioTarget === undefined || ratio >= ratioTarget) && (p99TargetMs === undefined || f.p99Ms < p99TargetMs);
     if (targets && !met) missed.push(name);
-    console.log(`${name.padEnd(56)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`);
+    console.log(
+      `${name.padEnd(56)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`,
+    );
   }
   console.log(`\nresident memory after the loads: chillybin ${rss.chillybin.toFixed(0)} MB, jafflr ${rss.jafflr.toFixed(0)} MB (target ≤ 150 MB each)`);
-  console.log(`start to ready (bundle, ${chillybin.database}): chillybin ${chillybin.startToReadyMs.toFixed(0)} ms (its migrations already applied), jafflr ${jafflrStartToReadyMs.toFixed(0)} ms`);
+  console.log(
+    `start to ready (bundle, ${chillybin.database}): chillybin ${chillybin.startToReadyMs.toFixed(0)} ms (its migrations already applied), jafflr ${jafflrStartToReadyMs.toFixed(0)} ms`,
+  );
   console.log(missed.length ? `targets missed: ${missed.join("; ")}` : "every target met");
 } finally {
   await db.end();

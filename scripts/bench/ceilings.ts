@@ -9,7 +9,9 @@ import { closedLoop, type LoadFigures } from "./load.js";
 export async function pickCeiling(databaseUrl: string, clients: number, seconds: number): Promise<LoadFigures> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: clients });
   try {
-    return await closedLoop(clients, seconds, () => pool.query("update ingredients set quantity = quantity - $1 where name = $2 and quantity >= $1 returning quantity", [1, "cheese"]));
+    return await closedLoop(clients, seconds, () =>
+      pool.query("update ingredients set quantity = quantity - $1 where name = $2 and quantity >= $1 returning quantity", [1, "cheese"]),
+    );
   } finally {
     await pool.end();
   }

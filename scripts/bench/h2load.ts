@@ -32,12 +32,19 @@ export async function h2load(url: string, body: Uint8Array, headers: Record<stri
     for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
     await run("h2load", [...args, url], { maxBuffer: 16 * 1024 * 1024 });
     // Each line: start time (µs), HTTP status, duration (µs).
-    const rows = readFileSync(path.join(dir, "log"), "utf8").trim().split("\n").map((l) => l.split("\t").map(Number));
+    const rows = readFileSync(path.join(dir, "log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t").map(Number));
     const ok = rows.filter(([, status]) => status! >= 200 && status! < 300);
     const first = rows.reduce((min, [start]) => Math.min(min, start!), Infinity);
     const last = rows.reduce((max, [start, , us]) => Math.max(max, start! + us!), 0);
     const seconds = (last - first) / 1e6;
-    return figuresOf(ok.map(([, , us]) => us! / 1000), rows.length - ok.length, seconds);
+    return figuresOf(
+      ok.map(([, , us]) => us! / 1000),
+      rows.length - ok.length,
+      seconds,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -60,7 +60,10 @@ export async function waitForHealth(url: string, child: RunningProcess): Promise
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.child.exitCode !== null) throw new Error(`the service exited:\n${child.lines.join("\n")}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 10));
   }

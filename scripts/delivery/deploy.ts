@@ -60,7 +60,10 @@ interface GateStep {
   required: boolean;
 }
 
-const npmScript = (...args: string[]) => () => runCommand("npm", ["run", "--silent", ...args]);
+const npmScript =
+  (...args: string[]) =>
+  () =>
+    runCommand("npm", ["run", "--silent", ...args]);
 
 /** Before anything moves: the whole suite, the schema's compatibility, and the consumer's new pacts published. */
 function upfrontGates(environment: Environment, plans: ServicePlan[]): GateStep[] {
@@ -128,7 +131,8 @@ export function printPlan(environment: Environment, target: DeployTarget, plans:
   for (const gate of upfront) console.log(`  - ${gate.what}`);
   for (const plan of changing) {
     console.log(`then ${plan.service} ${plan.version}:`);
-    for (const gate of contractGates(environment, plans, plan)) console.log(`  - gate: ${gate.what}${gate.required ? "" : " (verifies the running provider against the new pacts)"}`);
+    for (const gate of contractGates(environment, plans, plan))
+      console.log(`  - gate: ${gate.what}${gate.required ? "" : " (verifies the running provider against the new pacts)"}`);
     for (const step of target.describeSteps(plan.service, plan.version)) console.log(`  - ${step}`);
     console.log(`  - npm run record-deployment -- ${plan.service} ${plan.version} ${environment.name}`);
   }
@@ -173,7 +177,9 @@ export async function runDeploy(environment: Environment, target: DeployTarget, 
     }
     const recorded = await runCommand("npm", ["run", "--silent", "record-deployment", plan.service, plan.version, environment.name]);
     if (recorded !== 0) {
-      console.error(`\nFAILED: ${plan.service} ${plan.version} runs in ${environment.name} but recording it in the broker failed (exit ${recorded}); record it before the next deploy.`);
+      console.error(
+        `\nFAILED: ${plan.service} ${plan.version} runs in ${environment.name} but recording it in the broker failed (exit ${recorded}); record it before the next deploy.`,
+      );
       return 1;
     }
     done.push(`${plan.service} ${plan.version}`);

@@ -41,15 +41,29 @@ export function readEnvironment(name: string, file = environmentsFile()): Enviro
   if (!raw || name.startsWith("$")) throw new Error(`no environment "${name}" in ${file}; there are: ${names.join(", ")}`);
   const fail = (what: string) => new Error(`${file}: ${name}.${what}`);
   const gates = raw.gates;
-  if (!Array.isArray(gates) || !gates.every((g) => (GATES as readonly string[]).includes(g as string))) throw fail(`gates must list some of ${GATES.join(", ")}`);
+  if (!Array.isArray(gates) || !gates.every((g) => (GATES as readonly string[]).includes(g as string)))
+    throw fail(`gates must list some of ${GATES.join(", ")}`);
   if (raw.target === "kubernetes") {
     const replicas = raw.replicas as { min?: unknown; max?: unknown } | undefined;
     if (typeof raw.namespace !== "string" || !raw.namespace) throw fail("namespace must be a name");
     if (typeof raw.registry !== "string" || !raw.registry) throw fail("registry must be an image registry path");
-    if (!replicas || !Number.isInteger(replicas.min) || !Number.isInteger(replicas.max) || (replicas.min as number) < 2 || (replicas.max as number) < (replicas.min as number)) {
+    if (
+      !replicas ||
+      !Number.isInteger(replicas.min) ||
+      !Number.isInteger(replicas.max) ||
+      (replicas.min as number) < 2 ||
+      (replicas.max as number) < (replicas.min as number)
+    ) {
       throw fail("replicas must be {min, max}, whole numbers, 2 ≤ min ≤ max (one replica cannot roll without a gap)");
     }
-    return { name, target: "kubernetes", gates: gates as Gate[], namespace: raw.namespace, registry: raw.registry, replicas: replicas as { min: number; max: number } };
+    return {
+      name,
+      target: "kubernetes",
+      gates: gates as Gate[],
+      namespace: raw.namespace,
+      registry: raw.registry,
+      replicas: replicas as { min: number; max: number },
+    };
   }
   if (raw.target === "local") {
     const ports = raw.ports as Record<string, unknown> | undefined;

@@ -17,7 +17,10 @@ const DRAIN_SECONDS = 30;
 /** How long a terminating pod keeps serving while endpoints and load balancers forget it. */
 const PRE_STOP_SECONDS = 5;
 
-const secret = (name: string, secretName: string, key: string, optional = false): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secretName, key, optional } } });
+const secret = (name: string, secretName: string, key: string, optional = false): EnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secretName, key, optional } },
+});
 
 /** Each service's own settings; the secrets are created by the operators, never rendered here. */
 const SERVICE_ENV: Record<ServiceName, EnvVar[]> = {

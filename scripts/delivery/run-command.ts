@@ -26,5 +26,12 @@ export function commandOutput(program: string, args: string[]): Promise<string> 
 
 /** The last non-empty line: what most tools put their actual complaint on. */
 function lastLine(text: string): string {
-  return text.trim().split("\n").filter((l) => l.trim()).at(-1)?.trim() ?? "";
+  return (
+    text
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim())
+      .at(-1)
+      ?.trim() ?? ""
+  );
 }

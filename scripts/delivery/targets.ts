@@ -44,7 +44,16 @@ class KubernetesTarget implements DeployTarget {
 
   async deployedVersion(service: ServiceName): Promise<string | undefined> {
     try {
-      const label = await commandOutput("kubectl", ["-n", this.environment.namespace, "get", "deployment", service, "--ignore-not-found", "-o", "jsonpath={.metadata.labels.app\\.kubernetes\\.io/version}"]);
+      const label = await commandOutput("kubectl", [
+        "-n",
+        this.environment.namespace,
+        "get",
+        "deployment",
+        service,
+        "--ignore-not-found",
+        "-o",
+        "jsonpath={.metadata.labels.app\\.kubernetes\\.io/version}",
+      ]);
       return label || undefined;
     } catch (error) {
       throw new Error(`kubectl cannot reach the cluster: ${(error as Error).message}`);
@@ -63,7 +72,19 @@ class KubernetesTarget implements DeployTarget {
 
   async build(service: ServiceName, version: string): Promise<void> {
     const image = imageOf(service, version, this.environment);
-    await mustSucceed(runCommand("docker", ["build", "-f", path.join(this.root, `services/${service}/Dockerfile`), "--build-arg", `VERSION=${version}`, "-t", image, this.root]), "docker build");
+    await mustSucceed(
+      runCommand("docker", [
+        "build",
+        "-f",
+        path.join(this.root, `services/${service}/Dockerfile`),
+        "--build-arg",
+        `VERSION=${version}`,
+        "-t",
+        image,
+        this.root,
+      ]),
+      "docker build",
+    );
     await mustSucceed(runCommand("docker", ["push", image]), "docker push");
   }
 
@@ -91,7 +112,9 @@ class LocalTarget implements DeployTarget {
     private readonly environment: LocalEnvironment,
     private readonly root: string,
   ) {
-    this.description = `processes on this machine (${environment.stateDir}), ports ${Object.entries(environment.ports).map(([s, p]) => `${s} ${p}`).join(", ")}`;
+    this.description = `processes on this machine (${environment.stateDir}), ports ${Object.entries(environment.ports)
+      .map(([s, p]) => `${s} ${p}`)
+      .join(", ")}`;
   }
 
   private folder(service: ServiceName, ...parts: string[]): string {

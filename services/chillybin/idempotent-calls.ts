@@ -31,14 +31,30 @@ export class IdempotentCalls {
     if (problem) throw new ConnectError(problem, Code.InvalidArgument);
     const fingerprint = createHash("sha256").update(toBinary(request.schema, request.message)).digest("hex");
     return inTransaction(this.db, async (trx) => {
-      const claimed = await trx.insertInto("idempotency_keys").values({ key, rpc, fingerprint }).onConflict((oc) => oc.columns(["key", "rpc"]).doNothing()).returning("key").executeTakeFirst();
+      const claimed = await trx
+        .insertInto("idempotency_keys")
+        .values({ key, rpc, fingerprint })
+        .onConflict((oc) => oc.columns(["key", "rpc"]).doNothing())
+        .returning("key")
+        .executeTakeFirst();
       if (!claimed) {
-        const first = await trx.selectFrom("idempotency_keys").select(["fingerprint", "response"]).where("key", "=", key).where("rpc", "=", rpc).executeTakeFirstOrThrow();
-        if (first.fingerprint !== fingerprint) throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} "${key}" was used for a different ${rpc} request`, Code.InvalidArgument);
+        const first = await trx
+          .selectFrom("idempotency_keys")
+          .select(["fingerprint", "response"])
+          .where("key", "=", key)
+          .where("rpc", "=", rpc)
+          .executeTakeFirstOrThrow();
+        if (first.fingerprint !== fingerprint)
+          throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} "${key}" was used for a different ${rpc} request`, Code.InvalidArgument);
         return fromBinary(output, first.response!);
       }
       const answer = await work(new Stock(trx));
-      await trx.updateTable("idempotency_keys").set({ response: toBinary(output, answer) }).where("key", "=", key).where("rpc", "=", rpc).execute();
+      await trx
+        .updateTable("idempotency_keys")
+        .set({ response: toBinary(output, answer) })
+        .where("key", "=", key)
+        .where("rpc", "=", rpc)
+        .execute();
       return answer;
     });
   }

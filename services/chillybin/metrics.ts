@@ -50,10 +50,18 @@ export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, 
           this.inc(read());
         },
       });
-    counter("chillybin_pick_batches_total", "Statements sent for v1 picks without an idempotency key (concurrent picks of one ingredient share one).", () => batchers.picks.totals.batches);
+    counter(
+      "chillybin_pick_batches_total",
+      "Statements sent for v1 picks without an idempotency key (concurrent picks of one ingredient share one).",
+      () => batchers.picks.totals.batches,
+    );
     counter("chillybin_batched_picks_total", "v1 picks sent in those statements.", () => batchers.picks.totals.picks);
     // rate(orders) / rate(batches): how many orders (toasties, v2 picks) a transaction carries.
-    counter("chillybin_order_batches_total", "Transactions run for v2 picks and orders without an idempotency key (concurrent orders share one).", () => batchers.orders.totals.batches);
+    counter(
+      "chillybin_order_batches_total",
+      "Transactions run for v2 picks and orders without an idempotency key (concurrent orders share one).",
+      () => batchers.orders.totals.batches,
+    );
     counter("chillybin_batched_orders_total", "v2 picks and orders taken in those transactions.", () => batchers.orders.totals.orders);
   };
 }

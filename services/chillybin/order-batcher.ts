@@ -60,7 +60,12 @@ export class OrderBatcher {
         this.totals.batches++;
         this.totals.orders += batch.length;
         try {
-          const outcomes = await this.db.transaction().execute((trx) => takeOrders(trx, batch.map((p) => p.order)));
+          const outcomes = await this.db.transaction().execute((trx) =>
+            takeOrders(
+              trx,
+              batch.map((p) => p.order),
+            ),
+          );
           batch.forEach((pending, i) => {
             const outcome = outcomes[i]!;
             if (outcome instanceof Error) pending.reject(outcome);

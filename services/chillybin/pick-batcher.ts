@@ -51,7 +51,10 @@ export class PickBatcher {
         this.totals.batches++;
         this.totals.picks += batch.length;
         try {
-          const outcomes = await this.take(name, batch.map((p) => p.quantity));
+          const outcomes = await this.take(
+            name,
+            batch.map((p) => p.quantity),
+          );
           for (const [i, pick] of batch.entries()) {
             const outcome = outcomes[i]!;
             if (outcome instanceof Error) pick.reject(outcome);

@@ -20,9 +20,12 @@ export function chillybinErrorCodes(error: unknown): ConnectError | undefined {
   const refusal = (reason: v2.StockRefusal_Reason, e: UnknownIngredientError | OutOfStockError) => [
     { desc: v2.StockRefusalSchema, value: { ingredient: e.ingredient, reason, wanted: e.wanted, available: e instanceof OutOfStockError ? e.available : 0 } },
   ];
-  if (error instanceof UnknownIngredientError) return new ConnectError(error.message, Code.NotFound, undefined, refusal(v2.StockRefusal_Reason.UNKNOWN_INGREDIENT, error));
-  if (error instanceof OutOfStockError) return new ConnectError(error.message, Code.FailedPrecondition, undefined, refusal(v2.StockRefusal_Reason.NOT_ENOUGH, error));
-  if (isDatabaseUnreachable(error)) return new ConnectError(`the database is unreachable: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
+  if (error instanceof UnknownIngredientError)
+    return new ConnectError(error.message, Code.NotFound, undefined, refusal(v2.StockRefusal_Reason.UNKNOWN_INGREDIENT, error));
+  if (error instanceof OutOfStockError)
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, refusal(v2.StockRefusal_Reason.NOT_ENOUGH, error));
+  if (isDatabaseUnreachable(error))
+    return new ConnectError(`the database is unreachable: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
   return undefined;
 }
 
@@ -44,8 +47,12 @@ export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceIm
     async pick(req, ctx) {
       // v1 names the ingredient `name` (v2: `ingredient`).
       validatePick(req.name, req.quantity, "name");
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v1.Pick", { schema: v1.PickRequestSchema, message: req }, v1.PickResponseSchema, async (stock) =>
-        create(v1.PickResponseSchema, { name: req.name, remaining: await stock.pick(req.name, req.quantity) }),
+      return calls.once(
+        ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER),
+        "chillybin.v1.Pick",
+        { schema: v1.PickRequestSchema, message: req },
+        v1.PickResponseSchema,
+        async (stock) => create(v1.PickResponseSchema, { name: req.name, remaining: await stock.pick(req.name, req.quantity) }),
       );
     },
     async getStock() {
@@ -62,25 +69,38 @@ export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.C
     async pick(req, ctx) {
       validatePick(req.ingredient, req.quantity);
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.Pick", { schema: v2.PickRequestSchema, message: req }, v2.PickResponseSchema, async (stock) => {
-        const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
-        return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
-      });
+      return calls.once(
+        ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER),
+        "chillybin.v2.Pick",
+        { schema: v2.PickRequestSchema, message: req },
+        v2.PickResponseSchema,
+        async (stock) => {
+          const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
+          return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
+        },
+      );
     },
     async pickOrder(req, ctx) {
       if (req.customer.trim() === "") throw invalid("customer must not be empty");
       if (req.items.length === 0) throw invalid("an order needs at least one item");
-      if (req.reference.length > MAX_REFERENCE_LENGTH) throw invalid(`reference must be at most ${MAX_REFERENCE_LENGTH} characters, got ${req.reference.length}`);
+      if (req.reference.length > MAX_REFERENCE_LENGTH)
+        throw invalid(`reference must be at most ${MAX_REFERENCE_LENGTH} characters, got ${req.reference.length}`);
       const seen = new Set<string>();
       for (const [i, item] of req.items.entries()) {
         validatePick(item.ingredient, item.quantity, `items[${i}].ingredient`);
         if (seen.has(item.ingredient)) throw invalid(`${item.ingredient} is listed twice: give each ingredient once, with its quantity`);
         seen.add(item.ingredient);
       }
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), "chillybin.v2.PickOrder", { schema: v2.PickOrderRequestSchema, message: req }, v2.PickOrderResponseSchema, async (stock) => {
-        const orders = (await stock.pickOrder(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
-        return create(v2.PickOrderResponseSchema, { ids: orders.map((order) => order.id), orders });
-      });
+      return calls.once(
+        ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER),
+        "chillybin.v2.PickOrder",
+        { schema: v2.PickOrderRequestSchema, message: req },
+        v2.PickOrderResponseSchema,
+        async (stock) => {
+          const orders = (await stock.pickOrder(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
+          return create(v2.PickOrderResponseSchema, { ids: orders.map((order) => order.id), orders });
+        },
+      );
     },
   };
 }

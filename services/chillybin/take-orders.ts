@@ -37,7 +37,9 @@ const byIngredient = (a: OrderLine, b: OrderLine) => (a.ingredient < b.ingredien
  */
 export async function takeOrders(trx: Kysely<ChillybinDatabase>, orders: ReadonlyArray<OrderRequest>): Promise<Array<RecordedOrderRow[] | Error>> {
   const names = [...new Set(orders.flatMap((o) => o.items.map((i) => i.ingredient)))].sort();
-  const rows = names.length ? await trx.selectFrom("ingredients").select(["name", "quantity"]).where("name", "in", names).orderBy("name").forUpdate().execute() : [];
+  const rows = names.length
+    ? await trx.selectFrom("ingredients").select(["name", "quantity"]).where("name", "in", names).orderBy("name").forUpdate().execute()
+    : [];
   const left = new Map(rows.map((r) => [r.name, r.quantity]));
 
   const outcomes: Array<RecordedOrderRow[] | Error> = [];

@@ -40,7 +40,12 @@ export function createChillybinTransport(options: ChillybinTransportOptions): Tr
   if (options.useJson) return createConnectTransport({ ...common, httpVersion: "2", sessionManager });
   // gRPC, each unary call sent and read whole (lib/client/unary-grpc-transport.ts):
   // a toastie's one call costs jafflr a fraction of what Connect's pipeline does.
-  return createUnaryGrpcTransport({ baseUrl: options.baseUrl, sessionManager, interceptors: common.interceptors, streaming: createGrpcTransport({ ...common, sessionManager }) });
+  return createUnaryGrpcTransport({
+    baseUrl: options.baseUrl,
+    sessionManager,
+    interceptors: common.interceptors,
+    streaming: createGrpcTransport({ ...common, sessionManager }),
+  });
 }
 
 /** The clients, over one transport (one connection). */

@@ -25,7 +25,13 @@ function chillybinHealthCheck(transport: Transport): () => Promise<void> {
 }
 
 /** jafflr on one port: its RPCs and their REST paths. */
-export function startJafflrServer({ chillybinTransport, chillybinTimeoutMs, kitchen, defaultCustomer, ...server }: JafflrServerOptions): Promise<RunningServer> {
+export function startJafflrServer({
+  chillybinTransport,
+  chillybinTimeoutMs,
+  kitchen,
+  defaultCustomer,
+  ...server
+}: JafflrServerOptions): Promise<RunningServer> {
   return serve({
     ...server,
     routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, defaultCustomer, chillybinTimeoutMs }),

@@ -23,8 +23,7 @@ export class Kitchen {
    */
   constructor(
     private readonly timeScale: number,
-    private readonly heat: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) =>
-      sleep(ms, undefined, { signal }),
+    private readonly heat: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) => sleep(ms, undefined, { signal }),
   ) {}
 
   async cook(doneness: keyof typeof COOKING_SECONDS, signal?: AbortSignal): Promise<void> {

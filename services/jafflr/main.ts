@@ -18,5 +18,8 @@ await startMain(async () => {
     kitchen: new Kitchen(config.toastTimeScale),
     logger,
   });
-  onShutdownSignal(() => server.close(), (message) => logger.info(message));
+  onShutdownSignal(
+    () => server.close(),
+    (message) => logger.info(message),
+  );
 });

@@ -128,10 +128,30 @@ describe("REST bindings are guarded too (buf breaking ignores google.api.http)",
     });
 
   const table: Array<{ case: string; file: string; edit: (t: string) => string; removed: string[] }> = [
-    { case: "a changed path fails", file: V2, edit: (t) => t.replace('post: "/v2/orders"', 'post: "/v2/order"'), removed: ["POST /v2/orders body=* → chillybin.v2.ChillybinService.PickOrder"] },
-    { case: "a changed method fails", file: V1, edit: (t) => t.replace('additional_bindings: {get: "/restock"}', 'additional_bindings: {put: "/restock"}'), removed: ["GET /restock → chillybin.v1.ChillybinService.Restock"] },
-    { case: "a changed body mapping fails", file: V2, edit: (t) => t.replace(/post: "\/v2\/pick"\n(\s*)body: "\*"/, 'post: "/v2/pick"\n$1body: "customer"'), removed: ["POST /v2/pick body=* → chillybin.v2.ChillybinService.Pick"] },
-    { case: "an added binding passes", file: V1, edit: (t) => t.replace('additional_bindings: {get: "/restock"}', 'additional_bindings: [{get: "/restock"}, {put: "/restock"}]'), removed: [] },
+    {
+      case: "a changed path fails",
+      file: V2,
+      edit: (t) => t.replace('post: "/v2/orders"', 'post: "/v2/order"'),
+      removed: ["POST /v2/orders body=* → chillybin.v2.ChillybinService.PickOrder"],
+    },
+    {
+      case: "a changed method fails",
+      file: V1,
+      edit: (t) => t.replace('additional_bindings: {get: "/restock"}', 'additional_bindings: {put: "/restock"}'),
+      removed: ["GET /restock → chillybin.v1.ChillybinService.Restock"],
+    },
+    {
+      case: "a changed body mapping fails",
+      file: V2,
+      edit: (t) => t.replace(/post: "\/v2\/pick"\n(\s*)body: "\*"/, 'post: "/v2/pick"\n$1body: "customer"'),
+      removed: ["POST /v2/pick body=* → chillybin.v2.ChillybinService.Pick"],
+    },
+    {
+      case: "an added binding passes",
+      file: V1,
+      edit: (t) => t.replace('additional_bindings: {get: "/restock"}', 'additional_bindings: [{get: "/restock"}, {put: "/restock"}]'),
+      removed: [],
+    },
   ];
   for (const t of table) {
     it(t.case, async () => {
@@ -139,4 +159,3 @@ describe("REST bindings are guarded too (buf breaking ignores google.api.http)",
     });
   }
 });
-

@@ -18,7 +18,13 @@ describe("contract: the broker workflow (against a broker test double)", functio
 
   before(async () => {
     broker = new FakePactBroker(TOKEN);
-    env = { PACT_BROKER_BASE_URL: await broker.start(), PACT_BROKER_TOKEN: TOKEN, PACT_BROKER_HTTP_RETRIES: "0", PACT_DO_NOT_TRACK: "true", GIT_BRANCH: "main" };
+    env = {
+      PACT_BROKER_BASE_URL: await broker.start(),
+      PACT_BROKER_TOKEN: TOKEN,
+      PACT_BROKER_HTTP_RETRIES: "0",
+      PACT_DO_NOT_TRACK: "true",
+      GIT_BRANCH: "main",
+    };
   });
   after(() => broker?.stop());
 
@@ -40,13 +46,19 @@ describe("contract: the broker workflow (against a broker test double)", functio
     assert.equal(result.code, 1, result.output);
     assert.match(result.output, /There is no verified pact between jafflr j1 and chillybin c1/);
     assert.match(result.output, /REFUSED: jafflr j1 must not be deployed to production/);
-    assert.deepEqual(broker.pacts.map((p) => [p.consumer, p.consumerVersion, p.provider]), [["jafflr", "j1", "chillybin"]]);
+    assert.deepEqual(
+      broker.pacts.map((p) => [p.consumer, p.consumerVersion, p.provider]),
+      [["jafflr", "j1", "chillybin"]],
+    );
     assert.equal(broker.versions.find((v) => v.pacticipant === "jafflr" && v.number === "j1")?.branch, "main");
 
     // 3. chillybin c2 verifies the pacts the broker selects (j1's, from main) and publishes the results.
     result = await npmRun("can-i-deploy", "chillybin", "c2", "production");
     assert.equal(result.code, 0, result.output);
-    assert.deepEqual(broker.verifications.map((v) => [v.provider, v.providerVersion, v.consumer, v.success]), [["chillybin", "c2", "jafflr", true]]);
+    assert.deepEqual(
+      broker.verifications.map((v) => [v.provider, v.providerVersion, v.consumer, v.success]),
+      [["chillybin", "c2", "jafflr", true]],
+    );
     assert.ok(broker.requests.some((r) => r.startsWith("POST /pacts/provider/chillybin/for-verification")));
     assert.equal((await npmRun("record-deployment", "chillybin", "c2", "production")).code, 0);
 
@@ -76,7 +88,11 @@ describe("contract: the broker workflow (against a broker test double)", functio
     } finally {
       await breaking.stop();
     }
-    const cli = await promisify(execFile)("node_modules/.bin/pact-broker", ["can-i-deploy", "--pacticipant", "chillybin", "--version", "c3", "--to-environment", "production"], { env: { ...process.env, ...env } }).then(
+    const cli = await promisify(execFile)(
+      "node_modules/.bin/pact-broker",
+      ["can-i-deploy", "--pacticipant", "chillybin", "--version", "c3", "--to-environment", "production"],
+      { env: { ...process.env, ...env } },
+    ).then(
       () => ({ code: 0, output: "" }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, output: e.stdout + e.stderr }),
     );

@@ -37,10 +37,16 @@ describe("contract: the gate catches real breakage", function () {
       .addInteraction()
       .given(STATES.inStock, { ingredient: "cheese", quantity: 10 })
       .uponReceiving("a v1 pick of cheese, sent as nome")
-      .withRequest("POST", "/chillybin.v1.ChillybinService/Pick", (b) => b.headers({ "Content-Type": "application/json" }).jsonBody({ nome: "cheese", quantity: 1 }))
+      .withRequest("POST", "/chillybin.v1.ChillybinService/Pick", (b) =>
+        b.headers({ "Content-Type": "application/json" }).jsonBody({ nome: "cheese", quantity: 1 }),
+      )
       .willRespondWith(200, (b) => b.headers({ "Content-Type": "application/json" }).jsonBody({ remaining: MatchersV3.integer(9) }))
       .executeTest(async (mock) => {
-        const res = await fetch(`${mock.url}/chillybin.v1.ChillybinService/Pick`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ nome: "cheese", quantity: 1 }) });
+        const res = await fetch(`${mock.url}/chillybin.v1.ChillybinService/Pick`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ nome: "cheese", quantity: 1 }),
+        });
         assert.equal(res.status, 200);
       });
     const report = await failureOf("real", path.join(dir, `${CONSUMER}-${PROVIDER}.json`));

@@ -28,7 +28,9 @@ const orderId = (example: string) => regex(/^[0-9]+$/, example);
  * verification. The example is a real encoding, so jafflr decodes it here.
  */
 function refusalDetails(refusal: Omit<StockRefusal, "$typeName" | "$unknown">) {
-  const value = Buffer.from(toBinary(StockRefusalSchema, create(StockRefusalSchema, refusal))).toString("base64").replace(/=+$/, "");
+  const value = Buffer.from(toBinary(StockRefusalSchema, create(StockRefusalSchema, refusal)))
+    .toString("base64")
+    .replace(/=+$/, "");
   return [{ type: StockRefusalSchema.typeName, value: regex(/^[A-Za-z0-9+/]+$/, value) }];
 }
 
@@ -68,7 +70,14 @@ describe("contract: jafflr → chillybin (consumer)", function () {
       .given(STATES.stock, { levels: { bread: 10, cheese: 10 } })
       .uponReceiving("an order for a cheese toastie")
       .withRequest("POST", PICK_ORDER, (b) =>
-        b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }], reference: "toastie, medium" }),
+        b.headers(JSON_HEADERS).jsonBody({
+          customer: "gita",
+          items: [
+            { ingredient: "bread", quantity: 2 },
+            { ingredient: "cheese", quantity: 1 },
+          ],
+          reference: "toastie, medium",
+        }),
       )
       // What jafflr reads: an order naming each item's ingredient (in any
       // position), whose id it answers for that ingredient. Not `ids`, whose
@@ -88,7 +97,16 @@ describe("contract: jafflr → chillybin (consumer)", function () {
       .addInteraction()
       .given(STATES.stock, { levels: { bread: 10, cheese: 0 } })
       .uponReceiving("an order for a cheese toastie, out of cheese")
-      .withRequest("POST", PICK_ORDER, (b) => b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }], reference: "toastie, light" }))
+      .withRequest("POST", PICK_ORDER, (b) =>
+        b.headers(JSON_HEADERS).jsonBody({
+          customer: "gita",
+          items: [
+            { ingredient: "bread", quantity: 2 },
+            { ingredient: "cheese", quantity: 1 },
+          ],
+          reference: "toastie, light",
+        }),
+      )
       .willRespondWith(400, (b) =>
         b.headers(JSON_HEADERS).jsonBody({
           code: "failed_precondition",
@@ -97,7 +115,10 @@ describe("contract: jafflr → chillybin (consumer)", function () {
         }),
       )
       .executeTest(async (mock) => {
-        const error = await toastie(mock.url, { ingredients: ["cheese"], customer: "gita" }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        const error = await toastie(mock.url, { ingredients: ["cheese"], customer: "gita" }).then(
+          () => assert.fail("made"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, Code.FailedPrecondition);
         assert.equal(error.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
         assert.equal(error.findDetails(StockRefusalSchema)[0]?.reason, StockRefusal_Reason.NOT_ENOUGH, "the detail goes on to jafflr's callers");
@@ -109,7 +130,15 @@ describe("contract: jafflr → chillybin (consumer)", function () {
       .given(STATES.stock, { levels: { bread: 10, cheese: 10 }, absent: ["ham"] })
       .uponReceiving("an order for a toastie with an unknown ingredient")
       .withRequest("POST", PICK_ORDER, (b) =>
-        b.headers(JSON_HEADERS).jsonBody({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }], reference: "toastie, light" }),
+        b.headers(JSON_HEADERS).jsonBody({
+          customer: "gita",
+          items: [
+            { ingredient: "bread", quantity: 2 },
+            { ingredient: "cheese", quantity: 1 },
+            { ingredient: "ham", quantity: 1 },
+          ],
+          reference: "toastie, light",
+        }),
       )
       .willRespondWith(404, (b) =>
         b.headers(JSON_HEADERS).jsonBody({
@@ -119,7 +148,10 @@ describe("contract: jafflr → chillybin (consumer)", function () {
         }),
       )
       .executeTest(async (mock) => {
-        const error = await toastie(mock.url, { ingredients: ["cheese", "ham"], customer: "gita" }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        const error = await toastie(mock.url, { ingredients: ["cheese", "ham"], customer: "gita" }).then(
+          () => assert.fail("made"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, Code.NotFound);
         assert.equal(error.rawMessage, 'cannot pick ham: unknown ingredient "ham"');
       }));

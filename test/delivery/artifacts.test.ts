@@ -91,7 +91,9 @@ describe("Dockerfiles", () => {
   }
 
   it(".dockerignore keeps node_modules, dist and local data out of the build context", () => {
-    const ignored = readFileSync(".dockerignore", "utf8").split("\n").map((l) => l.trim());
+    const ignored = readFileSync(".dockerignore", "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     for (const entry of ["node_modules", "dist", ".data", ".git"]) assert.ok(ignored.includes(entry), entry);
   });
 });

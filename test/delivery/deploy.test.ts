@@ -29,7 +29,8 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     const code = await proc.exited;
     return { code, output: proc.lines.join("\n") };
   }
-  const health = async (service: "chillybin" | "jafflr") => (await request(`http://127.0.0.1:${ports[service]}`, "GET", "/health")).json as { status: string; version: string };
+  const health = async (service: "chillybin" | "jafflr") =>
+    (await request(`http://127.0.0.1:${ports[service]}`, "GET", "/health")).json as { status: string; version: string };
   const pidOf = (service: string) => (JSON.parse(readFileSync(path.join(state(), service, "current.json"), "utf8")) as { pid: number }).pid;
 
   before(async () => {
@@ -71,8 +72,16 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     assert.match(output, /dry run: nothing will change/);
     assert.match(output, new RegExp(`chillybin\\s+${chillybin}\\s+DEPLOY: not deployed to test yet`));
     assert.match(output, new RegExp(`jafflr\\s+${jafflr}\\s+DEPLOY: not deployed to test yet`));
-    assert.match(output, new RegExp(`publish jafflr ${jafflr}'s pacts[\\s\\S]*can-i-deploy -- chillybin ${chillybin} test[\\s\\S]*can-i-deploy -- jafflr ${jafflr} test`));
-    assert.match(output, new RegExp(`then chillybin[\\s\\S]*record-deployment -- chillybin ${chillybin} test[\\s\\S]*then jafflr[\\s\\S]*record-deployment -- jafflr ${jafflr} test`));
+    assert.match(
+      output,
+      new RegExp(`publish jafflr ${jafflr}'s pacts[\\s\\S]*can-i-deploy -- chillybin ${chillybin} test[\\s\\S]*can-i-deploy -- jafflr ${jafflr} test`),
+    );
+    assert.match(
+      output,
+      new RegExp(
+        `then chillybin[\\s\\S]*record-deployment -- chillybin ${chillybin} test[\\s\\S]*then jafflr[\\s\\S]*record-deployment -- jafflr ${jafflr} test`,
+      ),
+    );
     assert.deepEqual([broker.pacts.length, broker.verifications.length, broker.deployments.length], [0, 0, 0]);
     assert.equal(existsSync(state()), false);
   });
@@ -85,7 +94,10 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     assert.equal((await health("jafflr")).version, jafflr);
     // Published before chillybin's verification, and again (the same content) by jafflr's own check.
     assert.deepEqual([...new Set(broker.pacts.map((p) => `${p.consumer} ${p.consumerVersion}`))], [`jafflr ${jafflr}`]);
-    assert.deepEqual(broker.verifications.map((v) => [v.provider, v.providerVersion, v.success]), [["chillybin", chillybin, true]]);
+    assert.deepEqual(
+      broker.verifications.map((v) => [v.provider, v.providerVersion, v.success]),
+      [["chillybin", chillybin, true]],
+    );
     assert.deepEqual(broker.deployments, [
       { pacticipant: "chillybin", version: chillybin, environment: "test" },
       { pacticipant: "jafflr", version: jafflr, environment: "test" },

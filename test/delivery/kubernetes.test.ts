@@ -33,7 +33,10 @@ describe("Kubernetes manifests", () => {
         const { port } = SERVICES[service];
 
         it("has a Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler, named and namespaced", () => {
-          assert.deepEqual(objects.map((o) => `${o.apiVersion} ${o.kind}`), ["apps/v1 Deployment", "v1 Service", "policy/v1 PodDisruptionBudget", "autoscaling/v2 HorizontalPodAutoscaler"]);
+          assert.deepEqual(
+            objects.map((o) => `${o.apiVersion} ${o.kind}`),
+            ["apps/v1 Deployment", "v1 Service", "policy/v1 PodDisruptionBudget", "autoscaling/v2 HorizontalPodAutoscaler"],
+          );
           for (const o of objects) {
             assert.equal(o.metadata.name, service);
             assert.match(o.metadata.name, DNS_LABEL);
@@ -107,7 +110,10 @@ describe("Kubernetes manifests", () => {
       const o = d.toJS() as { kind: string; metadata: { name: string; labels: Record<string, string> } };
       return `${o.metadata.name} ${o.kind} ${/^[0-9a-f]{40}(-dirty)?$/.test(o.metadata.labels["app.kubernetes.io/version"]!)}`;
     });
-    assert.deepEqual(kinds, SERVICE_NAMES.flatMap((s) => ["Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"].map((k) => `${s} ${k} true`)));
+    assert.deepEqual(
+      kinds,
+      SERVICE_NAMES.flatMap((s) => ["Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"].map((k) => `${s} ${k} true`)),
+    );
   });
 
   it("refuses an environment that cannot roll out safely", () => {

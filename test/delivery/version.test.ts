@@ -26,7 +26,14 @@ describe("npm run version -- <service>", function () {
     const { chillybin } = await versions();
     assert.match(chillybin, /^[0-9a-f]{40}$/);
     const closure = (await scratch.runScript(VERSION_CLI, "chillybin", "--files")).split("\n");
-    for (const expected of ["services/chillybin/main.ts", "lib/server/serve.ts", "gen/chillybin/v2/chillybin_pb.ts", "proto/chillybin/v2/chillybin.proto", "migrations/chillybin", "package-lock.json"]) {
+    for (const expected of [
+      "services/chillybin/main.ts",
+      "lib/server/serve.ts",
+      "gen/chillybin/v2/chillybin_pb.ts",
+      "proto/chillybin/v2/chillybin.proto",
+      "migrations/chillybin",
+      "package-lock.json",
+    ]) {
       assert.ok(closure.includes(expected), `${expected} is in chillybin's closure`);
     }
     for (const absent of ["services/jafflr/kitchen.ts", "proto/jafflr/v1/jafflr.proto", "README.md"]) assert.ok(!closure.includes(absent), `${absent} is not`);

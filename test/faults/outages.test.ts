@@ -40,7 +40,18 @@ describe("faults under load", function () {
       // Half single picks, half two-item orders (all or nothing), each for a customer of its own.
       const load = new PhasedLoad(async (n) => {
         if (n % 2) answered.push(String((await client.pick({ ingredient: "cheese", quantity: 1, customer: `pick-${n}` })).id));
-        else answered.push(...(await client.pickOrder({ customer: `order-${n}`, items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "vegemite", quantity: 1 }] })).ids.map(String));
+        else
+          answered.push(
+            ...(
+              await client.pickOrder({
+                customer: `order-${n}`,
+                items: [
+                  { ingredient: "bread", quantity: 2 },
+                  { ingredient: "vegemite", quantity: 1 },
+                ],
+              })
+            ).ids.map(String),
+          );
       });
       try {
         await until(() => load.ok.before >= 30, "picks before the stop");
@@ -86,7 +97,9 @@ describe("faults under load", function () {
     });
     const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
     const answered: string[] = [];
-    const load = new PhasedLoad(async (n) => answered.push(...(await client.makeToastie({ ingredients: ["cheese"], customer: `toastie-${n}` })).toastie!.orderIds.map(String)));
+    const load = new PhasedLoad(async (n) =>
+      answered.push(...(await client.makeToastie({ ingredients: ["cheese"], customer: `toastie-${n}` })).toastie!.orderIds.map(String)),
+    );
     try {
       await until(() => load.ok.before >= 30, "toasties before the restart");
       load.phase = "fault";

@@ -65,7 +65,10 @@ describe("regressions: the original's defects stay fixed", () => {
   ];
   // With a fresh Idempotency-Key, the half-finished rollout skipped the stock
   // check and took 2 bread and a cheese before answering 404.
-  const keys: Array<{ with: string; headers: Record<string, string> }> = [{ with: "", headers: {} }, { with: " (with an Idempotency-Key)", headers: { "idempotency-key": "k1" } }];
+  const keys: Array<{ with: string; headers: Record<string, string> }> = [
+    { with: "", headers: {} },
+    { with: " (with an Idempotency-Key)", headers: { "idempotency-key": "k1" } },
+  ];
   for (const l of lostStock) {
     for (const k of keys) {
       it(`${l.defect}${k.with}: now it takes nothing`, async () => {

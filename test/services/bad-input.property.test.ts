@@ -36,10 +36,30 @@ const RPCS: Array<{ service: "chillybin" | "jafflr"; path: string }> = [
 ];
 
 /** Names close to the real ones, so that some requests get past the first check. */
-const fieldName = fc.oneof(fc.constantFrom("name", "nome", "quantity", "i", "ingredients", "doneness", "customer", "ingredient", "filter.x", ""), fc.string({ maxLength: 8 }));
-const fieldValue = fc.oneof(fc.constantFrom("cheese", "ham", "bread", "-1", "0", "1", "99999999999", "1.5", "medium", "crispy", "true", "%", "%2F", ""), fc.string({ maxLength: 12 }));
-const queryString = fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"));
-const contentType = fc.oneof(fc.constantFrom("application/json", "text/plain", "application/proto", "application/grpc", "application/x-www-form-urlencoded", "application/json; charset=latin1", "multipart/form-data", ""), fc.string({ maxLength: 20 }));
+const fieldName = fc.oneof(
+  fc.constantFrom("name", "nome", "quantity", "i", "ingredients", "doneness", "customer", "ingredient", "filter.x", ""),
+  fc.string({ maxLength: 8 }),
+);
+const fieldValue = fc.oneof(
+  fc.constantFrom("cheese", "ham", "bread", "-1", "0", "1", "99999999999", "1.5", "medium", "crispy", "true", "%", "%2F", ""),
+  fc.string({ maxLength: 12 }),
+);
+const queryString = fc
+  .array(fc.tuple(fieldName, fieldValue), { maxLength: 6 })
+  .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"));
+const contentType = fc.oneof(
+  fc.constantFrom(
+    "application/json",
+    "text/plain",
+    "application/proto",
+    "application/grpc",
+    "application/x-www-form-urlencoded",
+    "application/json; charset=latin1",
+    "multipart/form-data",
+    "",
+  ),
+  fc.string({ maxLength: 20 }),
+);
 
 describe("bad input never breaks anything (property-based)", function () {
   this.timeout(120_000);
@@ -64,18 +84,30 @@ describe("bad input never breaks anything (property-based)", function () {
   it("REST: random query strings and bodies on every path", async () => {
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...REST), queryString, fc.option(fc.oneof(fc.json(), fc.string({ maxLength: 40 }))), contentType, async (route, query, body, type) => {
-        const res = await request(url(route.service), route.method, `${route.path}?${query}`, { body: body ?? undefined, headers: type ? { "content-type": type } : {} });
-        assertAnswered(res, `${route.method} ${route.path}?${query} (${type}) ${body ?? ""}`);
-        if (res.status < 300 && route.path !== "/") accepted++;
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...REST),
+        queryString,
+        fc.option(fc.oneof(fc.json(), fc.string({ maxLength: 40 }))),
+        contentType,
+        async (route, query, body, type) => {
+          const res = await request(url(route.service), route.method, `${route.path}?${query}`, {
+            body: body ?? undefined,
+            headers: type ? { "content-type": type } : {},
+          });
+          assertAnswered(res, `${route.method} ${route.path}?${query} (${type}) ${body ?? ""}`);
+          if (res.status < 300 && route.path !== "/") accepted++;
+        },
+      ),
       { numRuns: RUNS * 3 },
     );
     if (accepted === 0) assert.deepEqual(await stock(), DEFAULT);
   });
 
   it("Connect: random JSON under JSON and foreign content types", async () => {
-    const type = fc.oneof(fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""), fc.string({ maxLength: 20 }).filter((t) => !/proto|grpc/i.test(t)));
+    const type = fc.oneof(
+      fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""),
+      fc.string({ maxLength: 20 }).filter((t) => !/proto|grpc/i.test(t)),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...RPCS), fc.oneof(fc.json(), fc.string({ maxLength: 40 })), type, async (rpc, body, contentType) => {
         const res = await request(url(rpc.service), "POST", rpc.path, { body, headers: contentType ? { "content-type": contentType } : {} });
@@ -111,7 +143,10 @@ describe("bad input never breaks anything (property-based)", function () {
         const client = new grpc.Client(address(rpc.service), grpc.credentials.createInsecure());
         try {
           const outcome = await grpcJsRawUnary(client, rpc.path, bytes);
-          return { code: outcome.code === grpc.status.INVALID_ARGUMENT ? "invalid_argument" : grpc.status[outcome.code]!.toLowerCase(), message: outcome.details };
+          return {
+            code: outcome.code === grpc.status.INVALID_ARGUMENT ? "invalid_argument" : grpc.status[outcome.code]!.toLowerCase(),
+            message: outcome.details,
+          };
         } finally {
           client.close();
         }
@@ -120,7 +155,10 @@ describe("bad input never breaks anything (property-based)", function () {
     {
       name: "gRPC-Web (application/grpc-web+proto)",
       send: async (rpc, bytes) => {
-        const res = await request(url(rpc.service), "POST", rpc.path, { body: encodeEnvelope(0, bytes), headers: { "content-type": "application/grpc-web+proto" } });
+        const res = await request(url(rpc.service), "POST", rpc.path, {
+          body: encodeEnvelope(0, bytes),
+          headers: { "content-type": "application/grpc-web+proto" },
+        });
         const status = grpcWebStatus(res);
         const message = decodeURIComponent(/grpc-message: ?([^\r]*)/.exec(res.text)?.[1] ?? "");
         return { code: status === "3" ? "invalid_argument" : status === "0" ? "ok" : `grpc-status ${status}`, message };
@@ -145,7 +183,10 @@ describe("bad input never breaks anything (property-based)", function () {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...RPCS), fc.constantFrom(...PROTOCOLS), fc.uint8Array({ maxLength: 48 }), async (rpc, protocol, bytes) => {
         const { code, message } = await protocol.send(rpc, bytes);
-        assert.ok(!["internal", "unknown"].includes(code) && !code.startsWith("grpc-status"), `${protocol.name} ${rpc.path} ${Buffer.from(bytes).toString("hex")} → ${code}: ${message}`);
+        assert.ok(
+          !["internal", "unknown"].includes(code) && !code.startsWith("grpc-status"),
+          `${protocol.name} ${rpc.path} ${Buffer.from(bytes).toString("hex")} → ${code}: ${message}`,
+        );
         if (code !== "ok") assert.ok(message.length > 0, `${code} without a message`);
       }),
       { numRuns: RUNS * 2 },
@@ -158,7 +199,10 @@ describe("bad input never breaks anything (property-based)", function () {
     const rest = await request(chillybin.server.url, "POST", "/v2/pick", { body: big, headers: { "content-type": "application/json" } });
     assert.equal(rest.status, 413);
     assertAnswered(rest, "REST 2 MiB");
-    const connect = await request(chillybin.server.url, "POST", "/chillybin.v2.ChillybinService/Pick", { body: big, headers: { "content-type": "application/json" } });
+    const connect = await request(chillybin.server.url, "POST", "/chillybin.v2.ChillybinService/Pick", {
+      body: big,
+      headers: { "content-type": "application/json" },
+    });
     assert.ok(connect.status >= 400 && connect.status < 500, `${connect.status} ${connect.text.slice(0, 200)}`);
     assert.equal((connect.json as { code: string }).code, "resource_exhausted");
     assert.deepEqual(await stock(), DEFAULT);

@@ -16,7 +16,8 @@ describe("Connect GET, and 405 with Allow on RPC paths", () => {
   const chillybinLog = captureLogger();
   const jafflrLog = captureLogger();
   const services = useServices({ chillybinLogger: chillybinLog.logger, jafflrLogger: jafflrLog.logger });
-  const getClient = <S extends typeof ChillybinService | typeof JafflrService>(service: S, baseUrl: string) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", useHttpGet: true }));
+  const getClient = <S extends typeof ChillybinService | typeof JafflrService>(service: S, baseUrl: string) =>
+    createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", useHttpGet: true }));
   const methodsOf = (lines: Array<Record<string, unknown>>, rpc: string) => lines.filter((l) => l.rpc === rpc).map((l) => l.httpMethod);
 
   it("a Connect client with useHttpGet reads chillybin's stock and jafflr's status with GET", async () => {
@@ -28,7 +29,11 @@ describe("Connect GET, and 405 with Allow on RPC paths", () => {
   });
 
   it("GET with the query Connect defines (curl-able, cacheable)", async () => {
-    const res = await request(services.chillybin.server.url, "GET", `/chillybin.v1.ChillybinService/GetStock?connect=v1&encoding=json&message=${encodeURIComponent("{}")}`);
+    const res = await request(
+      services.chillybin.server.url,
+      "GET",
+      `/chillybin.v1.ChillybinService/GetStock?connect=v1&encoding=json&message=${encodeURIComponent("{}")}`,
+    );
     assert.equal(res.status, 200, res.text);
     assert.ok((res.json as { stock: Record<string, number> }).stock);
   });

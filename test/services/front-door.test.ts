@@ -62,9 +62,15 @@ describe("front door: one client cannot take a service down or starve the others
     folder = mkdtempSync(path.join(tmpdir(), "front-door-"));
     for (const service of ["chillybin", "jafflr"] as const) await buildService(service, process.cwd(), "front-door", path.join(folder, service));
     const common = { DATABASE_URL: "", LOG_LEVEL: "info", ...LIMITS_ENV };
-    chillybin = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(folder, "chillybin"), env: { ...common, CHILLYBIN_PORT: "0", CHILLYBIN_DATA_DIR: path.join(folder, "data") } });
+    chillybin = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
+      cwd: path.join(folder, "chillybin"),
+      env: { ...common, CHILLYBIN_PORT: "0", CHILLYBIN_DATA_DIR: path.join(folder, "data") },
+    });
     chillybinPort = listeningPort(await chillybin.waitForLine(/"listening"/, 60_000));
-    jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(folder, "jafflr"), env: { ...common, JAFFLR_PORT: "0", CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`, TOAST_TIME_SCALE: "0" } });
+    jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
+      cwd: path.join(folder, "jafflr"),
+      env: { ...common, JAFFLR_PORT: "0", CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`, TOAST_TIME_SCALE: "0" },
+    });
     jafflrPort = listeningPort(await jafflr.waitForLine(/"listening"/, 60_000));
   });
   after(async () => {
@@ -72,7 +78,10 @@ describe("front door: one client cannot take a service down or starve the others
     rmSync(folder, { recursive: true, force: true });
   });
   afterEach(() => {
-    for (const [name, proc] of [["chillybin", chillybin], ["jafflr", jafflr]] as const) {
+    for (const [name, proc] of [
+      ["chillybin", chillybin],
+      ["jafflr", jafflr],
+    ] as const) {
       assert.equal(proc.child.exitCode, null, `${name} died: ${proc.lines.slice(-5).join("\n")}`);
     }
   });
@@ -83,7 +92,12 @@ describe("front door: one client cannot take a service down or starve the others
     attacker.on("error", () => {});
     try {
       for (let i = 0; i < 5_000; i++) {
-        const stream = attacker.request({ ":method": "POST", ":path": "/chillybin.v1.ChillybinService/GetStock", "content-type": "application/grpc", te: "trailers" });
+        const stream = attacker.request({
+          ":method": "POST",
+          ":path": "/chillybin.v1.ChillybinService/GetStock",
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
         stream.on("error", () => {});
         stream.write(Buffer.from([0])); // one byte of the five a gRPC message starts with, and no more
       }
@@ -110,7 +124,10 @@ describe("front door: one client cannot take a service down or starve the others
         socket.write("POST /jafflr.v1.JafflrService/MakeToastie HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
         sockets.push(socket);
       }
-      assert.ok(await eventually(() => closed.size >= 200, 5_000), `the server closed ${closed.size} of 300 connections from one client at once; 200 were over the limit`);
+      assert.ok(
+        await eventually(() => closed.size >= 200, 5_000),
+        `the server closed ${closed.size} of 300 connections from one client at once; 200 were over the limit`,
+      );
       assert.equal(await probe(jafflrPort), 200, "another client is answered while the attacker holds its 100");
       assert.ok(await eventually(() => closed.size === 300, 8_000), `${300 - closed.size} stalled requests still open after REQUEST_TIMEOUT_MS`);
     } finally {

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
-import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../gen/grpc/health/v1/health_pb.js";
+import {
+  Health,
+  HealthCheckRequestSchema,
+  HealthCheckResponse_ServingStatus as Status,
+  HealthCheckResponseSchema,
+} from "../../gen/grpc/health/v1/health_pb.js";
 import { migrateToLatest, openDatabase } from "../../lib/db/index.js";
 import { silentLogger } from "../../lib/logger.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
@@ -34,7 +39,14 @@ describe("grpc.health.v1.Health", () => {
   }
 
   it("answers @grpc/grpc-js (what Kubernetes' gRPC probe speaks)", async () => {
-    const res = await grpcJsUnary(new URL(chillybin.server.url).host, Health, "Check", HealthCheckRequestSchema, HealthCheckResponseSchema, create(HealthCheckRequestSchema));
+    const res = await grpcJsUnary(
+      new URL(chillybin.server.url).host,
+      Health,
+      "Check",
+      HealthCheckRequestSchema,
+      HealthCheckResponseSchema,
+      create(HealthCheckRequestSchema),
+    );
     assert.equal(res.status, Status.SERVING);
   });
 
@@ -65,7 +77,7 @@ describe("grpc.health.v1.Health", () => {
   });
 
   describe("jafflr reports its dependency on chillybin", () => {
-    it("Check(\"chillybin\") follows chillybin, and jafflr itself stays SERVING", async () => {
+    it('Check("chillybin") follows chillybin, and jafflr itself stays SERVING', async () => {
       const own = await startChillybin();
       const jafflr = await startJafflr({ chillybinUrl: own.server.url });
       const health = createClient(Health, TRANSPORTS[2]!.make(jafflr.server.url));
@@ -76,7 +88,11 @@ describe("grpc.health.v1.Health", () => {
         assert.equal((await health.check({ service: "" })).status, Status.SERVING);
         const rest = await request(jafflr.server.url, "GET", "/health");
         assert.equal(rest.status, 200);
-        assert.deepEqual(rest.json, { status: "SERVING", version: TEST_VERSION, dependencies: { chillybin: { status: "NOT_SERVING", reason: "chillybin reports NOT_SERVING" } } });
+        assert.deepEqual(rest.json, {
+          status: "SERVING",
+          version: TEST_VERSION,
+          dependencies: { chillybin: { status: "NOT_SERVING", reason: "chillybin reports NOT_SERVING" } },
+        });
         await own.stop();
         const gone = (await request(jafflr.server.url, "GET", "/health")).json as { dependencies: { chillybin: { status: string; reason: string } } };
         assert.equal(gone.dependencies.chillybin.status, "NOT_SERVING");

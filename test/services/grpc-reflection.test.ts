@@ -43,9 +43,33 @@ describe("gRPC server reflection (v1 and v1alpha)", function () {
   before(() => ({ chillybin, jafflr } = services));
 
   const listed: Array<{ service: "chillybin" | "jafflr"; protocol: string; names: string[] }> = [
-    { service: "chillybin", protocol: "grpc-v1", names: ["chillybin.v1.ChillybinService", "chillybin.v2.ChillybinService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"] },
-    { service: "chillybin", protocol: "grpc-v1alpha", names: ["chillybin.v1.ChillybinService", "chillybin.v2.ChillybinService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"] },
-    { service: "jafflr", protocol: "grpc-v1", names: ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "jafflr.v1.JafflrService"] },
+    {
+      service: "chillybin",
+      protocol: "grpc-v1",
+      names: [
+        "chillybin.v1.ChillybinService",
+        "chillybin.v2.ChillybinService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+      ],
+    },
+    {
+      service: "chillybin",
+      protocol: "grpc-v1alpha",
+      names: [
+        "chillybin.v1.ChillybinService",
+        "chillybin.v2.ChillybinService",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+      ],
+    },
+    {
+      service: "jafflr",
+      protocol: "grpc-v1",
+      names: ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "jafflr.v1.JafflrService"],
+    },
   ];
   for (const l of listed) {
     it(`lists ${l.service}'s services over ${l.protocol}`, async () => {
@@ -58,7 +82,9 @@ describe("gRPC server reflection (v1 and v1alpha)", function () {
   it("lets a client call an RPC with no schema of its own", async () => {
     const out = JSON.parse(await bufCurl("-d", '{"name":"cheese","quantity":1}', `${chillybin.server.url}/chillybin.v1.ChillybinService/Pick`)) as unknown;
     assert.deepEqual(out, { name: "cheese", remaining: 9 });
-    const toastie = JSON.parse(await bufCurl("-d", '{"ingredients":["cheese"],"doneness":"DONENESS_BURNT"}', `${jafflr.server.url}/jafflr.v1.JafflrService/MakeToastie`)) as { toastie: { doneness: string } };
+    const toastie = JSON.parse(
+      await bufCurl("-d", '{"ingredients":["cheese"],"doneness":"DONENESS_BURNT"}', `${jafflr.server.url}/jafflr.v1.JafflrService/MakeToastie`),
+    ) as { toastie: { doneness: string } };
     assert.equal(toastie.toastie.doneness, "DONENESS_BURNT");
   });
 

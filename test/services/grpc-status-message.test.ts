@@ -14,7 +14,14 @@ describe("gRPC status messages", () => {
 
   it("@grpc/grpc-js reads a refusal as chillybin wrote it", async () => {
     await services.chillybin.setStock({ cheese: 10 });
-    const error = await grpcJsUnary(new URL(services.chillybin.server.url).host, v2.ChillybinService, "Pick", v2.PickRequestSchema, v2.PickResponseSchema, create(v2.PickRequestSchema, { ingredient: "cheese", quantity: 11, customer: "kim" })).then(
+    const error = await grpcJsUnary(
+      new URL(services.chillybin.server.url).host,
+      v2.ChillybinService,
+      "Pick",
+      v2.PickRequestSchema,
+      v2.PickResponseSchema,
+      create(v2.PickRequestSchema, { ingredient: "cheese", quantity: 11, customer: "kim" }),
+    ).then(
       () => assert.fail("accepted"),
       (e: grpc.ServiceError) => e,
     );

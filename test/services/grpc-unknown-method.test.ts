@@ -32,14 +32,20 @@ describe("an unknown method, in the caller's protocol", () => {
   }
 
   it("gRPC-Web: HTTP 200 with grpc-status 12 in a trailers-only answer", async () => {
-    const res = await request(services.chillybin.server.url, "POST", "/chillybin.v1.ChillybinService/Steal", { body: new Uint8Array(5), headers: { "content-type": "application/grpc-web+proto" } });
+    const res = await request(services.chillybin.server.url, "POST", "/chillybin.v1.ChillybinService/Steal", {
+      body: new Uint8Array(5),
+      headers: { "content-type": "application/grpc-web+proto" },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers["grpc-status"], "12");
     assert.equal(res.headers["content-type"], "application/grpc-web+proto");
   });
 
   it("Connect keeps Connect's 404 unimplemented, REST its 404", async () => {
-    const connect = await request(services.chillybin.server.url, "POST", "/chillybin.v1.ChillybinService/Steal", { body: "{}", headers: { "content-type": "application/json" } });
+    const connect = await request(services.chillybin.server.url, "POST", "/chillybin.v1.ChillybinService/Steal", {
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(connect.status, 404);
     const rest = await request(services.chillybin.server.url, "GET", "/steal");
     assert.deepEqual([rest.status, (rest.json as { code: string }).code], [404, "not_found"]);

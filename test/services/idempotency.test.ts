@@ -40,7 +40,13 @@ describe("idempotency: a retried call happens once", () => {
     const a = await client.pick({ ingredient: "bread", quantity: 2, customer: "gita" }, key("k-v2"));
     const b = await client.pick({ ingredient: "bread", quantity: 2, customer: "gita" }, key("k-v2"));
     assert.equal(a.id, b.id);
-    const order = { customer: "gita", items: [{ ingredient: "cheese", quantity: 1 }, { ingredient: "vegemite", quantity: 1 }] };
+    const order = {
+      customer: "gita",
+      items: [
+        { ingredient: "cheese", quantity: 1 },
+        { ingredient: "vegemite", quantity: 1 },
+      ],
+    };
     const c = await client.pickOrder(order, key("k-order"));
     const d = await client.pickOrder(order, key("k-order"));
     assert.deepEqual(c.ids, d.ids);
@@ -50,7 +56,9 @@ describe("idempotency: a retried call happens once", () => {
 
   it("concurrent retries with one key take stock once", async () => {
     const client = createClient(v2.ChillybinService, TRANSPORTS[1]!.make(chillybin.server.url));
-    const answers = await Promise.all(Array.from({ length: 8 }, () => client.pickOrder({ customer: "kim", items: [{ ingredient: "cheese", quantity: 2 }] }, key("k-race"))));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => client.pickOrder({ customer: "kim", items: [{ ingredient: "cheese", quantity: 2 }] }, key("k-race"))),
+    );
     assert.equal(new Set(answers.map((a) => String(a.ids[0]))).size, 1);
     assert.equal((await stock()).cheese, 8);
     assert.equal(await orderCount(), 1);
@@ -106,7 +114,10 @@ describe("idempotency: a retried call happens once", () => {
       assert.deepEqual(retry.toastie, first.toastie);
       assert.deepEqual(await stock(), { bread: 8, cheese: 0, vegemite: 10 });
       // Without a key, the same toastie is refused, and nothing is taken.
-      const refused = await client.makeToastie({ ingredients: ["cheese"] }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+      const refused = await client.makeToastie({ ingredients: ["cheese"] }).then(
+        () => assert.fail("made"),
+        (e: unknown) => ConnectError.from(e),
+      );
       assert.equal(refused.code, Code.FailedPrecondition);
       assert.equal(refused.rawMessage, "cannot pick cheese: not enough cheese: wanted 1, 0 in stock");
       assert.deepEqual(await stock(), { bread: 8, cheese: 0, vegemite: 10 });
@@ -127,7 +138,10 @@ describe("idempotency: a retried call happens once", () => {
         const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
         await client.makeToastie({ ingredients: ["cheese"], customer: "gita" }, key("t-reused"));
         const taken = await stock();
-        const reused = await client.makeToastie(toastie, key("t-reused")).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        const reused = await client.makeToastie(toastie, key("t-reused")).then(
+          () => assert.fail("made"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(reused.code, Code.InvalidArgument, reused.rawMessage);
         assert.match(reused.rawMessage, /idempotency-key "t-reused" was used for a different/);
         assert.deepEqual(await stock(), taken, "nothing more taken");
@@ -142,7 +156,10 @@ describe("idempotency: a retried call happens once", () => {
     const jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
     try {
       const client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
-      const long = await client.makeToastie({ ingredients: ["cheese"], customer: "gita" }, key("k".repeat(201))).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+      const long = await client.makeToastie({ ingredients: ["cheese"], customer: "gita" }, key("k".repeat(201))).then(
+        () => assert.fail("made"),
+        (e: unknown) => ConnectError.from(e),
+      );
       assert.equal(long.code, Code.InvalidArgument);
       assert.equal(long.rawMessage, "idempotency-key must be 1 to 200 characters");
       assert.deepEqual(await stock(), DEFAULT, "nothing taken");

@@ -36,9 +36,15 @@ describe("observability: request ids, logs and metrics", () => {
       assert.equal(res.status, 200);
       const jafflrLines = jafflrLog.lines.filter((l) => l.requestId === "follow-me-1");
       const chillybinLines = chillybinLog.lines.filter((l) => l.requestId === "follow-me-1");
-      assert.deepEqual(jafflrLines.map((l) => [l.rpc, l.protocol, l.code]), [["jafflr.v1.JafflrService/MakeToastie", "rest", "ok"]]);
+      assert.deepEqual(
+        jafflrLines.map((l) => [l.rpc, l.protocol, l.code]),
+        [["jafflr.v1.JafflrService/MakeToastie", "rest", "ok"]],
+      );
       // One order for the whole toastie (bread, cheese, vegemite).
-      assert.deepEqual(chillybinLines.map((l) => [l.rpc, l.code]), [["chillybin.v2.ChillybinService/PickOrder", "ok"]]);
+      assert.deepEqual(
+        chillybinLines.map((l) => [l.rpc, l.code]),
+        [["chillybin.v2.ChillybinService/PickOrder", "ok"]],
+      );
     });
 
     it("each log line has the service, version, method, protocol, code and duration", async () => {
@@ -56,14 +62,20 @@ describe("observability: request ids, logs and metrics", () => {
     it("counts requests by service, method, protocol, code and version", async () => {
       await request(chillybin.server.url, "GET", "/pick?name=cheese&quantity=1");
       for (const transport of TRANSPORTS) {
-        await createClient(ChillybinService, transport.make(chillybin.server.url)).pick({ name: "ham", quantity: 1 }).catch(() => {});
+        await createClient(ChillybinService, transport.make(chillybin.server.url))
+          .pick({ name: "ham", quantity: 1 })
+          .catch(() => {});
       }
       const text = (await request(chillybin.server.url, "GET", "/metrics")).text;
       const count = (labels: string) => Number(text.match(new RegExp(`^rpc_requests_total\\{${labels.replace(/[{}]/g, "\\$&")}\\} (\\d+)$`, "m"))?.[1] ?? NaN);
       const base = 'service="chillybin.v1.ChillybinService",method="Pick"';
       assert.ok(count(`${base},protocol="rest",code="ok",version="${TEST_VERSION}"`) >= 1);
-      for (const protocol of ["connect", "grpc", "grpc-web"]) assert.ok(count(`${base},protocol="${protocol}",code="not_found",version="${TEST_VERSION}"`) >= 1, protocol);
-      assert.match(text, /^rpc_request_duration_seconds_bucket\{le="0.005",service="chillybin.v1.ChillybinService",method="Pick",protocol="rest",code="ok"\} \d+$/m);
+      for (const protocol of ["connect", "grpc", "grpc-web"])
+        assert.ok(count(`${base},protocol="${protocol}",code="not_found",version="${TEST_VERSION}"`) >= 1, protocol);
+      assert.match(
+        text,
+        /^rpc_request_duration_seconds_bucket\{le="0.005",service="chillybin.v1.ChillybinService",method="Pick",protocol="rest",code="ok"\} \d+$/m,
+      );
       assert.match(text, /^rpc_requests_in_flight 1$/m); // the scrape itself
       assert.match(text, /^process_cpu_user_seconds_total \d/m);
       assert.match(text, /^nodejs_eventloop_lag_seconds \d/m);

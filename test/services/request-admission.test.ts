@@ -12,10 +12,14 @@ import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from
 class HeldKitchen extends Kitchen {
   private readonly releases = new Set<() => void>();
   constructor() {
-    super(1, (_ms, signal) => new Promise<void>((resolve) => {
-      this.releases.add(resolve);
-      signal?.addEventListener("abort", () => resolve());
-    }));
+    super(
+      1,
+      (_ms, signal) =>
+        new Promise<void>((resolve) => {
+          this.releases.add(resolve);
+          signal?.addEventListener("abort", () => resolve());
+        }),
+    );
   }
   releaseAll(): void {
     for (const release of this.releases) release();
@@ -88,10 +92,34 @@ describe("request admission: requests in flight and bytes held are bounded", fun
     });
 
     const refused: Array<{ case: string; from: string; call: (url: string) => Promise<Answer>; expect: (a: Answer) => void; message: RegExp }> = [
-      { case: "a client at its limit, REST", from: "127.0.0.1", call: (url) => h1(url, "127.0.0.1", "GET", "/").answer, expect: (a) => assert.equal(a.status, 429, a.body), message: /too many requests in flight from this client \(at most 3\)/ },
-      { case: "a client at its limit, Connect", from: "127.0.0.1", call: (url) => h1(url, "127.0.0.1", "POST", "/jafflr.v1.JafflrService/GetStatus", "{}").answer, expect: (a) => assert.equal(a.status, 429, a.body), message: /too many requests in flight from this client/ },
-      { case: "a client at its limit, gRPC (HTTP 200, grpc-status 8)", from: "127.0.0.1", call: (url) => grpcStatus(url, "127.0.0.1", "/jafflr.v1.JafflrService/GetStatus"), expect: (a) => assert.equal(a.grpcStatus, "8"), message: /.*/ },
-      { case: "another client, once the server's total is reached", from: "127.0.0.2", call: (url) => h1(url, "127.0.0.2", "GET", "/").answer, expect: (a) => assert.equal(a.status, 429, a.body), message: /the server is busy with 4 requests/ },
+      {
+        case: "a client at its limit, REST",
+        from: "127.0.0.1",
+        call: (url) => h1(url, "127.0.0.1", "GET", "/").answer,
+        expect: (a) => assert.equal(a.status, 429, a.body),
+        message: /too many requests in flight from this client \(at most 3\)/,
+      },
+      {
+        case: "a client at its limit, Connect",
+        from: "127.0.0.1",
+        call: (url) => h1(url, "127.0.0.1", "POST", "/jafflr.v1.JafflrService/GetStatus", "{}").answer,
+        expect: (a) => assert.equal(a.status, 429, a.body),
+        message: /too many requests in flight from this client/,
+      },
+      {
+        case: "a client at its limit, gRPC (HTTP 200, grpc-status 8)",
+        from: "127.0.0.1",
+        call: (url) => grpcStatus(url, "127.0.0.1", "/jafflr.v1.JafflrService/GetStatus"),
+        expect: (a) => assert.equal(a.grpcStatus, "8"),
+        message: /.*/,
+      },
+      {
+        case: "another client, once the server's total is reached",
+        from: "127.0.0.2",
+        call: (url) => h1(url, "127.0.0.2", "GET", "/").answer,
+        expect: (a) => assert.equal(a.status, 429, a.body),
+        message: /the server is busy with 4 requests/,
+      },
     ];
     for (const r of refused) {
       it(`refuses ${r.case}: RESOURCE_EXHAUSTED at once`, async () => {
@@ -113,7 +141,13 @@ describe("request admission: requests in flight and bytes held are bounded", fun
 
   describe("request bytes held", () => {
     let chillybin: TestChillybin;
-    before(async () => (chillybin = await startChillybin({ limits: { ...DEFAULT_LIMITS, maxBufferedBytesPerConnection: 1_500, maxBufferedBytes: 2_500 }, maxBodyBytes: 1_000 })));
+    before(
+      async () =>
+        (chillybin = await startChillybin({
+          limits: { ...DEFAULT_LIMITS, maxBufferedBytesPerConnection: 1_500, maxBufferedBytes: 2_500 },
+          maxBodyBytes: 1_000,
+        })),
+    );
     after(() => chillybin?.stop());
 
     /** A v2 Pick as Connect JSON, padded with spaces to 900 bytes. */

@@ -19,21 +19,69 @@ describe("the original REST paths", () => {
   describe("chillybin", () => {
     const calls: Array<{ case: string; method: string; path: string; status: number; json?: unknown; after: Record<string, number>; allow?: string }> = [
       { case: "GET / answers the flat stock map", method: "GET", path: "/", status: 200, json: DEFAULT, after: DEFAULT },
-      { case: "GET /pick takes stock", method: "GET", path: "/pick?name=cheese&quantity=1", status: 200, json: { name: "cheese", remaining: 9 }, after: { ...DEFAULT, cheese: 9 } },
-      { case: "POST /pick takes stock", method: "POST", path: "/pick?name=vegemite&quantity=3", status: 200, json: { name: "vegemite", remaining: 7 }, after: { ...DEFAULT, vegemite: 7 } },
+      {
+        case: "GET /pick takes stock",
+        method: "GET",
+        path: "/pick?name=cheese&quantity=1",
+        status: 200,
+        json: { name: "cheese", remaining: 9 },
+        after: { ...DEFAULT, cheese: 9 },
+      },
+      {
+        case: "POST /pick takes stock",
+        method: "POST",
+        path: "/pick?name=vegemite&quantity=3",
+        status: 200,
+        json: { name: "vegemite", remaining: 7 },
+        after: { ...DEFAULT, vegemite: 7 },
+      },
       { case: "quantity=-5 is refused (the original added stock)", method: "GET", path: "/pick?name=cheese&quantity=-5", status: 400, after: DEFAULT },
       { case: "quantity=0 is refused (the original answered 200)", method: "GET", path: "/pick?name=cheese&quantity=0", status: 400, after: DEFAULT },
       { case: "a huge quantity is a 400, not a 500", method: "GET", path: "/pick?name=cheese&quantity=99999999999999", status: 400, after: DEFAULT },
       { case: "a missing quantity is refused", method: "GET", path: "/pick?name=cheese", status: 400, after: DEFAULT },
-      { case: "unknown ingredient → 404", method: "GET", path: "/pick?name=ham&quantity=1", status: 404, json: { code: "not_found", message: 'unknown ingredient "ham"' }, after: DEFAULT },
-      { case: "out of stock → 400 failed_precondition, not the same as unknown", method: "GET", path: "/pick?name=cheese&quantity=11", status: 400, json: { code: "failed_precondition", message: "not enough cheese: wanted 11, 10 in stock" }, after: DEFAULT },
+      {
+        case: "unknown ingredient → 404",
+        method: "GET",
+        path: "/pick?name=ham&quantity=1",
+        status: 404,
+        json: { code: "not_found", message: 'unknown ingredient "ham"' },
+        after: DEFAULT,
+      },
+      {
+        case: "out of stock → 400 failed_precondition, not the same as unknown",
+        method: "GET",
+        path: "/pick?name=cheese&quantity=11",
+        status: 400,
+        json: { code: "failed_precondition", message: "not enough cheese: wanted 11, 10 in stock" },
+        after: DEFAULT,
+      },
       { case: "nome= (the 'breaky' client) is refused, naming it", method: "GET", path: "/pick?nome=cheese&quantity=1", status: 400, after: DEFAULT },
       { case: "GET /restock", method: "GET", path: "/restock", status: 200, json: { stock: DEFAULT }, after: DEFAULT },
       { case: "POST /restock", method: "POST", path: "/restock", status: 200, json: { stock: DEFAULT }, after: DEFAULT },
       { case: "DELETE /restock → 405 (the original accepted it)", method: "DELETE", path: "/restock", status: 405, allow: "GET, POST", after: DEFAULT },
-      { case: "an unknown path → 404 (the original answered the stock)", method: "GET", path: "/anything", status: 404, json: { code: "not_found", message: "no route for GET /anything" }, after: DEFAULT },
-      { case: "a NUL byte in a name is the caller's mistake: 400 naming the field (PostgreSQL cannot store it)", method: "GET", path: "/pick?name=cheese%00&quantity=1", status: 400, json: { code: "invalid_argument", message: "name must not contain a NUL character (U+0000)" }, after: DEFAULT },
-      { case: "//x/pick is a path, not a host and /pick: 400, nothing taken", method: "GET", path: "//x/pick?name=cheese&quantity=1", status: 400, after: DEFAULT },
+      {
+        case: "an unknown path → 404 (the original answered the stock)",
+        method: "GET",
+        path: "/anything",
+        status: 404,
+        json: { code: "not_found", message: "no route for GET /anything" },
+        after: DEFAULT,
+      },
+      {
+        case: "a NUL byte in a name is the caller's mistake: 400 naming the field (PostgreSQL cannot store it)",
+        method: "GET",
+        path: "/pick?name=cheese%00&quantity=1",
+        status: 400,
+        json: { code: "invalid_argument", message: "name must not contain a NUL character (U+0000)" },
+        after: DEFAULT,
+      },
+      {
+        case: "//x/pick is a path, not a host and /pick: 400, nothing taken",
+        method: "GET",
+        path: "//x/pick?name=cheese&quantity=1",
+        status: 400,
+        after: DEFAULT,
+      },
       { case: "//pick is not /pick either", method: "GET", path: "//pick?name=cheese&quantity=1", status: 400, after: DEFAULT },
     ];
     for (const c of calls) {
@@ -99,9 +147,33 @@ describe("the original REST paths", () => {
 
     // orders: how many order ids the toastie answers (one per distinct ingredient).
     const toasties: Array<{ case: string; method: string; path: string; status: number; toastie?: unknown; orders?: number; after: Record<string, number> }> = [
-      { case: "GET with i, doneness, customer", method: "GET", path: "/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita", status: 200, toastie: { ingredients: ["bread", "bread", "cheese", "vegemite"], doneness: "DONENESS_MEDIUM", customer: "gita" }, orders: 3, after: { bread: 8, cheese: 9, vegemite: 9 } },
-      { case: "POST with the same query", method: "POST", path: "/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita", status: 200, toastie: { ingredients: ["bread", "bread", "cheese", "vegemite"], doneness: "DONENESS_MEDIUM", customer: "gita" }, orders: 3, after: { bread: 8, cheese: 9, vegemite: 9 } },
-      { case: "doneness well-done as the original spelled it; no customer: the default one", method: "GET", path: "/toastie?i=cheese&doneness=well-done", status: 200, toastie: { ingredients: ["bread", "bread", "cheese"], doneness: "DONENESS_WELL_DONE", customer: "walk-in" }, orders: 2, after: { bread: 8, cheese: 9, vegemite: 10 } },
+      {
+        case: "GET with i, doneness, customer",
+        method: "GET",
+        path: "/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita",
+        status: 200,
+        toastie: { ingredients: ["bread", "bread", "cheese", "vegemite"], doneness: "DONENESS_MEDIUM", customer: "gita" },
+        orders: 3,
+        after: { bread: 8, cheese: 9, vegemite: 9 },
+      },
+      {
+        case: "POST with the same query",
+        method: "POST",
+        path: "/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita",
+        status: 200,
+        toastie: { ingredients: ["bread", "bread", "cheese", "vegemite"], doneness: "DONENESS_MEDIUM", customer: "gita" },
+        orders: 3,
+        after: { bread: 8, cheese: 9, vegemite: 9 },
+      },
+      {
+        case: "doneness well-done as the original spelled it; no customer: the default one",
+        method: "GET",
+        path: "/toastie?i=cheese&doneness=well-done",
+        status: 200,
+        toastie: { ingredients: ["bread", "bread", "cheese"], doneness: "DONENESS_WELL_DONE", customer: "walk-in" },
+        orders: 2,
+        after: { bread: 8, cheese: 9, vegemite: 10 },
+      },
       { case: "no cheese → 400, nothing picked", method: "GET", path: "/toastie?i=vegemite", status: 400, after: DEFAULT },
       { case: "no ingredients → 400, nothing picked", method: "POST", path: "/toastie", status: 400, after: DEFAULT },
       { case: "an invalid doneness → 400, nothing picked", method: "GET", path: "/toastie?i=cheese&doneness=crispy", status: 400, after: DEFAULT },
@@ -126,7 +198,11 @@ describe("the original REST paths", () => {
     });
 
     it("GET /health answers 200 with the VERSION and chillybin's status; unknown paths 404", async () => {
-      assert.deepEqual((await request(jafflr.server.url, "GET", "/health")).json, { status: "SERVING", version: TEST_VERSION, dependencies: { chillybin: { status: "SERVING" } } });
+      assert.deepEqual((await request(jafflr.server.url, "GET", "/health")).json, {
+        status: "SERVING",
+        version: TEST_VERSION,
+        dependencies: { chillybin: { status: "SERVING" } },
+      });
       assert.equal((await request(jafflr.server.url, "GET", "/toasties")).status, 404);
     });
   });
@@ -134,12 +210,54 @@ describe("the original REST paths", () => {
   describe("REST and Connect give the same answer for the same call", () => {
     // The same message: REST writes zero values ("orderIds": []) that Connect's JSON leaves out.
     const pairs: Array<{ case: string; service: "chillybin" | "jafflr"; rest: [string, string]; rpc: string; body: unknown; output: DescMessage }> = [
-      { case: "a pick", service: "chillybin", rest: ["GET", "/pick?name=bread&quantity=2"], rpc: "/chillybin.v1.ChillybinService/Pick", body: { name: "bread", quantity: 2 }, output: v1.PickResponseSchema },
-      { case: "an unknown ingredient", service: "chillybin", rest: ["GET", "/pick?name=ham&quantity=1"], rpc: "/chillybin.v1.ChillybinService/Pick", body: { name: "ham", quantity: 1 }, output: v1.PickResponseSchema },
-      { case: "too many", service: "chillybin", rest: ["POST", "/pick?name=cheese&quantity=50"], rpc: "/chillybin.v1.ChillybinService/Pick", body: { name: "cheese", quantity: 50 }, output: v1.PickResponseSchema },
-      { case: "a restock", service: "chillybin", rest: ["POST", "/restock"], rpc: "/chillybin.v1.ChillybinService/Restock", body: {}, output: v1.RestockResponseSchema },
-      { case: "a toastie", service: "jafflr", rest: ["GET", "/toastie?ingredients=cheese&doneness=burnt&customer=kim"], rpc: "/jafflr.v1.JafflrService/MakeToastie", body: { ingredients: ["cheese"], doneness: "DONENESS_BURNT", customer: "kim" }, output: MakeToastieResponseSchema },
-      { case: "a refused toastie", service: "jafflr", rest: ["GET", "/toastie?i=ham"], rpc: "/jafflr.v1.JafflrService/MakeToastie", body: { ingredients: ["ham"] }, output: MakeToastieResponseSchema },
+      {
+        case: "a pick",
+        service: "chillybin",
+        rest: ["GET", "/pick?name=bread&quantity=2"],
+        rpc: "/chillybin.v1.ChillybinService/Pick",
+        body: { name: "bread", quantity: 2 },
+        output: v1.PickResponseSchema,
+      },
+      {
+        case: "an unknown ingredient",
+        service: "chillybin",
+        rest: ["GET", "/pick?name=ham&quantity=1"],
+        rpc: "/chillybin.v1.ChillybinService/Pick",
+        body: { name: "ham", quantity: 1 },
+        output: v1.PickResponseSchema,
+      },
+      {
+        case: "too many",
+        service: "chillybin",
+        rest: ["POST", "/pick?name=cheese&quantity=50"],
+        rpc: "/chillybin.v1.ChillybinService/Pick",
+        body: { name: "cheese", quantity: 50 },
+        output: v1.PickResponseSchema,
+      },
+      {
+        case: "a restock",
+        service: "chillybin",
+        rest: ["POST", "/restock"],
+        rpc: "/chillybin.v1.ChillybinService/Restock",
+        body: {},
+        output: v1.RestockResponseSchema,
+      },
+      {
+        case: "a toastie",
+        service: "jafflr",
+        rest: ["GET", "/toastie?ingredients=cheese&doneness=burnt&customer=kim"],
+        rpc: "/jafflr.v1.JafflrService/MakeToastie",
+        body: { ingredients: ["cheese"], doneness: "DONENESS_BURNT", customer: "kim" },
+        output: MakeToastieResponseSchema,
+      },
+      {
+        case: "a refused toastie",
+        service: "jafflr",
+        rest: ["GET", "/toastie?i=ham"],
+        rpc: "/jafflr.v1.JafflrService/MakeToastie",
+        body: { ingredients: ["ham"] },
+        output: MakeToastieResponseSchema,
+      },
     ];
     for (const p of pairs) {
       it(`${p.case}`, async () => {
@@ -150,7 +268,8 @@ describe("the original REST paths", () => {
         assert.equal(viaRest.status, viaConnect.status);
         if (viaRest.status === 200) {
           // Each toastie records orders of its own: their ids differ, their number does not.
-          const sameIds = (json: unknown) => JSON.parse(JSON.stringify(json).replace(/"orderIds":\[[^\]]*\]/, (ids) => ids.replace(/"[0-9]+"/g, '"0"'))) as JsonValue;
+          const sameIds = (json: unknown) =>
+            JSON.parse(JSON.stringify(json).replace(/"orderIds":\[[^\]]*\]/, (ids) => ids.replace(/"[0-9]+"/g, '"0"'))) as JsonValue;
           assert.ok(equals(p.output, fromJson(p.output, sameIds(viaRest.json)), fromJson(p.output, sameIds(viaConnect.json))));
         } else assert.deepEqual(viaRest.json, viaConnect.json);
       });

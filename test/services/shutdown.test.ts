@@ -66,7 +66,14 @@ describe("graceful shutdown (a jafflr process)", function () {
 
   it("SIGTERM during an in-flight gRPC call over h2c: it completes, exit 0", async () => {
     const { url, port } = await startJafflrProcess({ TOAST_TIME_SCALE: "0.5" });
-    const call = grpcJsUnary(`127.0.0.1:${port}`, JafflrService, "MakeToastie", MakeToastieRequestSchema, MakeToastieResponseSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], doneness: Doneness.WELL_DONE }));
+    const call = grpcJsUnary(
+      `127.0.0.1:${port}`,
+      JafflrService,
+      "MakeToastie",
+      MakeToastieRequestSchema,
+      MakeToastieResponseSchema,
+      create(MakeToastieRequestSchema, { ingredients: ["cheese"], doneness: Doneness.WELL_DONE }),
+    );
     while ((await cooking(url)) === 0) await new Promise((r) => setTimeout(r, 20));
     jafflr!.child.kill("SIGTERM");
     await refused(port);
@@ -78,7 +85,14 @@ describe("graceful shutdown (a jafflr process)", function () {
   it("past DRAIN_TIMEOUT_MS the request still in flight fails cleanly with UNAVAILABLE, exit 0", async () => {
     // burnt: 10 s × 1 = 10 s of cooking, far past a 300 ms drain timeout
     const { url, port } = await startJafflrProcess({ TOAST_TIME_SCALE: "1", DRAIN_TIMEOUT_MS: "300" });
-    const call = grpcJsUnary(`127.0.0.1:${port}`, JafflrService, "MakeToastie", MakeToastieRequestSchema, MakeToastieResponseSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], doneness: Doneness.BURNT })).then(
+    const call = grpcJsUnary(
+      `127.0.0.1:${port}`,
+      JafflrService,
+      "MakeToastie",
+      MakeToastieRequestSchema,
+      MakeToastieResponseSchema,
+      create(MakeToastieRequestSchema, { ingredients: ["cheese"], doneness: Doneness.BURNT }),
+    ).then(
       () => assert.fail("the toastie was served"),
       (e: grpc.ServiceError) => e,
     );

@@ -27,10 +27,48 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { case: "v1 Pick, in the ingredient", service: "chillybin", desc: v1.ChillybinService, method: "Pick", input: v1.PickRequestSchema, request: { name: "cheese\u0000", quantity: 1 }, field: "name" },
-  { case: "v2 Pick, in the customer", service: "chillybin", desc: v2.ChillybinService, method: "Pick", input: v2.PickRequestSchema, request: { ingredient: "cheese", quantity: 1, customer: "a\u0000b" }, field: "customer" },
-  { case: "v2 PickOrder, in an item", service: "chillybin", desc: v2.ChillybinService, method: "PickOrder", input: v2.PickOrderRequestSchema, request: { customer: "kim", items: [{ ingredient: "bread", quantity: 1 }, { ingredient: "che\u0000ese", quantity: 1 }] }, field: "items[1].ingredient" },
-  { case: "MakeToastie, in an ingredient", service: "jafflr", desc: JafflrService, method: "MakeToastie", input: MakeToastieRequestSchema, request: { ingredients: ["cheese", "ham\u0000"] }, field: "ingredients[1]" },
+  {
+    case: "v1 Pick, in the ingredient",
+    service: "chillybin",
+    desc: v1.ChillybinService,
+    method: "Pick",
+    input: v1.PickRequestSchema,
+    request: { name: "cheese\u0000", quantity: 1 },
+    field: "name",
+  },
+  {
+    case: "v2 Pick, in the customer",
+    service: "chillybin",
+    desc: v2.ChillybinService,
+    method: "Pick",
+    input: v2.PickRequestSchema,
+    request: { ingredient: "cheese", quantity: 1, customer: "a\u0000b" },
+    field: "customer",
+  },
+  {
+    case: "v2 PickOrder, in an item",
+    service: "chillybin",
+    desc: v2.ChillybinService,
+    method: "PickOrder",
+    input: v2.PickOrderRequestSchema,
+    request: {
+      customer: "kim",
+      items: [
+        { ingredient: "bread", quantity: 1 },
+        { ingredient: "che\u0000ese", quantity: 1 },
+      ],
+    },
+    field: "items[1].ingredient",
+  },
+  {
+    case: "MakeToastie, in an ingredient",
+    service: "jafflr",
+    desc: JafflrService,
+    method: "MakeToastie",
+    input: MakeToastieRequestSchema,
+    request: { ingredients: ["cheese", "ham\u0000"] },
+    field: "ingredients[1]",
+  },
 ];
 
 describe("NUL in a string field is INVALID_ARGUMENT naming the field, on every protocol", () => {
@@ -71,7 +109,12 @@ describe("firstUnstorableString", () => {
   const table: Array<{ case: string; schema: DescMessage; message: MessageInitShape<DescMessage>; found: string | undefined }> = [
     { case: "clean strings", schema: v2.PickOrderRequestSchema, message: { customer: "kim", items: [{ ingredient: "bread", quantity: 1 }] }, found: undefined },
     { case: "a scalar", schema: v2.PickOrderRequestSchema, message: { customer: "\u0000" }, found: "customer" },
-    { case: "a nested message in a list", schema: v2.PickOrderRequestSchema, message: { customer: "kim", items: [{ ingredient: "a" }, { ingredient: "b" }, { ingredient: "c\u0000" }] }, found: "items[2].ingredient" },
+    {
+      case: "a nested message in a list",
+      schema: v2.PickOrderRequestSchema,
+      message: { customer: "kim", items: [{ ingredient: "a" }, { ingredient: "b" }, { ingredient: "c\u0000" }] },
+      found: "items[2].ingredient",
+    },
     { case: "a repeated string", schema: MakeToastieRequestSchema, message: { ingredients: ["\u0000"] }, found: "ingredients[0]" },
     { case: "the deprecated alias too", schema: MakeToastieRequestSchema, message: { ingredients: ["cheese"], i: ["x", "y\u0000"] }, found: "i[1]" },
     { case: "a map key", schema: GetStockResponseSchema, message: { stock: { "a\u0000": 1 } }, found: "stock (a key)" },

@@ -94,7 +94,10 @@ export class FakePactBroker {
       [/^GET \/pacts\/provider\/([^/]+)\/for-verification$/, () => send(200, { _links: { self: { href: `${this.url}${url.pathname}` } } })],
       [/^POST \/pacts\/provider\/([^/]+)\/for-verification$/, ([provider]) => send(200, this.forVerification(provider!, body))],
       [/^GET \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)$/, ([, , version]) => send(200, this.pact(version!))],
-      [/^POST \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)\/verification-results$/, ([provider, consumer, version]) => send(201, this.verified(provider!, consumer!, version!, body))],
+      [
+        /^POST \/pacts\/provider\/([^/]+)\/consumer\/([^/]+)\/pact-version\/([^/]+)\/verification-results$/,
+        ([provider, consumer, version]) => send(201, this.verified(provider!, consumer!, version!, body)),
+      ],
       [
         /^PUT \/pacticipants\/([^/]+)\/branches\/([^/]+)\/versions\/([^/]+)$/,
         ([pacticipant, branch, version]) => {
@@ -105,7 +108,10 @@ export class FakePactBroker {
       [/^GET \/pacticipants\/([^/]+)$/, ([pacticipant]) => send(200, this.pacticipant(pacticipant!))],
       [/^GET \/environments$/, () => send(200, this.environmentList())],
       [/^GET \/pacticipants\/([^/]+)\/versions\/([^/]+)$/, ([pacticipant, version]) => send(200, this.versionResource(pacticipant!, version!))],
-      [/^POST \/pacticipants\/([^/]+)\/versions\/([^/]+)\/deployed-versions\/environment\/([^/]+)$/, ([pacticipant, version, environment]) => send(201, this.recordDeployment(pacticipant!, version!, environment!))],
+      [
+        /^POST \/pacticipants\/([^/]+)\/versions\/([^/]+)\/deployed-versions\/environment\/([^/]+)$/,
+        ([pacticipant, version, environment]) => send(201, this.recordDeployment(pacticipant!, version!, environment!)),
+      ],
       [/^GET \/matrix$/, () => send(200, this.matrix(url.searchParams))],
     ];
     try {
@@ -156,9 +162,16 @@ export class FakePactBroker {
     }
     const versionHref = `${this.url}/pacticipants/${consumer}/versions/${number}`;
     return {
-      _embedded: { pacticipant: { name: consumer, _links: { self: { href: `${this.url}/pacticipants/${consumer}` } } }, version: { number, _links: { self: { href: versionHref, name: number, title: "Version" } } } },
+      _embedded: {
+        pacticipant: { name: consumer, _links: { self: { href: `${this.url}/pacticipants/${consumer}` } } },
+        version: { number, _links: { self: { href: versionHref, name: number, title: "Version" } } },
+      },
       _links: {
-        "pb:contracts": contracts.map((c) => ({ href: `${this.url}/pacts/provider/${c.providerName}/consumer/${c.consumerName}/version/${number}`, name: "pact", title: "Pact" })),
+        "pb:contracts": contracts.map((c) => ({
+          href: `${this.url}/pacts/provider/${c.providerName}/consumer/${c.consumerName}/version/${number}`,
+          name: "pact",
+          title: "Pact",
+        })),
         "pb:pacticipant": { href: `${this.url}/pacticipants/${consumer}`, name: consumer, title: "Pacticipant" },
         "pb:pacticipant-version": { href: versionHref, name: number, title: "Version" },
         "pb:pacticipant-version-tags": [],
@@ -194,13 +207,22 @@ export class FakePactBroker {
   private forVerification(provider: string, body: Record<string, unknown>) {
     const selectors = (body.consumerVersionSelectors as Selector[] | undefined) ?? [{ mainBranch: true }];
     const bySha = new Map<string, Pact>();
-    for (const selector of selectors) for (const pact of this.select(provider, selector, body.providerVersionBranch as string | undefined)) bySha.set(pact.sha, pact);
+    for (const selector of selectors)
+      for (const pact of this.select(provider, selector, body.providerVersionBranch as string | undefined)) bySha.set(pact.sha, pact);
     return {
       _embedded: {
         pacts: [...bySha.values()].map((p) => ({
           shortDescription: `latest pact of ${p.consumer} version ${p.consumerVersion}`,
-          verificationProperties: { pending: false, notices: [{ when: "before_verification", text: `The pact of ${p.consumer} version ${p.consumerVersion} is being verified` }] },
-          _links: { self: { href: `${this.url}/pacts/provider/${p.provider}/consumer/${p.consumer}/pact-version/${p.sha}`, name: `Pact between ${p.consumer} (${p.consumerVersion}) and ${p.provider}` } },
+          verificationProperties: {
+            pending: false,
+            notices: [{ when: "before_verification", text: `The pact of ${p.consumer} version ${p.consumerVersion} is being verified` }],
+          },
+          _links: {
+            self: {
+              href: `${this.url}/pacts/provider/${p.provider}/consumer/${p.consumer}/pact-version/${p.sha}`,
+              name: `Pact between ${p.consumer} (${p.consumerVersion}) and ${p.provider}`,
+            },
+          },
         })),
       },
     };
@@ -224,7 +246,11 @@ export class FakePactBroker {
     const providerVersion = String(body.providerApplicationVersion);
     this.version(provider, providerVersion);
     this.verifications.push({ provider, providerVersion, consumer, sha, success: body.success === true });
-    return { success: body.success, providerApplicationVersion: providerVersion, _links: { self: { href: `${this.url}/verification-results/${this.verifications.length}` } } };
+    return {
+      success: body.success,
+      providerApplicationVersion: providerVersion,
+      _links: { self: { href: `${this.url}/verification-results/${this.verifications.length}` } },
+    };
   }
 
   private pacticipant(name: string) {
@@ -238,7 +264,17 @@ export class FakePactBroker {
   }
 
   private environmentList() {
-    return { _embedded: { environments: [...this.environments].map(([uuid, name]) => ({ uuid, name, displayName: name, production: name === "production", _links: { self: { href: `${this.url}/environments/${uuid}` } } })) } };
+    return {
+      _embedded: {
+        environments: [...this.environments].map(([uuid, name]) => ({
+          uuid,
+          name,
+          displayName: name,
+          production: name === "production",
+          _links: { self: { href: `${this.url}/environments/${uuid}` } },
+        })),
+      },
+    };
   }
 
   private versionResource(pacticipant: string, number: string) {
@@ -249,7 +285,11 @@ export class FakePactBroker {
       ...(version.branch ? { branch: version.branch } : {}),
       _links: {
         self: { href: `${this.url}/pacticipants/${pacticipant}/versions/${number}` },
-        "pb:record-deployment": [...this.environments].map(([uuid, name]) => ({ name, title: `Record deployment to ${name}`, href: `${this.url}/pacticipants/${pacticipant}/versions/${number}/deployed-versions/environment/${uuid}` })),
+        "pb:record-deployment": [...this.environments].map(([uuid, name]) => ({
+          name,
+          title: `Record deployment to ${name}`,
+          href: `${this.url}/pacticipants/${pacticipant}/versions/${number}/deployed-versions/environment/${uuid}`,
+        })),
       },
     };
   }
@@ -286,12 +326,25 @@ export class FakePactBroker {
     for (const pact of this.pacts.filter((p) => p.consumer === pacticipant && p.consumerVersion === version)) {
       const deployed = this.deployedVersions(pact.provider, environment);
       if (deployed.length === 0) problems.push(`There is no version of ${pact.provider} deployed to ${environment}`);
-      for (const providerVersion of deployed) rows.push({ consumer: pacticipant, consumerVersion: version, provider: pact.provider, providerVersion, success: verdict(pacticipant, version, pact.provider, providerVersion) });
+      for (const providerVersion of deployed)
+        rows.push({
+          consumer: pacticipant,
+          consumerVersion: version,
+          provider: pact.provider,
+          providerVersion,
+          success: verdict(pacticipant, version, pact.provider, providerVersion),
+        });
     }
     const consumers = new Set(this.pacts.filter((p) => p.provider === pacticipant).map((p) => p.consumer));
     for (const consumer of consumers) {
       for (const consumerVersion of this.deployedVersions(consumer, environment)) {
-        rows.push({ consumer, consumerVersion, provider: pacticipant, providerVersion: version, success: verdict(consumer, consumerVersion, pacticipant, version) });
+        rows.push({
+          consumer,
+          consumerVersion,
+          provider: pacticipant,
+          providerVersion: version,
+          success: verdict(consumer, consumerVersion, pacticipant, version),
+        });
       }
     }
     for (const r of rows) {
@@ -301,8 +354,19 @@ export class FakePactBroker {
     const deployable = problems.length === 0;
     const reason = deployable ? "All required verification results are published and successful" : problems.join("; ");
     return {
-      summary: { deployable, reason, success: rows.filter((r) => r.success).length, failed: rows.filter((r) => r.success === false).length, unknown: rows.filter((r) => r.success === undefined).length },
-      notices: [{ type: deployable ? "success" : "failure", text: `Computer says ${deployable ? "yes" : "no"} \\o/ ${reason}`.replace(" \\o/ ", deployable ? " \\o/ " : " ¯\\_(ツ)_/¯ ") }],
+      summary: {
+        deployable,
+        reason,
+        success: rows.filter((r) => r.success).length,
+        failed: rows.filter((r) => r.success === false).length,
+        unknown: rows.filter((r) => r.success === undefined).length,
+      },
+      notices: [
+        {
+          type: deployable ? "success" : "failure",
+          text: `Computer says ${deployable ? "yes" : "no"} \\o/ ${reason}`.replace(" \\o/ ", deployable ? " \\o/ " : " ¯\\_(ツ)_/¯ "),
+        },
+      ],
       matrix: rows.map((r) => ({
         consumer: { name: r.consumer, version: { number: r.consumerVersion } },
         provider: { name: r.provider, version: r.providerVersion ? { number: r.providerVersion } : null },

@@ -11,7 +11,12 @@ export interface HttpResult {
 }
 
 /** One HTTP/1.1 request, as curl would send it. */
-export function request(baseUrl: string, method: string, path: string, options: { body?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+export function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     // A body always goes with its length, as curl sends it (a GET with a body
     // and neither length nor chunking would be a malformed HTTP message).

@@ -17,7 +17,15 @@ export async function startParityServers(maxBodyBytes: number): Promise<{ server
   for (const directUnary of [true, false]) {
     const chillybin = await startChillybin();
     await chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
-    const server = await serve({ routes: chillybinRoutes(chillybin.db), errorCodes: chillybinErrorCodes, port: 0, version: "parity", logger: silentLogger(), maxBodyBytes, directUnary });
+    const server = await serve({
+      routes: chillybinRoutes(chillybin.db),
+      errorCodes: chillybinErrorCodes,
+      port: 0,
+      version: "parity",
+      logger: silentLogger(),
+      maxBodyBytes,
+      directUnary,
+    });
     started.push({ chillybin, url: server.url, close: () => server.close() });
   }
   return {

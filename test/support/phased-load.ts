@@ -58,7 +58,12 @@ export class PhasedLoad {
  * `stock`), every answered order must be there, and each call's orders be all
  * there or all absent (`rowsPerCall` rows for a customer, one customer per call).
  */
-export async function assertStockMatchesOrders(db: Kysely<ChillybinDatabase>, stock: number, answeredIds: string[], rowsPerCall: (customer: string) => number): Promise<void> {
+export async function assertStockMatchesOrders(
+  db: Kysely<ChillybinDatabase>,
+  stock: number,
+  answeredIds: string[],
+  rowsPerCall: (customer: string) => number,
+): Promise<void> {
   const orders = await db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity"]).execute();
   const ids = new Set(orders.map((o) => String(o.id)));
   const lost = answeredIds.filter((id) => !ids.has(id));

@@ -18,7 +18,13 @@ export interface GrpcStatus {
 }
 
 /** A gRPC unary call over h2c with headers of the caller's (say grpc-timeout). */
-export function grpcCall<I extends DescMessage>(baseUrl: string, path: string, input: I, message: MessageShape<I>, headers: Record<string, string> = {}): Promise<GrpcStatus> {
+export function grpcCall<I extends DescMessage>(
+  baseUrl: string,
+  path: string,
+  input: I,
+  message: MessageShape<I>,
+  headers: Record<string, string> = {},
+): Promise<GrpcStatus> {
   return grpcRawCall(baseUrl, path, toBinary(input, message), headers);
 }
 

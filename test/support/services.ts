@@ -27,11 +27,22 @@ export interface TestChillybin {
 }
 
 /** A real chillybin on an ephemeral port, on its own migrated test database. */
-export async function startChillybin(options: { logger?: Logger; adminToken?: string; limits?: ServerLimits; maxBodyBytes?: number } = {}): Promise<TestChillybin> {
+export async function startChillybin(
+  options: { logger?: Logger; adminToken?: string; limits?: ServerLimits; maxBodyBytes?: number } = {},
+): Promise<TestChillybin> {
   const database = await createTestDatabase();
   const db = database.db as Kysely<ChillybinDatabase>;
   await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
-  const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: options.logger ?? silentLogger(), drainTimeoutMs: 2_000, adminToken: options.adminToken, limits: options.limits, maxBodyBytes: options.maxBodyBytes });
+  const server = await startChillybinServer({
+    db,
+    port: 0,
+    version: TEST_VERSION,
+    logger: options.logger ?? silentLogger(),
+    drainTimeoutMs: 2_000,
+    adminToken: options.adminToken,
+    limits: options.limits,
+    maxBodyBytes: options.maxBodyBytes,
+  });
   return {
     server,
     database,

@@ -5,10 +5,24 @@ import { onBehalfOfKey, type OnBehalfOf } from "../../../lib/client/caller-deadl
 import { resilientCalls } from "../../../lib/client/resilient-calls.js";
 import { GetStockRequestSchema } from "../../../gen/chillybin/v1/chillybin_pb.js";
 
-const refused = () => new ConnectError("connect ECONNREFUSED", Code.Unavailable, undefined, undefined, Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }));
+const refused = () =>
+  new ConnectError(
+    "connect ECONNREFUSED",
+    Code.Unavailable,
+    undefined,
+    undefined,
+    Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+  );
 const reset = () => new ConnectError("socket hang up", Code.Unavailable);
 // What Connect-Node reports when chillybin refuses a stream while it shuts down (the request was not processed).
-const refusedStream = () => new ConnectError("Stream closed with error code NGHTTP2_REFUSED_STREAM", Code.Internal, undefined, undefined, Object.assign(new Error("Stream closed with error code NGHTTP2_REFUSED_STREAM"), { code: "ERR_HTTP2_STREAM_ERROR" }));
+const refusedStream = () =>
+  new ConnectError(
+    "Stream closed with error code NGHTTP2_REFUSED_STREAM",
+    Code.Internal,
+    undefined,
+    undefined,
+    Object.assign(new Error("Stream closed with error code NGHTTP2_REFUSED_STREAM"), { code: "ERR_HTTP2_STREAM_ERROR" }),
+  );
 const notFound = () => new ConnectError('unknown ingredient "ham"', Code.NotFound);
 // What Connect-Node answers a call that met a connection the server had just sent GOAWAY on (nothing was sent).
 const goaway = () => new ConnectError("received GOAWAY without any open streams", Code.Canceled);
@@ -26,7 +40,14 @@ function harness(outcomes: Array<() => Error | "ok">, options: Parameters<typeof
   const interceptor = resilientCalls(options);
   const call = interceptor(next as never) as (req: UnaryRequest) => Promise<UnaryResponse>;
   const req = { contextValues: createContextValues().set(onBehalfOfKey, onBehalfOf) } as UnaryRequest;
-  return { call: () => call(req).then(() => "ok" as const, (e: unknown) => ConnectError.from(e)), calls: () => calls };
+  return {
+    call: () =>
+      call(req).then(
+        () => "ok" as const,
+        (e: unknown) => ConnectError.from(e),
+      ),
+    calls: () => calls,
+  };
 }
 
 describe("resilient calls (retries and a circuit breaker)", () => {
@@ -72,13 +93,48 @@ describe("resilient calls (retries and a circuit breaker)", () => {
 
   const callerGone = (reason: ConnectError): OnBehalfOf => ({ signal: AbortSignal.abort(reason), deadlineIsCallers: false });
   const breakerTable: Array<{ case: string; outcome: () => Error; onBehalfOf?: OnBehalfOf; code: Code; opens: boolean }> = [
-    { case: "the caller's deadline ran out (its signal fired)", outcome: timedOut, onBehalfOf: callerGone(timedOut()), code: Code.DeadlineExceeded, opens: false },
-    { case: "the caller's deadline was the call's and ran out first", outcome: timedOut, onBehalfOf: { signal: new AbortController().signal, deadlineIsCallers: true }, code: Code.DeadlineExceeded, opens: false },
-    { case: "the caller went away", outcome: cut, onBehalfOf: callerGone(new ConnectError("the client went away", Code.Canceled)), code: Code.Canceled, opens: false },
-    { case: "NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT are answers", outcome: () => new ConnectError("not enough", Code.FailedPrecondition), code: Code.FailedPrecondition, opens: false },
-    { case: "the service's own timeout while the caller had time left", outcome: timedOut, onBehalfOf: { signal: new AbortController().signal, deadlineIsCallers: false }, code: Code.DeadlineExceeded, opens: true },
+    {
+      case: "the caller's deadline ran out (its signal fired)",
+      outcome: timedOut,
+      onBehalfOf: callerGone(timedOut()),
+      code: Code.DeadlineExceeded,
+      opens: false,
+    },
+    {
+      case: "the caller's deadline was the call's and ran out first",
+      outcome: timedOut,
+      onBehalfOf: { signal: new AbortController().signal, deadlineIsCallers: true },
+      code: Code.DeadlineExceeded,
+      opens: false,
+    },
+    {
+      case: "the caller went away",
+      outcome: cut,
+      onBehalfOf: callerGone(new ConnectError("the client went away", Code.Canceled)),
+      code: Code.Canceled,
+      opens: false,
+    },
+    {
+      case: "NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT are answers",
+      outcome: () => new ConnectError("not enough", Code.FailedPrecondition),
+      code: Code.FailedPrecondition,
+      opens: false,
+    },
+    {
+      case: "the service's own timeout while the caller had time left",
+      outcome: timedOut,
+      onBehalfOf: { signal: new AbortController().signal, deadlineIsCallers: false },
+      code: Code.DeadlineExceeded,
+      opens: true,
+    },
     { case: "a timeout on a call made for nobody in particular", outcome: timedOut, code: Code.DeadlineExceeded, opens: true },
-    { case: "a stream the service cut", outcome: cut, onBehalfOf: { signal: new AbortController().signal, deadlineIsCallers: false }, code: Code.Unavailable, opens: true },
+    {
+      case: "a stream the service cut",
+      outcome: cut,
+      onBehalfOf: { signal: new AbortController().signal, deadlineIsCallers: false },
+      code: Code.Unavailable,
+      opens: true,
+    },
     { case: "UNAVAILABLE", outcome: reset, code: Code.Unavailable, opens: true },
   ];
   for (const t of breakerTable) {

@@ -17,7 +17,11 @@ import { startChillybin, type TestChillybin } from "../../support/services.js";
 
 type Make = (baseUrl: string) => Transport;
 const TRANSPORTS: Array<[string, Make]> = [
-  ["direct", (baseUrl) => createUnaryGrpcTransport({ baseUrl, sessionManager: new Http2SessionManager(baseUrl), interceptors: [], streaming: createGrpcTransport({ baseUrl }) })],
+  [
+    "direct",
+    (baseUrl) =>
+      createUnaryGrpcTransport({ baseUrl, sessionManager: new Http2SessionManager(baseUrl), interceptors: [], streaming: createGrpcTransport({ baseUrl }) }),
+  ],
   ["Connect's", (baseUrl) => createGrpcTransport({ baseUrl })],
 ];
 
@@ -27,7 +31,12 @@ async function outcome(call: () => Promise<unknown>): Promise<unknown> {
     return { answer: await call() };
   } catch (e) {
     const error = ConnectError.from(e);
-    return { code: Code[error.code], message: error.rawMessage, details: error.findDetails(v2.StockRefusalSchema).map((d) => ({ ...d })), neverSent: neverSent(e) };
+    return {
+      code: Code[error.code],
+      message: error.rawMessage,
+      details: error.findDetails(v2.StockRefusalSchema).map((d) => ({ ...d })),
+      neverSent: neverSent(e),
+    };
   }
 }
 
@@ -68,42 +77,91 @@ describe("lib/client: the direct unary gRPC transport says what Connect's gRPC t
 
   const calls: Array<{ case: string; call: (t: Transport) => Promise<unknown>; expect: string }> = [
     { case: "a v1 pick", call: (t) => createClient(v1.ChillybinService, t).pick({ name: "cheese", quantity: 2 }), expect: "answer" },
-    { case: "an order, with its ids", call: (t) => createClient(v2.ChillybinService, t).pickOrder({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }], reference: "r" }), expect: "answer" },
-    { case: "a refusal, with its StockRefusal detail", call: (t) => createClient(v2.ChillybinService, t).pickOrder({ customer: "gita", items: [{ ingredient: "vegemite", quantity: 1 }] }), expect: "FailedPrecondition" },
+    {
+      case: "an order, with its ids",
+      call: (t) => createClient(v2.ChillybinService, t).pickOrder({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }], reference: "r" }),
+      expect: "answer",
+    },
+    {
+      case: "a refusal, with its StockRefusal detail",
+      call: (t) => createClient(v2.ChillybinService, t).pickOrder({ customer: "gita", items: [{ ingredient: "vegemite", quantity: 1 }] }),
+      expect: "FailedPrecondition",
+    },
     { case: "an unknown ingredient", call: (t) => createClient(v1.ChillybinService, t).pick({ name: "ham", quantity: 1 }), expect: "NotFound" },
-    { case: "a bad request, with a message to be percent-decoded", call: (t) => createClient(v1.ChillybinService, t).pick({ name: "", quantity: 1 }), expect: "InvalidArgument" },
-    { case: "a call cancelled by its caller", call: (t) => createClient(v1.ChillybinService, t).pick({ name: "cheese", quantity: 1 }, { signal: AbortSignal.abort(new ConnectError("the caller went away", Code.Canceled)) }), expect: "Canceled" },
+    {
+      case: "a bad request, with a message to be percent-decoded",
+      call: (t) => createClient(v1.ChillybinService, t).pick({ name: "", quantity: 1 }),
+      expect: "InvalidArgument",
+    },
+    {
+      case: "a call cancelled by its caller",
+      call: (t) =>
+        createClient(v1.ChillybinService, t).pick(
+          { name: "cheese", quantity: 1 },
+          { signal: AbortSignal.abort(new ConnectError("the caller went away", Code.Canceled)) },
+        ),
+      expect: "Canceled",
+    },
   ];
   for (const c of calls) {
     it(c.case, async () => {
       const outcomes = [];
       for (const [i, [, make]] of TRANSPORTS.entries()) outcomes.push(await outcome(() => c.call(make(chillybins[i]!.server.url))));
       assert.deepEqual(outcomes[0], outcomes[1]);
-      if (c.expect) assert.ok(c.expect === "answer" ? "answer" in (outcomes[0] as object) : (outcomes[0] as { code: string }).code === c.expect, JSON.stringify(outcomes[0], (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)));
+      if (c.expect)
+        assert.ok(
+          c.expect === "answer" ? "answer" in (outcomes[0] as object) : (outcomes[0] as { code: string }).code === c.expect,
+          JSON.stringify(outcomes[0], (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
+        );
     });
   }
 
   it("nothing listening: UNAVAILABLE, and known never sent (safe to retry)", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const outcomes = [];
-    for (const [, make] of TRANSPORTS) outcomes.push((await outcome(() => createClient(v1.ChillybinService, make(url)).pick({ name: "cheese", quantity: 1 }))) as { code: string; neverSent: boolean });
-    assert.deepEqual(outcomes.map((o) => [o.code, o.neverSent]), [["Unavailable", true], ["Unavailable", true]]);
+    for (const [, make] of TRANSPORTS)
+      outcomes.push(
+        (await outcome(() => createClient(v1.ChillybinService, make(url)).pick({ name: "cheese", quantity: 1 }))) as { code: string; neverSent: boolean },
+      );
+    assert.deepEqual(
+      outcomes.map((o) => [o.code, o.neverSent]),
+      [
+        ["Unavailable", true],
+        ["Unavailable", true],
+      ],
+    );
   });
 
   const resets: Array<{ case: string; behave: (stream: http2.ServerHttp2Stream) => void; code: string; timeoutMs?: number; neverSent?: boolean }> = [
     { case: "a server that never answers, and a deadline of 100 ms", behave: () => {}, code: "DeadlineExceeded", timeoutMs: 100 },
     // Node reports the reset as a stream error first: INTERNAL, as Connect-Node says; resilient-calls.ts knows it was never processed.
-    { case: "a stream refused unprocessed (REFUSED_STREAM): known never sent", behave: (s) => s.close(http2.constants.NGHTTP2_REFUSED_STREAM), code: "Internal", neverSent: true },
+    {
+      case: "a stream refused unprocessed (REFUSED_STREAM): known never sent",
+      behave: (s) => s.close(http2.constants.NGHTTP2_REFUSED_STREAM),
+      code: "Internal",
+      neverSent: true,
+    },
     { case: "a stream reset with INTERNAL_ERROR", behave: (s) => s.close(http2.constants.NGHTTP2_INTERNAL_ERROR), code: "Internal" },
     { case: "an answer that is not gRPC (HTTP 404)", behave: (s) => s.respond({ ":status": 404 }, { endStream: true }), code: "Unimplemented" },
-    { case: "a gRPC answer with no status", behave: (s) => s.respond({ ":status": 200, "content-type": "application/grpc" }, { endStream: true }), code: "Internal" },
+    {
+      case: "a gRPC answer with no status",
+      behave: (s) => s.respond({ ":status": 200, "content-type": "application/grpc" }, { endStream: true }),
+      code: "Internal",
+    },
   ];
   for (const r of resets) {
     it(r.case, async () => {
       const server = await misbehaving(r.behave);
       try {
         const outcomes = [];
-        for (const [, make] of TRANSPORTS) outcomes.push((await outcome(() => createClient(v1.ChillybinService, make(server.url)).pick({ name: "cheese", quantity: 1 }, { timeoutMs: r.timeoutMs }))) as { code: string; message: string; neverSent: boolean });
+        for (const [, make] of TRANSPORTS)
+          outcomes.push(
+            (await outcome(() => createClient(v1.ChillybinService, make(server.url)).pick({ name: "cheese", quantity: 1 }, { timeoutMs: r.timeoutMs }))) as {
+              code: string;
+              message: string;
+              neverSent: boolean;
+            },
+          );
         assert.deepEqual(outcomes[0], outcomes[1]);
         assert.equal(outcomes[0]!.code, r.code, outcomes[0]!.message);
         assert.equal(outcomes[0]!.neverSent, r.neverSent ?? false);

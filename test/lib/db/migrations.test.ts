@@ -18,7 +18,10 @@ describe("chillybin migrations", () => {
     assert.deepEqual(await new Stock(database.db).levels(), { bread: 10, cheese: 10, vegemite: 10 });
     const migrator = createMigrator(database.db, CHILLYBIN_MIGRATIONS);
     const migrations = await migrator.getMigrations();
-    assert.deepEqual(migrations.map((m) => m.name), ["0001_create_ingredients", "0002_create_orders", "0003_create_idempotency_keys", "0004_add_order_reference"]);
+    assert.deepEqual(
+      migrations.map((m) => m.name),
+      ["0001_create_ingredients", "0002_create_orders", "0003_create_idempotency_keys", "0004_add_order_reference"],
+    );
     assert.ok(migrations.every((m) => m.executedAt instanceof Date));
 
     assert.equal((await migrator.migrateDown()).error, undefined);
@@ -49,9 +52,21 @@ describe("chillybin migrations", () => {
   const rejected = [
     { case: "a negative quantity", statement: sql`update ingredients set quantity = -1 where name = 'cheese'`, error: /ingredients_quantity_not_negative/ },
     { case: "a second row with the same name", statement: sql`insert into ingredients (name, quantity) values ('cheese', 1)`, error: /duplicate key|unique/ },
-    { case: "an order for an unknown ingredient", statement: sql`insert into orders (customer, ingredient, quantity) values ('gita', 'ham', 1)`, error: /foreign key/ },
-    { case: "an order without a customer", statement: sql`insert into orders (customer, ingredient, quantity) values ('', 'cheese', 1)`, error: /orders_customer_not_empty/ },
-    { case: "an order of nothing", statement: sql`insert into orders (customer, ingredient, quantity) values ('gita', 'cheese', 0)`, error: /orders_quantity_positive/ },
+    {
+      case: "an order for an unknown ingredient",
+      statement: sql`insert into orders (customer, ingredient, quantity) values ('gita', 'ham', 1)`,
+      error: /foreign key/,
+    },
+    {
+      case: "an order without a customer",
+      statement: sql`insert into orders (customer, ingredient, quantity) values ('', 'cheese', 1)`,
+      error: /orders_customer_not_empty/,
+    },
+    {
+      case: "an order of nothing",
+      statement: sql`insert into orders (customer, ingredient, quantity) values ('gita', 'cheese', 0)`,
+      error: /orders_quantity_positive/,
+    },
   ];
   for (const r of rejected) {
     it(`the schema refuses ${r.case}`, async () => {

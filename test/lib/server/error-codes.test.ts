@@ -10,12 +10,50 @@ const aborted = (reason: ConnectError) => AbortSignal.abort(reason);
 
 describe("mapErrorsToCodes: one mapping from failures to codes for every RPC", () => {
   const table: Array<{ case: string; thrown: unknown; signal?: AbortSignal; code: Code; message: string; errorLogged: boolean }> = [
-    { case: "a ConnectError keeps its code", thrown: new ConnectError("no such thing", Code.NotFound), code: Code.NotFound, message: "no such thing", errorLogged: false },
-    { case: "the service's own refusal gets its code", thrown: new Refusal('unknown ingredient "ham"'), code: Code.NotFound, message: 'unknown ingredient "ham"', errorLogged: false },
-    { case: "anything unexpected is INTERNAL, logged with its cause", thrown: new TypeError("boom"), code: Code.Internal, message: "internal error", errorLogged: true },
-    { case: "an INTERNAL thrown on purpose is logged too", thrown: new ConnectError("chillybin failed", Code.Internal), code: Code.Internal, message: "chillybin failed", errorLogged: true },
-    { case: "a caller who went away is CANCELED, not a server error", thrown: new DOMException("aborted", "AbortError"), signal: aborted(new ConnectError("gone", Code.Canceled)), code: Code.Canceled, message: "gone", errorLogged: false },
-    { case: "a caller whose deadline ran out is DEADLINE_EXCEEDED", thrown: new TypeError("cut short"), signal: aborted(new ConnectError("the operation timed out", Code.DeadlineExceeded)), code: Code.DeadlineExceeded, message: "the operation timed out", errorLogged: false },
+    {
+      case: "a ConnectError keeps its code",
+      thrown: new ConnectError("no such thing", Code.NotFound),
+      code: Code.NotFound,
+      message: "no such thing",
+      errorLogged: false,
+    },
+    {
+      case: "the service's own refusal gets its code",
+      thrown: new Refusal('unknown ingredient "ham"'),
+      code: Code.NotFound,
+      message: 'unknown ingredient "ham"',
+      errorLogged: false,
+    },
+    {
+      case: "anything unexpected is INTERNAL, logged with its cause",
+      thrown: new TypeError("boom"),
+      code: Code.Internal,
+      message: "internal error",
+      errorLogged: true,
+    },
+    {
+      case: "an INTERNAL thrown on purpose is logged too",
+      thrown: new ConnectError("chillybin failed", Code.Internal),
+      code: Code.Internal,
+      message: "chillybin failed",
+      errorLogged: true,
+    },
+    {
+      case: "a caller who went away is CANCELED, not a server error",
+      thrown: new DOMException("aborted", "AbortError"),
+      signal: aborted(new ConnectError("gone", Code.Canceled)),
+      code: Code.Canceled,
+      message: "gone",
+      errorLogged: false,
+    },
+    {
+      case: "a caller whose deadline ran out is DEADLINE_EXCEEDED",
+      thrown: new TypeError("cut short"),
+      signal: aborted(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+      code: Code.DeadlineExceeded,
+      message: "the operation timed out",
+      errorLogged: false,
+    },
   ];
   for (const t of table) {
     it(`${t.case}`, async () => {
@@ -23,7 +61,11 @@ describe("mapErrorsToCodes: one mapping from failures to codes for every RPC", (
       const next = async (): Promise<UnaryResponse> => {
         throw t.thrown;
       };
-      const req = { service: ChillybinService, method: ChillybinService.method.pick, signal: t.signal ?? new AbortController().signal } as unknown as UnaryRequest;
+      const req = {
+        service: ChillybinService,
+        method: ChillybinService.method.pick,
+        signal: t.signal ?? new AbortController().signal,
+      } as unknown as UnaryRequest;
       const error = await (mapErrorsToCodes(logger, codes)(next as never) as (r: UnaryRequest) => Promise<UnaryResponse>)(req).then(
         () => assert.fail("answered"),
         (e: unknown) => e as ConnectError,

@@ -23,7 +23,10 @@ describe("readServerLimits", () => {
   ];
   for (const r of refused) {
     it(`refuses ${JSON.stringify(r.env)}, naming the variable`, () => {
-      assert.throws(() => readServerLimits(r.env, MiB), (e: unknown) => e instanceof ConfigError && r.message.test(e.message));
+      assert.throws(
+        () => readServerLimits(r.env, MiB),
+        (e: unknown) => e instanceof ConfigError && r.message.test(e.message),
+      );
     });
   }
 });

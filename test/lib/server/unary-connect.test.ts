@@ -31,7 +31,11 @@ const proto = (name: string, quantity: number) => Buffer.from(toBinary(PickReque
 
 async function h1(baseUrl: string, path: string, body: Buffer, headers: Record<string, string>): Promise<Answer> {
   const res = await request(baseUrl, "POST", path, { body, headers });
-  return { status: res.status, headers: Object.fromEntries(READ_HEADERS.map((h) => [h, res.headers[h] as string | undefined])), body: res.bytes.toString("base64") };
+  return {
+    status: res.status,
+    headers: Object.fromEntries(READ_HEADERS.map((h) => [h, res.headers[h] as string | undefined])),
+    body: res.bytes.toString("base64"),
+  };
 }
 
 function h2(baseUrl: string, path: string, body: Buffer, headers: Record<string, string>): Promise<Answer> {
@@ -41,7 +45,10 @@ function h2(baseUrl: string, path: string, body: Buffer, headers: Record<string,
     const stream = session.request({ ":method": "POST", ":path": path, ...headers });
     const chunks: Buffer[] = [];
     let answer: Omit<Answer, "body"> | undefined;
-    stream.on("response", (h) => (answer = { status: Number(h[":status"]), headers: Object.fromEntries(READ_HEADERS.map((n) => [n, h[n] as string | undefined])) }));
+    stream.on(
+      "response",
+      (h) => (answer = { status: Number(h[":status"]), headers: Object.fromEntries(READ_HEADERS.map((n) => [n, h[n] as string | undefined])) }),
+    );
     stream.on("data", (c: Buffer) => chunks.push(c));
     stream.on("error", reject);
     stream.on("close", () => {
@@ -68,8 +75,19 @@ describe("lib/server: the direct unary Connect path answers as Connect's handler
   const cases: Array<{ case: string; path?: string; body: Buffer; headers: Record<string, string>; status: number }> = [
     { case: "a pick, binary", body: proto("cheese", 1), headers: PROTO, status: 200 },
     { case: "a pick, JSON", body: json({ name: "cheese", quantity: 1 }), headers: JSON_TYPE, status: 200 },
-    { case: "a pick, JSON with charset and protocol version 1", body: json({ name: "bread", quantity: 1 }), headers: { "content-type": "application/json; charset=utf-8", "connect-protocol-version": "1" }, status: 200 },
-    { case: "an order with its ids (int64 as strings)", path: PICK_ORDER, body: json({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }], reference: "r" }), headers: JSON_TYPE, status: 200 },
+    {
+      case: "a pick, JSON with charset and protocol version 1",
+      body: json({ name: "bread", quantity: 1 }),
+      headers: { "content-type": "application/json; charset=utf-8", "connect-protocol-version": "1" },
+      status: 200,
+    },
+    {
+      case: "an order with its ids (int64 as strings)",
+      path: PICK_ORDER,
+      body: json({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }], reference: "r" }),
+      headers: JSON_TYPE,
+      status: 200,
+    },
     { case: "an unknown ingredient: 404 with a StockRefusal detail", body: json({ name: "ham", quantity: 1 }), headers: JSON_TYPE, status: 404 },
     { case: "too little in stock", body: proto("vegemite", 99), headers: PROTO, status: 400 },
     { case: "an invalid quantity", body: json({ name: "cheese", quantity: 0 }), headers: JSON_TYPE, status: 400 },
@@ -78,15 +96,48 @@ describe("lib/server: the direct unary Connect path answers as Connect's handler
     { case: "an unknown JSON field (Connect's path)", body: json({ nome: "cheese", quantity: 1 }), headers: JSON_TYPE, status: 400 },
     { case: "JSON that is not JSON (Connect's path)", body: Buffer.from("{nope"), headers: JSON_TYPE, status: 400 },
     { case: "bytes that are not protobuf (Connect's path)", body: Buffer.from([0xff, 0xff, 0xff]), headers: PROTO, status: 400 },
-    { case: "a gzip-compressed body (Connect's path)", body: gzipSync(json({ name: "bread", quantity: 1 })), headers: { ...JSON_TYPE, "content-encoding": "gzip" }, status: 200 },
-    { case: "a client that accepts gzip, answered uncompressed (under 1 KiB)", body: json({ name: "bread", quantity: 1 }), headers: { ...JSON_TYPE, "accept-encoding": "gzip" }, status: 200 },
+    {
+      case: "a gzip-compressed body (Connect's path)",
+      body: gzipSync(json({ name: "bread", quantity: 1 })),
+      headers: { ...JSON_TYPE, "content-encoding": "gzip" },
+      status: 200,
+    },
+    {
+      case: "a client that accepts gzip, answered uncompressed (under 1 KiB)",
+      body: json({ name: "bread", quantity: 1 }),
+      headers: { ...JSON_TYPE, "accept-encoding": "gzip" },
+      status: 200,
+    },
     // Connect checks the version only when told to require the header (it is not, here).
-    { case: "protocol version 2 (Connect's path)", body: json({ name: "bread", quantity: 1 }), headers: { ...JSON_TYPE, "connect-protocol-version": "2" }, status: 200 },
-    { case: "a connect-timeout-ms that is not one (Connect's path)", body: json({ name: "bread", quantity: 1 }), headers: { ...JSON_TYPE, "connect-timeout-ms": "soon" }, status: 400 },
-    { case: "a generous connect-timeout-ms", body: json({ name: "bread", quantity: 1 }), headers: { ...JSON_TYPE, "connect-timeout-ms": "10000" }, status: 200 },
-    { case: "a body larger than the server accepts (Connect's path)", body: json({ name: "x".repeat(MAX_BODY_BYTES * 2), quantity: 1 }), headers: JSON_TYPE, status: 429 },
+    {
+      case: "protocol version 2 (Connect's path)",
+      body: json({ name: "bread", quantity: 1 }),
+      headers: { ...JSON_TYPE, "connect-protocol-version": "2" },
+      status: 200,
+    },
+    {
+      case: "a connect-timeout-ms that is not one (Connect's path)",
+      body: json({ name: "bread", quantity: 1 }),
+      headers: { ...JSON_TYPE, "connect-timeout-ms": "soon" },
+      status: 400,
+    },
+    {
+      case: "a generous connect-timeout-ms",
+      body: json({ name: "bread", quantity: 1 }),
+      headers: { ...JSON_TYPE, "connect-timeout-ms": "10000" },
+      status: 200,
+    },
+    {
+      case: "a body larger than the server accepts (Connect's path)",
+      body: json({ name: "x".repeat(MAX_BODY_BYTES * 2), quantity: 1 }),
+      headers: JSON_TYPE,
+      status: 429,
+    },
   ];
-  for (const [protocol, send] of [["HTTP/1.1", h1], ["h2c", h2]] as const) {
+  for (const [protocol, send] of [
+    ["HTTP/1.1", h1],
+    ["h2c", h2],
+  ] as const) {
     describe(protocol, () => {
       for (const c of cases) {
         it(c.case, async () => {

@@ -38,7 +38,14 @@ interface Answer {
 function webStatus(body: Buffer): Pick<Answer, "grpcStatus" | "grpcMessage" | "details"> {
   for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
     if (body[at] !== 0x80) continue;
-    const fields = new Map(body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString().split("\r\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()] as const));
+    const fields = new Map(
+      body
+        .subarray(at + 5, at + 5 + body.readUInt32BE(at + 1))
+        .toString()
+        .split("\r\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()] as const),
+    );
     return { grpcStatus: fields.get("grpc-status"), grpcMessage: fields.get("grpc-message"), details: fields.get("grpc-status-details-bin") };
   }
   return { grpcStatus: undefined, grpcMessage: undefined, details: undefined };
@@ -55,7 +62,13 @@ function call(baseUrl: string, path: string, body: Uint8Array, headers: Record<s
   return new Promise((resolve, reject) => {
     const session = http2.connect(baseUrl);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": web ? "application/grpc-web+proto" : "application/grpc", te: "trailers", ...headers });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": web ? "application/grpc-web+proto" : "application/grpc",
+      te: "trailers",
+      ...headers,
+    });
     const answer: Partial<Answer> = {};
     const chunks: Buffer[] = [];
     const readStatus = (h: http2.IncomingHttpHeaders) => {
@@ -98,18 +111,37 @@ describe("lib/server: the direct unary gRPC path answers as Connect's handler do
     { case: "an invalid quantity", body: envelope(0, pick("cheese", 0)), expect: { grpcStatus: "3" } },
     { case: "a NUL in a string", body: envelope(0, pick("che\u0000se", 1)), expect: { grpcStatus: "3" } },
     { case: "an empty message (every field default)", body: envelope(0, new Uint8Array()), expect: { grpcStatus: "3" } },
-    { case: "content-type application/grpc+proto", body: envelope(0, pick("bread", 1)), headers: { "content-type": "application/grpc+proto" }, expect: { grpcStatus: "0" } },
-    { case: "a gzip-compressed message (Connect's path)", body: envelope(1, gzipSync(pick("bread", 2))), headers: { "grpc-encoding": "gzip" }, expect: { grpcStatus: "0" } },
+    {
+      case: "content-type application/grpc+proto",
+      body: envelope(0, pick("bread", 1)),
+      headers: { "content-type": "application/grpc+proto" },
+      expect: { grpcStatus: "0" },
+    },
+    {
+      case: "a gzip-compressed message (Connect's path)",
+      body: envelope(1, gzipSync(pick("bread", 2))),
+      headers: { "grpc-encoding": "gzip" },
+      expect: { grpcStatus: "0" },
+    },
     // gRPC's spec calls this a protocol error: INTERNAL, as Connect answers.
     { case: "the compressed flag without grpc-encoding", body: envelope(1, pick("bread", 1)), expect: { grpcStatus: "13" } },
     { case: "bytes that are not protobuf", body: envelope(0, Buffer.from([0xff, 0xff, 0xff])), expect: { grpcStatus: "3" } },
-    { case: "two messages to a unary method", body: Buffer.concat([envelope(0, pick("bread", 1)), envelope(0, pick("bread", 1))]), expect: { grpcStatus: "12" } },
+    {
+      case: "two messages to a unary method",
+      body: Buffer.concat([envelope(0, pick("bread", 1)), envelope(0, pick("bread", 1))]),
+      expect: { grpcStatus: "12" },
+    },
     { case: "an envelope cut short", body: envelope(0, pick("bread", 1), 100), expect: { grpcStatus: "3" } },
     { case: "no envelope at all", body: new Uint8Array(), expect: { grpcStatus: "12" } },
     { case: "a message larger than the server accepts", body: envelope(0, pick("x".repeat(MAX_BODY_BYTES * 2), 1)), expect: { grpcStatus: "8" } },
     { case: "a grpc-timeout that is not one", body: envelope(0, pick("bread", 1)), headers: { "grpc-timeout": "soon" }, expect: { grpcStatus: "3" } },
     { case: "a generous grpc-timeout", body: envelope(0, pick("bread", 1)), headers: { "grpc-timeout": "10S" }, expect: { grpcStatus: "0" } },
-    { case: "a client that accepts gzip (a small answer stays uncompressed)", body: envelope(0, pick("bread", 1)), headers: { "grpc-accept-encoding": "identity,deflate,gzip" }, expect: { grpcStatus: "0" } },
+    {
+      case: "a client that accepts gzip (a small answer stays uncompressed)",
+      body: envelope(0, pick("bread", 1)),
+      headers: { "grpc-accept-encoding": "identity,deflate,gzip" },
+      expect: { grpcStatus: "0" },
+    },
   ];
   const protocols: Array<[string, typeof call]> = [
     ["gRPC (h2c)", call],
@@ -120,7 +152,12 @@ describe("lib/server: the direct unary gRPC path answers as Connect's handler do
     describe(protocol, () => {
       for (const c of cases) {
         it(c.case, async () => {
-          const headers = { ...c.headers, ...(protocol.startsWith("gRPC-Web") && c.headers?.["content-type"] ? { "content-type": c.headers["content-type"].replace("grpc", "grpc-web") } : {}) };
+          const headers = {
+            ...c.headers,
+            ...(protocol.startsWith("gRPC-Web") && c.headers?.["content-type"]
+              ? { "content-type": c.headers["content-type"].replace("grpc", "grpc-web") }
+              : {}),
+          };
           const [direct, connect] = [await send(servers[0]!.url, PICK, c.body, headers), await send(servers[1]!.url, PICK, c.body, headers)];
           assert.deepEqual(direct, connect);
           assert.equal(direct.grpcStatus, c.expect.grpcStatus, direct.grpcMessage);

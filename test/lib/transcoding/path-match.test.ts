@@ -49,7 +49,10 @@ describe("transcoding: path matching", () => {
   ];
   for (const [path, reason] of badPaths) {
     it(`refuses the request path ${JSON.stringify(path)}`, () => {
-      assert.throws(() => splitRequestPath(path), (e: unknown) => e instanceof PathError && reason.test(e.message));
+      assert.throws(
+        () => splitRequestPath(path),
+        (e: unknown) => e instanceof PathError && reason.test(e.message),
+      );
     });
   }
 

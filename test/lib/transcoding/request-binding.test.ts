@@ -34,7 +34,11 @@ describe("transcoding: request binding", () => {
     { case: "enum by short name, any case, - for _", url: "/v1/search?genre=Science-Fiction", expected: { genre: "GENRE_SCIENCE_FICTION" } },
     { case: "repeated strings in order", url: "/v1/search?tags=a&tags=b&tags=a", expected: { tags: ["a", "b", "a"] } },
     { case: "nested field", url: "/v1/search?filter.author=Le+Guin", expected: { filter: { author: "Le Guin" } } },
-    { case: "nested repeated enum", url: "/v1/search?filter.genres=poetry&filter.genres=2", expected: { filter: { genres: ["GENRE_POETRY", "GENRE_POETRY"] } } },
+    {
+      case: "nested repeated enum",
+      url: "/v1/search?filter.genres=poetry&filter.genres=2",
+      expected: { filter: { genres: ["GENRE_POETRY", "GENRE_POETRY"] } },
+    },
     { case: "Timestamp", url: "/v1/search?published_after=2024-01-02T03:04:05Z", expected: { publishedAfter: "2024-01-02T03:04:05Z" } },
     { case: "Duration", url: "/v1/search?max_duration=1.5s", expected: { maxDuration: "1.500s" } },
     { case: "Int32Value wrapper", url: "/v1/search?min_pages=100", expected: { minPages: 100 } },
@@ -42,13 +46,42 @@ describe("transcoding: request binding", () => {
     { case: "bytes as base64", url: "/v1/search?token=aGk%3D", expected: { token: "aGk=" } },
     { case: "path variables", method: "GET", url: "/v1/shelves/s%201/books/b2", expected: { shelf: "s 1", book: "b2" } },
     { case: "multi-segment variable keeps %2F", method: "GET", url: "/v1/racks/r/books/a%2Fb", expected: { name: "racks/r/books/a%2Fb" } },
-    { case: "nested path variables with body *", method: "PATCH", url: "/v1/shelves/s1/books/b2", body: { book: { title: "Dune" }, updateMask: "title" }, expected: { book: { shelf: "s1", id: "b2", title: "Dune" }, updateMask: "title" } },
-    { case: "the path wins over the body *", method: "PATCH", url: "/v1/shelves/s1/books/b2", body: { book: { id: "other" } }, expected: { book: { shelf: "s1", id: "b2" } } },
-    { case: "body: field, rest from path", method: "POST", url: "/v1/shelves/s1/books", body: { title: "Dune", pages: 412 }, expected: { shelf: "s1", book: { title: "Dune", pages: 412 } } },
+    {
+      case: "nested path variables with body *",
+      method: "PATCH",
+      url: "/v1/shelves/s1/books/b2",
+      body: { book: { title: "Dune" }, updateMask: "title" },
+      expected: { book: { shelf: "s1", id: "b2", title: "Dune" }, updateMask: "title" },
+    },
+    {
+      case: "the path wins over the body *",
+      method: "PATCH",
+      url: "/v1/shelves/s1/books/b2",
+      body: { book: { id: "other" } },
+      expected: { book: { shelf: "s1", id: "b2" } },
+    },
+    {
+      case: "body: field, rest from path",
+      method: "POST",
+      url: "/v1/shelves/s1/books",
+      body: { title: "Dune", pages: 412 },
+      expected: { shelf: "s1", book: { title: "Dune", pages: 412 } },
+    },
     { case: "body * with a verb", method: "POST", url: "/v1/loans/l1:cancel", body: { reason: "late" }, expected: { loan: "l1", reason: "late" } },
     { case: "body: a string field", method: "PUT", url: "/v1/files/a/b", body: "hello", expected: { path: "a/b", content: "hello" } },
-    { case: "no body on a POST rule without body", method: "POST", url: "/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita", expected: { i: ["cheese", "vegemite"], doneness: "DONENESS_MEDIUM", customer: "gita" }, table: jafflr },
-    { case: "the descriptive name works in the query too", url: "/toastie?ingredients=cheese&doneness=well-done", expected: { ingredients: ["cheese"], doneness: "DONENESS_WELL_DONE" }, table: jafflr },
+    {
+      case: "no body on a POST rule without body",
+      method: "POST",
+      url: "/toastie?i=cheese&i=vegemite&doneness=medium&customer=gita",
+      expected: { i: ["cheese", "vegemite"], doneness: "DONENESS_MEDIUM", customer: "gita" },
+      table: jafflr,
+    },
+    {
+      case: "the descriptive name works in the query too",
+      url: "/toastie?ingredients=cheese&doneness=well-done",
+      expected: { ingredients: ["cheese"], doneness: "DONENESS_WELL_DONE" },
+      table: jafflr,
+    },
   ];
   for (const b of bound) {
     it(`binds ${b.case}`, () => {
@@ -57,7 +90,11 @@ describe("transcoding: request binding", () => {
   }
 
   const refused: Array<{ case: string; method?: string; url: string; body?: JsonValue; error: RegExp; table?: RouteTable }> = [
-    { case: "an unknown parameter", url: "/v1/search?qeury=x", error: /unknown query parameter "qeury": transcoding.testing.v1.SearchRequest has no field "qeury"/ },
+    {
+      case: "an unknown parameter",
+      url: "/v1/search?qeury=x",
+      error: /unknown query parameter "qeury": transcoding.testing.v1.SearchRequest has no field "qeury"/,
+    },
     { case: "a parameter past a scalar", url: "/v1/search?query.x=1", error: /unknown query parameter "query.x": "query" is not a message/ },
     { case: "a non-integer", url: "/v1/search?page_size=ten", error: /query parameter "page_size" \(page_size\): "ten" is not a whole number/ },
     { case: "int32 overflow", url: "/v1/search?page_size=2147483648", error: /page_size|pageSize/ },
@@ -70,21 +107,47 @@ describe("transcoding: request binding", () => {
     { case: "a singular field given twice", url: "/v1/search?query=a&query=b", error: /"query" is given 2 times but query takes one value/ },
     { case: "a map field", url: "/v1/search?labels=x", error: /map fields cannot be set from the query/ },
     { case: "a message given one value", url: "/v1/search?filter=x", error: /Filter cannot be set from one query value/ },
-    { case: "a query parameter the path binds", method: "GET", url: "/v1/shelves/s1/books/b2?shelf=s9", error: /query parameter "shelf" sets a field that the path sets/ },
-    { case: "any query parameter with body *", method: "POST", url: "/v1/loans/l1:cancel?reason=x", body: {}, error: /query parameter "reason" sets a field that the request body sets/ },
-    { case: "a body on a rule without one", method: "POST", url: "/toastie?i=cheese", body: { i: ["cheese"] }, error: /POST \/toastie takes no request body/, table: jafflr },
+    {
+      case: "a query parameter the path binds",
+      method: "GET",
+      url: "/v1/shelves/s1/books/b2?shelf=s9",
+      error: /query parameter "shelf" sets a field that the path sets/,
+    },
+    {
+      case: "any query parameter with body *",
+      method: "POST",
+      url: "/v1/loans/l1:cancel?reason=x",
+      body: {},
+      error: /query parameter "reason" sets a field that the request body sets/,
+    },
+    {
+      case: "a body on a rule without one",
+      method: "POST",
+      url: "/toastie?i=cheese",
+      body: { i: ["cheese"] },
+      error: /POST \/toastie takes no request body/,
+      table: jafflr,
+    },
     { case: "an unknown body field", method: "POST", url: "/v1/loans/l1:cancel", body: { reson: "x" }, error: /key "reson" is unknown/ },
     { case: "a malformed body value", method: "POST", url: "/v1/shelves/s1/books", body: { pages: "many" }, error: /pages/ },
     { case: "a body that is not an object for *", method: "POST", url: "/v1/loans/l1:cancel", body: [1], error: /must be a JSON object/ },
   ];
   for (const r of refused) {
     it(`refuses ${r.case}, naming the field`, () => {
-      assert.throws(() => bind(r.table ?? library, r.method ?? "GET", r.url, r.body), (e: unknown) => e instanceof BindingError && r.error.test(e.message));
+      assert.throws(
+        () => bind(r.table ?? library, r.method ?? "GET", r.url, r.body),
+        (e: unknown) => e instanceof BindingError && r.error.test(e.message),
+      );
     });
   }
 
   it("keeps the descriptive field for Connect clients and i for REST", () => {
     const names = MakeToastieRequestSchema.fields.map((f) => [f.name, f.jsonName, f.deprecated]);
-    assert.deepEqual(names, [["ingredients", "ingredients", false], ["doneness", "doneness", false], ["customer", "customer", false], ["i", "i", true]]);
+    assert.deepEqual(names, [
+      ["ingredients", "ingredients", false],
+      ["doneness", "doneness", false],
+      ["customer", "customer", false],
+      ["i", "i", true],
+    ]);
   });
 });

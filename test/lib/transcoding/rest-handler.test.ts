@@ -19,7 +19,8 @@ function libraryRoutes(router: ConnectRouter): void {
       return create(BookSchema, { shelf: req.shelf, id: req.book || req.name, title: "Dune" });
     },
     createBook: (req) => create(BookSchema, { shelf: req.shelf, title: req.book?.title, pages: req.book?.pages }),
-    updateBook: (req) => create(BookSchema, { shelf: req.book?.shelf, id: req.book?.id, title: `${req.book?.title ?? ""} (${req.updateMask?.paths.join(",") ?? ""})` }),
+    updateBook: (req) =>
+      create(BookSchema, { shelf: req.book?.shelf, id: req.book?.id, title: `${req.book?.title ?? ""} (${req.updateMask?.paths.join(",") ?? ""})` }),
     deleteBook: () => ({}),
     cancelLoan: () => ({}),
     putFile: (req) => create(PutFileResponseSchema, { path: req.path, size: req.content.length }),
@@ -36,21 +37,81 @@ describe("transcoding: REST over real HTTP", () => {
   });
   after(() => server.close());
 
-  const table: Array<{ case: string; method: string; path: string; body?: string; headers?: Record<string, string>; status: number; json?: unknown; header?: [string, string] }> = [
+  const table: Array<{
+    case: string;
+    method: string;
+    path: string;
+    body?: string;
+    headers?: Record<string, string>;
+    status: number;
+    json?: unknown;
+    header?: [string, string];
+  }> = [
     { case: "GET with path variables", method: "GET", path: "/v1/shelves/s1/books/b2", status: 200, json: { shelf: "s1", id: "b2", title: "Dune", pages: 0 } },
-    { case: "request headers reach the handler, response headers come back", method: "GET", path: "/v1/shelves/s1/books/b2", headers: { "x-caller": "gita" }, status: 200, header: ["x-echo", "gita"] },
-    { case: "POST with body: field", method: "POST", path: "/v1/shelves/s1/books", body: '{"title":"Emma","pages":3}', headers: { "content-type": "application/json" }, status: 200, json: { shelf: "s1", id: "", title: "Emma", pages: 3 } },
-    { case: "PATCH with body * and a FieldMask", method: "PATCH", path: "/v1/shelves/s1/books/b2", body: '{"book":{"title":"Emma"},"updateMask":"title,pages"}', headers: { "content-type": "application/json; charset=utf-8" }, status: 200, json: { shelf: "s1", id: "b2", title: "Emma (title,pages)", pages: 0 } },
+    {
+      case: "request headers reach the handler, response headers come back",
+      method: "GET",
+      path: "/v1/shelves/s1/books/b2",
+      headers: { "x-caller": "gita" },
+      status: 200,
+      header: ["x-echo", "gita"],
+    },
+    {
+      case: "POST with body: field",
+      method: "POST",
+      path: "/v1/shelves/s1/books",
+      body: '{"title":"Emma","pages":3}',
+      headers: { "content-type": "application/json" },
+      status: 200,
+      json: { shelf: "s1", id: "", title: "Emma", pages: 3 },
+    },
+    {
+      case: "PATCH with body * and a FieldMask",
+      method: "PATCH",
+      path: "/v1/shelves/s1/books/b2",
+      body: '{"book":{"title":"Emma"},"updateMask":"title,pages"}',
+      headers: { "content-type": "application/json; charset=utf-8" },
+      status: 200,
+      json: { shelf: "s1", id: "b2", title: "Emma (title,pages)", pages: 0 },
+    },
     { case: "a verb", method: "POST", path: "/v1/loans/l1:cancel", body: "{}", status: 200, json: {} },
-    { case: "PUT ** with response_body", method: "PUT", path: "/v1/files/a/b%2Fc.txt", body: '"hello"', headers: { "content-type": "application/json" }, status: 200, json: "a/b%2Fc.txt" },
+    {
+      case: "PUT ** with response_body",
+      method: "PUT",
+      path: "/v1/files/a/b%2Fc.txt",
+      body: '"hello"',
+      headers: { "content-type": "application/json" },
+      status: 200,
+      json: "a/b%2Fc.txt",
+    },
     { case: "a literal beats **", method: "GET", path: "/v1/files/index", status: 200, json: { path: "index", size: 0 } },
     { case: "a custom method", method: "QUERY", path: "/v1/search?query=x&genre=poetry", status: 200, json: { query: "x", genre: "GENRE_POETRY" } },
     { case: "unknown path → 404", method: "GET", path: "/v1/nothing", status: 404, json: { code: "not_found", message: "no route for GET /v1/nothing" } },
     { case: "wrong method → 405 with Allow", method: "POST", path: "/v1/shelves/s1/books/b2", status: 405, header: ["allow", "DELETE, GET, PATCH"] },
-    { case: "bad query value → 400 naming it", method: "QUERY", path: "/v1/search?page_size=x", status: 400, json: { code: "invalid_argument", message: 'query parameter "page_size" (page_size): "x" is not a whole number' } },
+    {
+      case: "bad query value → 400 naming it",
+      method: "QUERY",
+      path: "/v1/search?page_size=x",
+      status: 400,
+      json: { code: "invalid_argument", message: 'query parameter "page_size" (page_size): "x" is not a whole number' },
+    },
     { case: "malformed JSON → 400", method: "POST", path: "/v1/loans/l1:cancel", body: "{nope", headers: { "content-type": "application/json" }, status: 400 },
-    { case: "a non-JSON body → 415", method: "POST", path: "/v1/loans/l1:cancel", body: "reason=x", headers: { "content-type": "application/x-www-form-urlencoded" }, status: 415 },
-    { case: "a body over the limit → 413", method: "POST", path: "/v1/loans/l1:cancel", body: JSON.stringify({ reason: "x".repeat(2000) }), headers: { "content-type": "application/json" }, status: 413 },
+    {
+      case: "a non-JSON body → 415",
+      method: "POST",
+      path: "/v1/loans/l1:cancel",
+      body: "reason=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      status: 415,
+    },
+    {
+      case: "a body over the limit → 413",
+      method: "POST",
+      path: "/v1/loans/l1:cancel",
+      body: JSON.stringify({ reason: "x".repeat(2000) }),
+      headers: { "content-type": "application/json" },
+      status: 413,
+    },
     { case: "an empty path segment → 400", method: "GET", path: "/v1/shelves//books/b", status: 400 },
   ];
   for (const t of table) {

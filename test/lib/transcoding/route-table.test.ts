@@ -71,16 +71,39 @@ describe("transcoding: route table", () => {
     });
   const badRules: Array<{ case: string; rpc: string; rule: HttpRule; error: RegExp }> = [
     { case: "an invalid template", rpc: "GetBook", rule: rule({ get: "/v1/{shelf" }), error: /GetBook: invalid path template "\/v1\/\{shelf": unclosed/ },
-    { case: "a path variable naming no field", rpc: "GetBook", rule: rule({ get: "/v1/{shelff}" }), error: /path variable "shelff": .*GetBookRequest has no field "shelff"/ },
-    { case: "a path variable on a message field", rpc: "CreateBook", rule: rule({ get: "/v1/{book}" }), error: /path variable "book" must be a singular scalar or enum field/ },
+    {
+      case: "a path variable naming no field",
+      rpc: "GetBook",
+      rule: rule({ get: "/v1/{shelff}" }),
+      error: /path variable "shelff": .*GetBookRequest has no field "shelff"/,
+    },
+    {
+      case: "a path variable on a message field",
+      rpc: "CreateBook",
+      rule: rule({ get: "/v1/{book}" }),
+      error: /path variable "book" must be a singular scalar or enum field/,
+    },
     { case: "a body naming no field", rpc: "CreateBook", rule: rule({ post: "/v1/x", body: "volume" }), error: /body "volume": .*has no field "volume"/ },
-    { case: "a body field also bound by the path", rpc: "GetBook", rule: rule({ post: "/v1/{shelf}", body: "shelf" }), error: /body "shelf" is also bound by the path/ },
-    { case: "a response_body naming no field", rpc: "GetBook", rule: rule({ get: "/v1/x", responseBody: "nope" }), error: /response_body "nope": transcoding.testing.v1.Book has no such field/ },
+    {
+      case: "a body field also bound by the path",
+      rpc: "GetBook",
+      rule: rule({ post: "/v1/{shelf}", body: "shelf" }),
+      error: /body "shelf" is also bound by the path/,
+    },
+    {
+      case: "a response_body naming no field",
+      rpc: "GetBook",
+      rule: rule({ get: "/v1/x", responseBody: "nope" }),
+      error: /response_body "nope": transcoding.testing.v1.Book has no such field/,
+    },
     { case: "a rule with no pattern", rpc: "GetBook", rule: create(HttpRuleSchema, {}), error: /has no pattern/ },
   ];
   for (const b of badRules) {
     it(`refuses ${b.case} at start-up`, () => {
-      assert.throws(() => routeOf(rpc(b.rpc), b.rule), (e: unknown) => e instanceof RouteError && b.error.test(e.message));
+      assert.throws(
+        () => routeOf(rpc(b.rpc), b.rule),
+        (e: unknown) => e instanceof RouteError && b.error.test(e.message),
+      );
     });
   }
 

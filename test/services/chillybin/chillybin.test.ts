@@ -82,9 +82,7 @@ describe("chillybin", () => {
       it(`${t.pickers} parallel picks against stock ${t.stock} over ${TRANSPORTS[t.transport]!.name}`, async () => {
         await chillybin.setStock({ cheese: t.stock });
         const parallel = createClient(ChillybinService, TRANSPORTS[t.transport]!.make(chillybin.server.url));
-        const outcomes = await Promise.allSettled(
-          Array.from({ length: t.pickers }, () => parallel.pick({ name: "cheese", quantity: 1 })),
-        );
+        const outcomes = await Promise.allSettled(Array.from({ length: t.pickers }, () => parallel.pick({ name: "cheese", quantity: 1 })));
         const successes = outcomes.filter((o) => o.status === "fulfilled").length;
         for (const o of outcomes) {
           if (o.status === "rejected") assert.equal(ConnectError.from(o.reason).code, Code.FailedPrecondition);
@@ -120,11 +118,25 @@ describe("chillybin", () => {
 
     it("serves @grpc/grpc-js over h2c, with gRPC status codes", async () => {
       const address = new URL(chillybin.server.url).host;
-      const res = await grpcJsUnary(address, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { name: "cheese", quantity: 1 }));
+      const res = await grpcJsUnary(
+        address,
+        ChillybinService,
+        "Pick",
+        PickRequestSchema,
+        PickResponseSchema,
+        create(PickRequestSchema, { name: "cheese", quantity: 1 }),
+      );
       assert.equal(res.remaining, 9);
       const stock = await grpcJsUnary(address, ChillybinService, "GetStock", GetStockRequestSchema, GetStockResponseSchema, create(GetStockRequestSchema));
       assert.deepEqual(stock.stock, { ...DEFAULT, cheese: 9 });
-      const error = await grpcJsUnary(address, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { name: "cheese", quantity: 50 })).then(
+      const error = await grpcJsUnary(
+        address,
+        ChillybinService,
+        "Pick",
+        PickRequestSchema,
+        PickResponseSchema,
+        create(PickRequestSchema, { name: "cheese", quantity: 50 }),
+      ).then(
         () => assert.fail("accepted"),
         (e: grpc.ServiceError) => e,
       );

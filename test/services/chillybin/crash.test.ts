@@ -29,7 +29,11 @@ if (usingPostgresServer) {
         const port = await freePort();
         const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: String(port), LOG_LEVEL: "warn" });
         const url = `http://127.0.0.1:${port}`;
-        for (let up = false; !up; ) up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+        for (let up = false; !up; )
+          up = await fetch(`${url}/health`).then(
+            (r) => r.ok,
+            () => false,
+          );
 
         const client = createClient(ChillybinService, createConnectTransport({ baseUrl: url, httpVersion: "2" }));
         const answered: Array<{ customer: string; ids: string[] }> = [];
@@ -39,7 +43,14 @@ if (usingPostgresServer) {
           while (!stop) {
             const customer = `c${n++}`;
             try {
-              const res = await client.pickOrder({ customer, items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "vegemite", quantity: 1 }] });
+              const res = await client.pickOrder({
+                customer,
+                items: [
+                  { ingredient: "bread", quantity: 2 },
+                  { ingredient: "cheese", quantity: 1 },
+                  { ingredient: "vegemite", quantity: 1 },
+                ],
+              });
               answered.push({ customer, ids: res.ids.map(String) });
             } catch {
               return; // the process is gone

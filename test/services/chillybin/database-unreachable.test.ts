@@ -29,7 +29,13 @@ describe("chillybin with its database unreachable", () => {
     await db?.destroy();
   });
 
-  const rpcs: Array<{ name: string; call: (c: { v1: ReturnType<typeof createClient<typeof v1.ChillybinService>>; v2: ReturnType<typeof createClient<typeof v2.ChillybinService>> }) => Promise<unknown> }> = [
+  const rpcs: Array<{
+    name: string;
+    call: (c: {
+      v1: ReturnType<typeof createClient<typeof v1.ChillybinService>>;
+      v2: ReturnType<typeof createClient<typeof v2.ChillybinService>>;
+    }) => Promise<unknown>;
+  }> = [
     { name: "v1 Pick", call: (c) => c.v1.pick({ name: "cheese", quantity: 1 }) },
     { name: "v1 GetStock", call: (c) => c.v1.getStock({}) },
     { name: "v1 Restock", call: (c) => c.v1.restock({}) },

@@ -42,17 +42,33 @@ describe("OrderBatcher", () => {
   beforeEach(() => db.deleteFrom("orders").execute());
   /** Sets every ingredient: those not named to 10. */
   const setStock = async (levels: Record<string, number>) => {
-    for (const [name, quantity] of Object.entries({ bread: 10, cheese: 10, vegemite: 10, ...levels })) await db.updateTable("ingredients").set({ quantity }).where("name", "=", name).execute();
+    for (const [name, quantity] of Object.entries({ bread: 10, cheese: 10, vegemite: 10, ...levels }))
+      await db.updateTable("ingredients").set({ quantity }).where("name", "=", name).execute();
   };
   const stock = async () => Object.fromEntries((await db.selectFrom("ingredients").select(["name", "quantity"]).execute()).map((r) => [r.name, r.quantity]));
   const orderRows = () => db.selectFrom("orders").select(["id", "customer", "ingredient", "quantity", "reference"]).orderBy("id").execute();
-  const settle = (orders: Array<Promise<RecordedOrderRow[]>>) => Promise.all(orders.map((p) => p.then((rows) => rows, (error: Error) => error)));
+  const settle = (orders: Array<Promise<RecordedOrderRow[]>>) =>
+    Promise.all(
+      orders.map((p) =>
+        p.then(
+          (rows) => rows,
+          (error: Error) => error,
+        ),
+      ),
+    );
 
   it("a lone order goes at once, in two statements, and answers its rows in its items' order", async () => {
     await setStock({ bread: 10, cheese: 10, vegemite: 10 });
     const counter = countingStatements();
     const batcher = new OrderBatcher(db.withPlugin(counter));
-    const rows = await batcher.take({ customer: "gita", items: [{ ingredient: "vegemite", quantity: 1 }, { ingredient: "bread", quantity: 2 }], reference: "toastie, burnt" });
+    const rows = await batcher.take({
+      customer: "gita",
+      items: [
+        { ingredient: "vegemite", quantity: 1 },
+        { ingredient: "bread", quantity: 2 },
+      ],
+      reference: "toastie, burnt",
+    });
     assert.equal(counter.statements, 2);
     const recorded = await orderRows();
     assert.deepEqual(
@@ -62,7 +78,13 @@ describe("OrderBatcher", () => {
         return { id: String(row.id), ingredient, quantity: row.quantity, remaining: ingredient === "bread" ? 8 : 9 };
       }),
     );
-    assert.deepEqual(recorded.map((r) => [r.customer, r.reference]), [["gita", "toastie, burnt"], ["gita", "toastie, burnt"]]);
+    assert.deepEqual(
+      recorded.map((r) => [r.customer, r.reference]),
+      [
+        ["gita", "toastie, burnt"],
+        ["gita", "toastie, burnt"],
+      ],
+    );
     assert.deepEqual(await stock(), { bread: 8, cheese: 10, vegemite: 9 });
   });
 
@@ -77,8 +99,14 @@ describe("OrderBatcher", () => {
     // Each as if the orders had run one after another (the two lone ones in whichever order the
     // database locked them; the rest in arrival order): together, exactly the serial sequence.
     const serial = Array.from({ length: 100 }, (_, i) => [1_000 - 2 * (i + 1), 1_000 - (i + 1)]);
-    assert.deepEqual(answers.slice(2).map((rows) => rows.map((r) => r.remaining)), serial.slice(2));
-    assert.deepEqual(answers.map((rows) => rows.map((r) => r.remaining)).sort((a, b) => b[0]! - a[0]!), serial);
+    assert.deepEqual(
+      answers.slice(2).map((rows) => rows.map((r) => r.remaining)),
+      serial.slice(2),
+    );
+    assert.deepEqual(
+      answers.map((rows) => rows.map((r) => r.remaining)).sort((a, b) => b[0]! - a[0]!),
+      serial,
+    );
     const recorded = await orderRows();
     assert.equal(recorded.length, 200);
     for (const [i, rows] of answers.entries()) {
@@ -90,7 +118,13 @@ describe("OrderBatcher", () => {
     assert.deepEqual(await stock(), { bread: 800, cheese: 900, vegemite: 10 });
   });
 
-  const shortages: Array<{ case: string; stock: Record<string, number>; orders: OrderRequest[]; answers: Array<string | number>; left: Record<string, number> }> = [
+  const shortages: Array<{
+    case: string;
+    stock: Record<string, number>;
+    orders: OrderRequest[];
+    answers: Array<string | number>;
+    left: Record<string, number>;
+  }> = [
     {
       case: "too little bread for all: granted in arrival order while it lasts, a refused order takes nothing",
       stock: { bread: 5, cheese: 10, vegemite: 10 },
@@ -125,7 +159,10 @@ describe("OrderBatcher", () => {
       await setStock(c.stock);
       const batcher = new OrderBatcher(db);
       const outcomes = await settle(c.orders.map((o) => batcher.take(o)));
-      assert.deepEqual(outcomes.map((o) => (o instanceof Error ? o.message : o.length)), c.answers);
+      assert.deepEqual(
+        outcomes.map((o) => (o instanceof Error ? o.message : o.length)),
+        c.answers,
+      );
       assert.deepEqual(await stock(), c.left);
       assert.equal((await orderRows()).length, outcomes.filter((o) => !(o instanceof Error)).length * 2, "rows only for granted orders");
     });

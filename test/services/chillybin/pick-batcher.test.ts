@@ -31,7 +31,15 @@ describe("PickBatcher", () => {
   after(() => database?.drop());
   const setStock = (name: string, quantity: number) => db.updateTable("ingredients").set({ quantity }).where("name", "=", name).execute();
   const stockOf = async (name: string) => (await db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirstOrThrow()).quantity;
-  const settle = (picks: Array<Promise<number>>) => Promise.all(picks.map((p) => p.then((remaining) => remaining, (error: Error) => error)));
+  const settle = (picks: Array<Promise<number>>) =>
+    Promise.all(
+      picks.map((p) =>
+        p.then(
+          (remaining) => remaining,
+          (error: Error) => error,
+        ),
+      ),
+    );
 
   it("a lone pick goes at once, in one statement, and answers what is left", async () => {
     await setStock("cheese", 10);
@@ -49,21 +57,45 @@ describe("PickBatcher", () => {
     const remaining = await Promise.all(Array.from({ length: 100 }, () => batcher.pick("cheese", 2)));
     // The first went alone; the 99 that queued behind it went together.
     assert.equal(counter.updates, 2);
-    assert.deepEqual(remaining, Array.from({ length: 100 }, (_, i) => 1_000 - 2 * (i + 1)));
+    assert.deepEqual(
+      remaining,
+      Array.from({ length: 100 }, (_, i) => 1_000 - 2 * (i + 1)),
+    );
     assert.equal(await stockOf("cheese"), 800);
   });
 
   const shortages: Array<{ case: string; stock: number; picks: number[]; answers: Array<number | string>; left: number }> = [
-    { case: "the batch wants more than there is: granted in arrival order while it lasts", stock: 5, picks: [3, 4, 2], answers: [2, "not enough cheese: wanted 4, 2 in stock", 0], left: 0 },
-    { case: "a later, smaller pick still fits after a refusal", stock: 4, picks: [1, 5, 2, 1], answers: [3, "not enough cheese: wanted 5, 3 in stock", 1, 0], left: 0 },
-    { case: "nothing left: every pick refused, nothing changes", stock: 0, picks: [1, 1, 1], answers: ["not enough cheese: wanted 1, 0 in stock", "not enough cheese: wanted 1, 0 in stock", "not enough cheese: wanted 1, 0 in stock"], left: 0 },
+    {
+      case: "the batch wants more than there is: granted in arrival order while it lasts",
+      stock: 5,
+      picks: [3, 4, 2],
+      answers: [2, "not enough cheese: wanted 4, 2 in stock", 0],
+      left: 0,
+    },
+    {
+      case: "a later, smaller pick still fits after a refusal",
+      stock: 4,
+      picks: [1, 5, 2, 1],
+      answers: [3, "not enough cheese: wanted 5, 3 in stock", 1, 0],
+      left: 0,
+    },
+    {
+      case: "nothing left: every pick refused, nothing changes",
+      stock: 0,
+      picks: [1, 1, 1],
+      answers: ["not enough cheese: wanted 1, 0 in stock", "not enough cheese: wanted 1, 0 in stock", "not enough cheese: wanted 1, 0 in stock"],
+      left: 0,
+    },
   ];
   for (const c of shortages) {
     it(c.case, async () => {
       await setStock("cheese", c.stock);
       const batcher = new PickBatcher(db);
       const outcomes = await settle(c.picks.map((q) => batcher.pick("cheese", q)));
-      assert.deepEqual(outcomes.map((o) => (o instanceof OutOfStockError ? o.message : o)), c.answers);
+      assert.deepEqual(
+        outcomes.map((o) => (o instanceof OutOfStockError ? o.message : o)),
+        c.answers,
+      );
       assert.equal(await stockOf("cheese"), c.left);
     });
   }
@@ -74,7 +106,10 @@ describe("PickBatcher", () => {
     const outcomes = await settle(Array.from({ length: 300 }, () => batcher.pick("cheese", 1)));
     const granted = outcomes.filter((o): o is number => typeof o === "number");
     assert.equal(granted.length, 200);
-    assert.deepEqual([...granted].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+    assert.deepEqual(
+      [...granted].sort((a, b) => a - b),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     assert.ok(outcomes.filter((o) => !(typeof o === "number")).every((o) => o instanceof OutOfStockError));
     assert.equal(await stockOf("cheese"), 0);
   });

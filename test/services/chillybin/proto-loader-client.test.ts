@@ -16,13 +16,20 @@ interface V1Client extends grpc.Client {
 describe("a @grpc/grpc-js client that loads proto/ with proto-loader", () => {
   const services = useServices();
 
-  it("picks with v1's field names as the .proto spells them ({name: \"cheese\"})", async () => {
+  it('picks with v1\'s field names as the .proto spells them ({name: "cheese"})', async () => {
     await services.chillybin.setStock({ cheese: 10 });
-    const definition = protoLoader.loadSync("chillybin/v1/chillybin.proto", { includeDirs: [path.resolve("proto"), path.resolve("node_modules/google-proto-files")], keepCase: true });
-    const pkg = grpc.loadPackageDefinition(definition) as unknown as { chillybin: { v1: { ChillybinService: new (address: string, credentials: grpc.ChannelCredentials) => V1Client } } };
+    const definition = protoLoader.loadSync("chillybin/v1/chillybin.proto", {
+      includeDirs: [path.resolve("proto"), path.resolve("node_modules/google-proto-files")],
+      keepCase: true,
+    });
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+      chillybin: { v1: { ChillybinService: new (address: string, credentials: grpc.ChannelCredentials) => V1Client } };
+    };
     const client = new pkg.chillybin.v1.ChillybinService(new URL(services.chillybin.server.url).host, grpc.credentials.createInsecure());
     try {
-      const picked = await new Promise<{ name: string; remaining: number }>((resolve, reject) => client.Pick({ name: "cheese", quantity: 1 }, (error, response) => (error ? reject(error) : resolve(response!))));
+      const picked = await new Promise<{ name: string; remaining: number }>((resolve, reject) =>
+        client.Pick({ name: "cheese", quantity: 1 }, (error, response) => (error ? reject(error) : resolve(response!))),
+      );
       assert.deepEqual({ name: picked.name, remaining: picked.remaining }, { name: "cheese", remaining: 9 });
     } finally {
       client.close();

@@ -22,8 +22,18 @@ describe("chillybin_v1_pick_calls_total: who still calls the deprecated v1 Pick"
     const url = services.chillybin.server.url;
     await request(url, "GET", "/pick?name=cheese&quantity=1", { headers: { "user-agent": "curl/8.5.0" } });
     await request(url, "GET", "/pick?name=cheese&quantity=1", { headers: { "user-agent": "curl/8.5.0" } });
-    await grpcJsUnary(new URL(url).host, ChillybinService, "Pick", PickRequestSchema, PickResponseSchema, create(PickRequestSchema, { name: "cheese", quantity: 1 }));
-    await request(url, "POST", "/v2/pick", { body: JSON.stringify({ ingredient: "cheese", quantity: 1, customer: "kim" }), headers: { "content-type": "application/json" } });
+    await grpcJsUnary(
+      new URL(url).host,
+      ChillybinService,
+      "Pick",
+      PickRequestSchema,
+      PickResponseSchema,
+      create(PickRequestSchema, { name: "cheese", quantity: 1 }),
+    );
+    await request(url, "POST", "/v2/pick", {
+      body: JSON.stringify({ ingredient: "cheese", quantity: 1, customer: "kim" }),
+      headers: { "content-type": "application/json" },
+    });
     await request(services.jafflr.server.url, "GET", "/toastie?i=cheese");
     assert.deepEqual(await callsByCaller(url), { curl: 2, "grpc-node-js": 1 });
   });

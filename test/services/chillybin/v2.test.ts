@@ -29,14 +29,24 @@ describe("chillybin.v2", () => {
       assert.equal(res.remaining, 8);
       const rows = await orders();
       assert.equal(rows.length, 1);
-      assert.deepEqual({ ...rows[0], created_at: undefined }, { id: String(res.id), customer: "gita", ingredient: "cheese", quantity: 2, reference: "", created_at: undefined });
+      assert.deepEqual(
+        { ...rows[0], created_at: undefined },
+        { id: String(res.id), customer: "gita", ingredient: "cheese", quantity: 2, reference: "", created_at: undefined },
+      );
       assert.ok(rows[0]!.created_at instanceof Date);
       assert.deepEqual(await stock(), { ...DEFAULT, cheese: 8 });
     });
 
     const refused: Array<{ case: string; ingredient: string; quantity: number; customer: string; code: Code; message: RegExp }> = [
       { case: "an unknown ingredient", ingredient: "ham", quantity: 1, customer: "gita", code: Code.NotFound, message: /unknown ingredient "ham"/ },
-      { case: "not enough stock", ingredient: "cheese", quantity: 11, customer: "gita", code: Code.FailedPrecondition, message: /not enough cheese: wanted 11, 10 in stock/ },
+      {
+        case: "not enough stock",
+        ingredient: "cheese",
+        quantity: 11,
+        customer: "gita",
+        code: Code.FailedPrecondition,
+        message: /not enough cheese: wanted 11, 10 in stock/,
+      },
       { case: "an empty customer", ingredient: "cheese", quantity: 1, customer: "", code: Code.InvalidArgument, message: /customer must not be empty/ },
       { case: "a blank customer", ingredient: "cheese", quantity: 1, customer: "  ", code: Code.InvalidArgument, message: /customer must not be empty/ },
       { case: "an empty ingredient", ingredient: "", quantity: 1, customer: "gita", code: Code.InvalidArgument, message: /ingredient must not be empty/ },
@@ -45,7 +55,10 @@ describe("chillybin.v2", () => {
     ];
     for (const r of refused) {
       it(`refuses ${r.case} like v1 (${Code[r.code]}) and writes no order`, async () => {
-        const error = await client.pick(r).then(() => assert.fail("accepted"), (e: unknown) => ConnectError.from(e));
+        const error = await client.pick(r).then(
+          () => assert.fail("accepted"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, r.code);
         assert.match(error.rawMessage, r.message);
         assert.deepEqual(await orders(), []);
@@ -59,7 +72,9 @@ describe("chillybin.v2", () => {
       const outcomes = await Promise.allSettled(
         Array.from({ length: 30 }, (_, i) => client.pick({ ingredient: "cheese", quantity: 1 + (i % 2), customer: customers[i % 3]! })),
       );
-      const succeeded = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [{ id: String(o.value.id), customer: customers[i % 3]!, quantity: 1 + (i % 2) }] : []));
+      const succeeded = outcomes.flatMap((o, i) =>
+        o.status === "fulfilled" ? [{ id: String(o.value.id), customer: customers[i % 3]!, quantity: 1 + (i % 2) }] : [],
+      );
       for (const o of outcomes) if (o.status === "rejected") assert.equal(ConnectError.from(o.reason).code, Code.FailedPrecondition);
       const rows = await orders();
       assert.deepEqual(
@@ -106,32 +121,107 @@ describe("chillybin.v2", () => {
 
   describe("PickOrder: several ingredients, all or nothing", () => {
     it("takes every item and records an order per item with its reference, answering the orders (named) and ids in the items' order", async () => {
-      const items = [{ ingredient: "vegemite", quantity: 1 }, { ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }];
+      const items = [
+        { ingredient: "vegemite", quantity: 1 },
+        { ingredient: "bread", quantity: 2 },
+        { ingredient: "cheese", quantity: 1 },
+      ];
       const res = await client.pickOrder({ customer: "gita", items, reference: "toastie, burnt" });
       const rows = await orders();
-      assert.deepEqual(rows.map((r) => [r.customer, r.ingredient, r.quantity, r.reference]).sort(), [["gita", "bread", 2, "toastie, burnt"], ["gita", "cheese", 1, "toastie, burnt"], ["gita", "vegemite", 1, "toastie, burnt"]]);
+      assert.deepEqual(rows.map((r) => [r.customer, r.ingredient, r.quantity, r.reference]).sort(), [
+        ["gita", "bread", 2, "toastie, burnt"],
+        ["gita", "cheese", 1, "toastie, burnt"],
+        ["gita", "vegemite", 1, "toastie, burnt"],
+      ]);
       const idOf = (ingredient: string) => BigInt(rows.find((r) => r.ingredient === ingredient)!.id);
       assert.deepEqual(res.ids, [idOf("vegemite"), idOf("bread"), idOf("cheese")]);
-      assert.deepEqual(res.orders.map(({ id, ingredient, quantity }) => ({ id, ingredient, quantity })), items.map((item) => ({ id: idOf(item.ingredient), ...item })));
+      assert.deepEqual(
+        res.orders.map(({ id, ingredient, quantity }) => ({ id, ingredient, quantity })),
+        items.map((item) => ({ id: idOf(item.ingredient), ...item })),
+      );
       assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 9 });
     });
 
-    const refused: Array<{ case: string; setup?: Record<string, number>; customer?: string; reference?: string; items: Array<{ ingredient: string; quantity: number }>; code: Code; message: RegExp }> = [
-      { case: "an unknown ingredient after good ones", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }, { ingredient: "ham", quantity: 1 }], code: Code.NotFound, message: /unknown ingredient "ham"/ },
-      { case: "one item more than in stock", setup: { vegemite: 0 }, items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "vegemite", quantity: 1 }], code: Code.FailedPrecondition, message: /not enough vegemite: wanted 1, 0 in stock/ },
-      { case: "the original's drain: wanting more than there is", items: [{ ingredient: "cheese", quantity: 5 }, { ingredient: "bread", quantity: 11 }], code: Code.FailedPrecondition, message: /not enough bread/ },
+    const refused: Array<{
+      case: string;
+      setup?: Record<string, number>;
+      customer?: string;
+      reference?: string;
+      items: Array<{ ingredient: string; quantity: number }>;
+      code: Code;
+      message: RegExp;
+    }> = [
+      {
+        case: "an unknown ingredient after good ones",
+        items: [
+          { ingredient: "bread", quantity: 2 },
+          { ingredient: "cheese", quantity: 1 },
+          { ingredient: "ham", quantity: 1 },
+        ],
+        code: Code.NotFound,
+        message: /unknown ingredient "ham"/,
+      },
+      {
+        case: "one item more than in stock",
+        setup: { vegemite: 0 },
+        items: [
+          { ingredient: "bread", quantity: 2 },
+          { ingredient: "vegemite", quantity: 1 },
+        ],
+        code: Code.FailedPrecondition,
+        message: /not enough vegemite: wanted 1, 0 in stock/,
+      },
+      {
+        case: "the original's drain: wanting more than there is",
+        items: [
+          { ingredient: "cheese", quantity: 5 },
+          { ingredient: "bread", quantity: 11 },
+        ],
+        code: Code.FailedPrecondition,
+        message: /not enough bread/,
+      },
       { case: "no items", items: [], code: Code.InvalidArgument, message: /at least one item/ },
-      { case: "an ingredient listed twice", items: [{ ingredient: "cheese", quantity: 1 }, { ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /cheese is listed twice/ },
-      { case: "a bad quantity", items: [{ ingredient: "cheese", quantity: 1 }, { ingredient: "bread", quantity: 0 }], code: Code.InvalidArgument, message: /at least 1, got 0/ },
-      { case: "an empty ingredient", items: [{ ingredient: "", quantity: 1 }], code: Code.InvalidArgument, message: /items\[0\]\.ingredient must not be empty/ },
+      {
+        case: "an ingredient listed twice",
+        items: [
+          { ingredient: "cheese", quantity: 1 },
+          { ingredient: "cheese", quantity: 1 },
+        ],
+        code: Code.InvalidArgument,
+        message: /cheese is listed twice/,
+      },
+      {
+        case: "a bad quantity",
+        items: [
+          { ingredient: "cheese", quantity: 1 },
+          { ingredient: "bread", quantity: 0 },
+        ],
+        code: Code.InvalidArgument,
+        message: /at least 1, got 0/,
+      },
+      {
+        case: "an empty ingredient",
+        items: [{ ingredient: "", quantity: 1 }],
+        code: Code.InvalidArgument,
+        message: /items\[0\]\.ingredient must not be empty/,
+      },
       { case: "no customer", customer: "", items: [{ ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /customer must not be empty/ },
-      { case: "a reference over 200 characters", reference: "r".repeat(201), items: [{ ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /reference must be at most 200 characters, got 201/ },
+      {
+        case: "a reference over 200 characters",
+        reference: "r".repeat(201),
+        items: [{ ingredient: "cheese", quantity: 1 }],
+        code: Code.InvalidArgument,
+        message: /reference must be at most 200 characters, got 201/,
+      },
     ];
     for (const r of refused) {
       it(`refuses ${r.case} (${Code[r.code]}): nothing taken, nothing recorded`, async () => {
         if (r.setup) await chillybin.setStock(r.setup);
         const before = await stock();
-        const error = await client.pickOrder({ customer: r.customer ?? "gita", items: r.items, reference: r.reference }).then(() => assert.fail("accepted"), (e: unknown) => ConnectError.from(e));
+        const error = await client.pickOrder({ customer: r.customer ?? "gita", items: r.items, reference: r.reference }).then(
+          () => assert.fail("accepted"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, r.code);
         assert.match(error.rawMessage, r.message);
         assert.deepEqual(await stock(), before);
@@ -142,7 +232,21 @@ describe("chillybin.v2", () => {
     it("concurrent orders over shared ingredients never oversell and never half-take", async () => {
       await chillybin.setStock({ bread: 9, cheese: 5 });
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 12 }, (_, i) => client.pickOrder({ customer: `c${i}`, items: i % 2 ? [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] : [{ ingredient: "cheese", quantity: 1 }, { ingredient: "bread", quantity: 2 }] })),
+        Array.from({ length: 12 }, (_, i) =>
+          client.pickOrder({
+            customer: `c${i}`,
+            items:
+              i % 2
+                ? [
+                    { ingredient: "bread", quantity: 2 },
+                    { ingredient: "cheese", quantity: 1 },
+                  ]
+                : [
+                    { ingredient: "cheese", quantity: 1 },
+                    { ingredient: "bread", quantity: 2 },
+                  ],
+          }),
+        ),
       );
       const succeeded = outcomes.filter((o) => o.status === "fulfilled").length;
       for (const o of outcomes) if (o.status === "rejected") assert.equal(ConnectError.from(o.reason).code, Code.FailedPrecondition);
@@ -155,12 +259,27 @@ describe("chillybin.v2", () => {
 
     it("REST: POST /v2/orders", async () => {
       const res = await request(chillybin.server.url, "POST", "/v2/orders", {
-        body: JSON.stringify({ customer: "gita", items: [{ ingredient: "bread", quantity: 2 }, { ingredient: "cheese", quantity: 1 }] }),
+        body: JSON.stringify({
+          customer: "gita",
+          items: [
+            { ingredient: "bread", quantity: 2 },
+            { ingredient: "cheese", quantity: 1 },
+          ],
+        }),
         headers: { "content-type": "application/json" },
       });
       assert.equal(res.status, 200, res.text);
       assert.equal((res.json as { ids: string[] }).ids.length, 2);
-      const refused = await request(chillybin.server.url, "POST", "/v2/orders", { body: JSON.stringify({ customer: "gita", items: [{ ingredient: "bread", quantity: 1 }, { ingredient: "ham", quantity: 1 }] }), headers: { "content-type": "application/json" } });
+      const refused = await request(chillybin.server.url, "POST", "/v2/orders", {
+        body: JSON.stringify({
+          customer: "gita",
+          items: [
+            { ingredient: "bread", quantity: 1 },
+            { ingredient: "ham", quantity: 1 },
+          ],
+        }),
+        headers: { "content-type": "application/json" },
+      });
       assert.equal(refused.status, 404);
       assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 10 });
     });

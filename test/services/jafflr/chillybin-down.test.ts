@@ -16,7 +16,10 @@ describe("jafflr → chillybin: down, back, and connections", () => {
     chillybin = await startChillybin();
     proxy = new TcpProxy({ host: "127.0.0.1", port: chillybin.server.port });
     const url = `http://127.0.0.1:${await proxy.start()}`;
-    jafflr = await startJafflr({ chillybinUrl: url, chillybinTransport: createChillybinTransport({ baseUrl: url, resilience: { retries: 1, breakAfter: 3, halfOpenAfterMs: 300 } }) });
+    jafflr = await startJafflr({
+      chillybinUrl: url,
+      chillybinTransport: createChillybinTransport({ baseUrl: url, resilience: { retries: 1, breakAfter: 3, halfOpenAfterMs: 300 } }),
+    });
     client = createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url));
   });
   after(async () => {
@@ -37,7 +40,13 @@ describe("jafflr → chillybin: down, back, and connections", () => {
   it("answers UNAVAILABLE while chillybin is down, fails fast once the circuit opens, and recovers by itself", async () => {
     proxy.cut();
     const failures: ConnectError[] = [];
-    for (let i = 0; i < 4; i++) failures.push(await client.makeToastie({ ingredients: ["cheese"] }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e)));
+    for (let i = 0; i < 4; i++)
+      failures.push(
+        await client.makeToastie({ ingredients: ["cheese"] }).then(
+          () => assert.fail("made"),
+          (e: unknown) => ConnectError.from(e),
+        ),
+      );
     for (const f of failures) assert.equal(f.code, Code.Unavailable, f.rawMessage);
     assert.match(failures[0]!.rawMessage, /chillybin is unavailable \(picking the toastie's ingredients\)/);
     assert.match(failures[3]!.rawMessage, /the circuit is open/);
@@ -45,7 +54,10 @@ describe("jafflr → chillybin: down, back, and connections", () => {
     await proxy.restore();
     let made = false;
     for (let i = 0; i < 50 && !made; i++) {
-      made = await client.makeToastie({ ingredients: ["cheese"] }).then(() => true, () => false);
+      made = await client.makeToastie({ ingredients: ["cheese"] }).then(
+        () => true,
+        () => false,
+      );
       if (!made) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(made, "jafflr did not recover");

@@ -54,7 +54,11 @@ async function chillybinQuiet(chillybin: TestChillybin): Promise<void> {
       await sql`select 1`.execute(chillybin.db);
       return false;
     }
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(chillybin.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(
+      chillybin.db,
+    );
     return rows[0]!.n > 0;
   };
   for (let quietChecks = 0; quietChecks < 3; quietChecks = (await busy()) ? 0 : quietChecks + 1) await new Promise((r) => setTimeout(r, 20));
@@ -92,7 +96,13 @@ describe("deadlines and jafflr's circuit breaker", function () {
       {
         name: "gRPC, grpc-timeout: 200m",
         call: async (customer) => {
-          const res = await grpcCall(jafflr.server.url, MAKE_TOASTIE, MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], customer }), { "grpc-timeout": "200m" });
+          const res = await grpcCall(
+            jafflr.server.url,
+            MAKE_TOASTIE,
+            MakeToastieRequestSchema,
+            create(MakeToastieRequestSchema, { ingredients: ["cheese"], customer }),
+            { "grpc-timeout": "200m" },
+          );
           return { code: codeToString(res.status as Code), said: res.message };
         },
       },
@@ -154,7 +164,11 @@ describe("deadlines and jafflr's circuit breaker", function () {
     try {
       const release = await holdCheese(chillybin);
       const failures: Code[] = [];
-      const noted = (p: Promise<unknown>) => p.then(() => failures.push(Code.Unknown), (e: unknown) => failures.push(ConnectError.from(e).code));
+      const noted = (p: Promise<unknown>) =>
+        p.then(
+          () => failures.push(Code.Unknown),
+          (e: unknown) => failures.push(ConnectError.from(e).code),
+        );
       try {
         const calls: Array<Promise<unknown>> = [];
         for (let i = 0; i < 6; i++) calls.push(noted(client.makeToastie({ ingredients: ["cheese"], customer: `hasty-${i}` }, { timeoutMs: 100 })));
@@ -183,10 +197,16 @@ describe("deadlines and jafflr's circuit breaker", function () {
     const release = await holdCheese(chillybin);
     try {
       for (let i = 0; i < 3; i++) {
-        const error = await client.makeToastie({ ingredients: ["cheese"], customer: `slow-${i}` }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        const error = await client.makeToastie({ ingredients: ["cheese"], customer: `slow-${i}` }).then(
+          () => assert.fail("made"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, Code.DeadlineExceeded, error.rawMessage);
       }
-      const open = await client.makeToastie({ ingredients: ["cheese"], customer: "next" }).then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+      const open = await client.makeToastie({ ingredients: ["cheese"], customer: "next" }).then(
+        () => assert.fail("made"),
+        (e: unknown) => ConnectError.from(e),
+      );
       assert.equal(open.code, Code.Unavailable);
       assert.match(open.rawMessage, /the circuit is open/);
     } finally {

@@ -40,10 +40,34 @@ describe("jafflr", () => {
   beforeEach(() => chillybin.setStock(DEFAULT));
 
   describe("MakeToastie", () => {
-    const made: Array<{ case: string; req: MessageInitShape<typeof MakeToastieRequestSchema>; ingredients: string[]; doneness: Doneness; left: Record<string, number> }> = [
-      { case: "cheese only, light by default", req: { ingredients: ["cheese"] }, ingredients: ["bread", "bread", "cheese"], doneness: Doneness.LIGHT, left: { bread: 8, cheese: 9, vegemite: 10 } },
-      { case: "cheese and vegemite, medium", req: { ingredients: ["cheese", "vegemite"], doneness: Doneness.MEDIUM, customer: "gita" }, ingredients: ["bread", "bread", "cheese", "vegemite"], doneness: Doneness.MEDIUM, left: { bread: 8, cheese: 9, vegemite: 9 } },
-      { case: "double cheese, burnt", req: { ingredients: ["cheese", "cheese"], doneness: Doneness.BURNT }, ingredients: ["bread", "bread", "cheese", "cheese"], doneness: Doneness.BURNT, left: { bread: 8, cheese: 8, vegemite: 10 } },
+    const made: Array<{
+      case: string;
+      req: MessageInitShape<typeof MakeToastieRequestSchema>;
+      ingredients: string[];
+      doneness: Doneness;
+      left: Record<string, number>;
+    }> = [
+      {
+        case: "cheese only, light by default",
+        req: { ingredients: ["cheese"] },
+        ingredients: ["bread", "bread", "cheese"],
+        doneness: Doneness.LIGHT,
+        left: { bread: 8, cheese: 9, vegemite: 10 },
+      },
+      {
+        case: "cheese and vegemite, medium",
+        req: { ingredients: ["cheese", "vegemite"], doneness: Doneness.MEDIUM, customer: "gita" },
+        ingredients: ["bread", "bread", "cheese", "vegemite"],
+        doneness: Doneness.MEDIUM,
+        left: { bread: 8, cheese: 9, vegemite: 9 },
+      },
+      {
+        case: "double cheese, burnt",
+        req: { ingredients: ["cheese", "cheese"], doneness: Doneness.BURNT },
+        ingredients: ["bread", "bread", "cheese", "cheese"],
+        doneness: Doneness.BURNT,
+        left: { bread: 8, cheese: 8, vegemite: 10 },
+      },
     ];
     for (const c of made) {
       it(`makes a toastie: ${c.case}`, async () => {
@@ -64,7 +88,10 @@ describe("jafflr", () => {
     ];
     for (const c of invalid) {
       it(`refuses ${c.case} with INVALID_ARGUMENT and picks nothing`, async () => {
-        const error = await client.makeToastie(c.req).then(() => assert.fail("accepted"), (e: unknown) => ConnectError.from(e));
+        const error = await client.makeToastie(c.req).then(
+          () => assert.fail("accepted"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, Code.InvalidArgument);
         assert.match(error.rawMessage, c.message);
         assert.deepEqual(await stock(), DEFAULT);
@@ -72,14 +99,35 @@ describe("jafflr", () => {
     }
 
     const refusedByChillybin = [
-      { case: "an unknown ingredient", setup: DEFAULT, req: { ingredients: ["cheese", "ham"] }, code: Code.NotFound, message: /cannot pick ham: unknown ingredient "ham"/ },
-      { case: "cheese out of stock", setup: { ...DEFAULT, cheese: 0 }, req: { ingredients: ["cheese"] }, code: Code.FailedPrecondition, message: /cannot pick cheese: not enough cheese: wanted 1, 0 in stock/ },
-      { case: "one slice of bread left", setup: { ...DEFAULT, bread: 1 }, req: { ingredients: ["cheese"] }, code: Code.FailedPrecondition, message: /cannot pick bread: not enough bread: wanted 2, 1 in stock/ },
+      {
+        case: "an unknown ingredient",
+        setup: DEFAULT,
+        req: { ingredients: ["cheese", "ham"] },
+        code: Code.NotFound,
+        message: /cannot pick ham: unknown ingredient "ham"/,
+      },
+      {
+        case: "cheese out of stock",
+        setup: { ...DEFAULT, cheese: 0 },
+        req: { ingredients: ["cheese"] },
+        code: Code.FailedPrecondition,
+        message: /cannot pick cheese: not enough cheese: wanted 1, 0 in stock/,
+      },
+      {
+        case: "one slice of bread left",
+        setup: { ...DEFAULT, bread: 1 },
+        req: { ingredients: ["cheese"] },
+        code: Code.FailedPrecondition,
+        message: /cannot pick bread: not enough bread: wanted 2, 1 in stock/,
+      },
     ];
     for (const c of refusedByChillybin) {
       it(`answers ${Code[c.code]} naming the ingredient when chillybin refuses ${c.case}`, async () => {
         await chillybin.setStock(c.setup);
-        const error = await client.makeToastie(c.req).then(() => assert.fail("a toastie was reported"), (e: unknown) => ConnectError.from(e));
+        const error = await client.makeToastie(c.req).then(
+          () => assert.fail("a toastie was reported"),
+          (e: unknown) => ConnectError.from(e),
+        );
         assert.equal(error.code, c.code);
         assert.match(error.rawMessage, c.message);
         assert.equal((await client.getStatus({})).cooking, 0);
@@ -101,9 +149,23 @@ describe("jafflr", () => {
     });
 
     it("is served to @grpc/grpc-js over h2c", async () => {
-      const res = await grpcJsUnary(new URL(jafflr.server.url).host, JafflrService, "MakeToastie", MakeToastieRequestSchema, MakeToastieResponseSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese", "vegemite"], doneness: Doneness.WELL_DONE }));
+      const res = await grpcJsUnary(
+        new URL(jafflr.server.url).host,
+        JafflrService,
+        "MakeToastie",
+        MakeToastieRequestSchema,
+        MakeToastieResponseSchema,
+        create(MakeToastieRequestSchema, { ingredients: ["cheese", "vegemite"], doneness: Doneness.WELL_DONE }),
+      );
       assert.equal(res.toastie?.doneness, Doneness.WELL_DONE);
-      const status = await grpcJsUnary(new URL(jafflr.server.url).host, JafflrService, "GetStatus", GetStatusRequestSchema, GetStatusResponseSchema, create(GetStatusRequestSchema));
+      const status = await grpcJsUnary(
+        new URL(jafflr.server.url).host,
+        JafflrService,
+        "GetStatus",
+        GetStatusRequestSchema,
+        GetStatusResponseSchema,
+        create(GetStatusRequestSchema),
+      );
       assert.deepEqual([status.cooking, status.toasting], [0, false]);
     });
   });

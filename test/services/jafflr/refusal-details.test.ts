@@ -31,7 +31,10 @@ describe("refusals carry a StockRefusal detail", () => {
     it(`${transport.name}: chillybin's detail reaches jafflr's caller`, async () => {
       const error = await createClient(JafflrService, transport.make(jafflr.server.url))
         .makeToastie({ ingredients: ["cheese"], customer: "kim" })
-        .then(() => assert.fail("made"), (e: unknown) => ConnectError.from(e));
+        .then(
+          () => assert.fail("made"),
+          (e: unknown) => ConnectError.from(e),
+        );
       assert.equal(error.code, Code.FailedPrecondition);
       const [detail] = error.findDetails(StockRefusalSchema);
       assert.deepEqual({ ingredient: detail?.ingredient, reason: detail?.reason, wanted: detail?.wanted, available: detail?.available }, expected);
@@ -50,7 +53,13 @@ describe("refusals carry a StockRefusal detail", () => {
     const client = new grpc.Client(new URL(jafflr.server.url).host, grpc.credentials.createInsecure());
     try {
       const error = await new Promise<grpc.ServiceError>((resolve) =>
-        client.makeUnaryRequest("/jafflr.v1.JafflrService/MakeToastie", () => Buffer.from(toBinary(MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], customer: "kim" }))), (b: Buffer) => b, {}, (e) => resolve(e!)),
+        client.makeUnaryRequest(
+          "/jafflr.v1.JafflrService/MakeToastie",
+          () => Buffer.from(toBinary(MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"], customer: "kim" }))),
+          (b: Buffer) => b,
+          {},
+          (e) => resolve(e!),
+        ),
       );
       assert.equal(error.code, grpc.status.FAILED_PRECONDITION);
       assert.ok(error.metadata.get("grpc-status-details-bin").length > 0, "grpc-status-details-bin is sent");
@@ -65,19 +74,35 @@ describe("jafflr reads which ingredient was refused from the detail, not the mes
     ({
       v2: {
         pickOrder: async () => {
-          throw new ConnectError(message, Code.FailedPrecondition, undefined, [{ desc: StockRefusalSchema, value: { ingredient, reason: StockRefusal_Reason.NOT_ENOUGH, wanted: 1 } }]);
+          throw new ConnectError(message, Code.FailedPrecondition, undefined, [
+            { desc: StockRefusalSchema, value: { ingredient, reason: StockRefusal_Reason.NOT_ENOUGH, wanted: 1 } },
+          ]);
         },
       },
     }) as unknown as ChillybinClients;
-  const plan = { picks: new Map([["bread", 2], ["ham", 1], ["cheese", 1]]), customer: "kim", reference: "toastie, light" };
+  const plan = {
+    picks: new Map([
+      ["bread", 2],
+      ["ham", 1],
+      ["cheese", 1],
+    ]),
+    customer: "kim",
+    reference: "toastie, light",
+  };
 
   it("a reworded message that names no ingredient", async () => {
-    const error = await takeOrder(refusedWith("sorry, we are out", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
+    const error = await takeOrder(refusedWith("sorry, we are out", "ham"), plan, {}).then(
+      () => assert.fail("picked"),
+      (e: unknown) => ConnectError.from(e),
+    );
     assert.equal(error.rawMessage, "cannot pick ham: sorry, we are out");
   });
 
   it("a message that names another ingredient than the one refused", async () => {
-    const error = await takeOrder(refusedWith("no cheese-flavoured ham left", "ham"), plan, {}).then(() => assert.fail("picked"), (e: unknown) => ConnectError.from(e));
+    const error = await takeOrder(refusedWith("no cheese-flavoured ham left", "ham"), plan, {}).then(
+      () => assert.fail("picked"),
+      (e: unknown) => ConnectError.from(e),
+    );
     assert.equal(error.rawMessage, "cannot pick ham: no cheese-flavoured ham left");
   });
 });

@@ -37,12 +37,18 @@ describe("an unknown doneness is INVALID_ARGUMENT on every protocol, and takes n
     {
       case: "gRPC-Web with JSON, an unknown name",
       answer: async () => {
-        const res = await request(url(), "POST", MAKE_TOASTIE, { body: encodeEnvelope(0, new TextEncoder().encode(CHARCOAL)), headers: { "content-type": "application/grpc-web+json" } });
+        const res = await request(url(), "POST", MAKE_TOASTIE, {
+          body: encodeEnvelope(0, new TextEncoder().encode(CHARCOAL)),
+          headers: { "content-type": "application/grpc-web+json" },
+        });
         const trailer = res.bytes.toString("latin1");
         return { code: /grpc-status:\s*(\d+)/.exec(trailer)?.[1] ?? "none", message: decodeURIComponent(/grpc-message:\s*([^\r]*)/.exec(trailer)?.[1] ?? "") };
       },
     },
-    { case: "REST, an unknown name", answer: async () => (await request(url(), "GET", "/toastie?i=cheese&doneness=charcoal")).json as { code: string; message: string } },
+    {
+      case: "REST, an unknown name",
+      answer: async () => (await request(url(), "GET", "/toastie?i=cheese&doneness=charcoal")).json as { code: string; message: string },
+    },
   ];
   for (const c of cases) {
     it(`${c.case}: names the field`, async () => {
@@ -65,4 +71,3 @@ describe("an unknown doneness is INVALID_ARGUMENT on every protocol, and takes n
     });
   }
 });
-
