@@ -87,13 +87,19 @@ export class DirectInvoker {
   }
 }
 
-/** The request's headers as Connect-Node gives them to handlers: without HTTP/2's pseudo-headers, `skip` left out. */
-export function requestHeaders(req: NodeRequest, skip?: ReadonlySet<string>): Headers {
+/** The request's headers as Connect-Node gives them to handlers: without HTTP/2's pseudo-headers. */
+export function requestHeaders(req: NodeRequest): Headers {
   const header = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined || skip?.has(name)) continue;
+    if (name.startsWith(":") || value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) header.append(name, v);
     else header.append(name, String(value));
   }
   return header;
+}
+
+/** A request header's (first) value, or null: what Connect's protocol helpers take. */
+export function firstHeader(req: NodeRequest, name: string): string | null {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }

@@ -10,7 +10,7 @@ import {
   parseTimeout,
   trailerMux,
 } from "@connectrpc/connect/protocol-connect";
-import { requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
+import { firstHeader, requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
 import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
 import { readWholeBody } from "./whole-body.js";
 
@@ -41,19 +41,14 @@ export interface UnaryConnectCall {
   onWriteError: (error: unknown) => void;
 }
 
-function header(req: NodeRequest, name: string): string | null {
-  const value = req.headers[name];
-  return (Array.isArray(value) ? value[0] : value) ?? null;
-}
-
 /** Whether a request can take the direct path: a unary Connect POST, uncompressed, protocol version 1 or unsaid. */
 export function isPlainUnaryConnect(req: NodeRequest): boolean {
   if (req.method !== "POST") return false;
-  const type = parseContentType(header(req, "content-type"));
+  const type = parseContentType(firstHeader(req, "content-type"));
   if (!type || type.stream) return false;
-  const encoding = header(req, "content-encoding");
+  const encoding = firstHeader(req, "content-encoding");
   if (encoding !== null && encoding !== "identity") return false;
-  const version = header(req, "connect-protocol-version");
+  const version = firstHeader(req, "connect-protocol-version");
   return version === null || version === "1";
 }
 
@@ -67,10 +62,10 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
   });
   return (call) => {
     const { req, res } = call;
-    const binary = parseContentType(header(req, "content-type"))!.binary;
-    const timeout = parseTimeout(header(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    const binary = parseContentType(firstHeader(req, "content-type"))!.binary;
+    const timeout = parseTimeout(firstHeader(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
     if (timeout.error) return call.fallback([]);
-    const compression = compressionNegotiate(options.acceptCompression, null, header(req, "accept-encoding"), "Accept-Encoding");
+    const compression = compressionNegotiate(options.acceptCompression, null, firstHeader(req, "accept-encoding"), "Accept-Encoding");
     void readWholeBody(req, call.admitBytes, options.readMaxBytes)
       .then(async (body) => {
         if (body.kind === "too-long") return call.fallback(body.read);

@@ -5,7 +5,7 @@ import * as grpc from "@connectrpc/connect/protocol-grpc";
 import * as grpcWeb from "@connectrpc/connect/protocol-grpc-web";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
 import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
-import { requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
+import { firstHeader, requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
 import { readWholeBody } from "./whole-body.js";
 
 // Why this exists: Connect-ES's gRPC handler runs every call, unary ones too,
@@ -62,9 +62,9 @@ export interface UnaryGrpcCall {
 /** Whether a request can take the direct path: POST, binary gRPC over HTTP/2 or binary gRPC-Web, no message compression. */
 export function isPlainUnaryGrpc(req: NodeRequest, web: boolean): boolean {
   if (req.method !== "POST" || (!web && req.httpVersionMajor !== 2)) return false;
-  const type = (web ? grpcWeb : grpc).parseContentType(header(req, "content-type"));
+  const type = (web ? grpcWeb : grpc).parseContentType(firstHeader(req, "content-type"));
   if (!type?.binary || ("text" in type && type.text)) return false; // gRPC-Web's base64 text form: Connect's
-  const encoding = header(req, "grpc-encoding");
+  const encoding = firstHeader(req, "grpc-encoding");
   return encoding === null || encoding === "identity";
 }
 
@@ -75,9 +75,9 @@ export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, 
   const contentType = options.web ? grpcWeb.contentTypeProto : grpc.contentTypeProto;
   return (call) => {
     const { req } = call;
-    const timeout = grpc.parseTimeout(header(req, "grpc-timeout"), Number.MAX_SAFE_INTEGER); // Connect's default: no cap
+    const timeout = grpc.parseTimeout(firstHeader(req, "grpc-timeout"), Number.MAX_SAFE_INTEGER); // Connect's default: no cap
     if (timeout.error) return call.fallback([]);
-    const compression = compressionNegotiate(options.acceptCompression, null, header(req, "grpc-accept-encoding"), "Grpc-Accept-Encoding");
+    const compression = compressionNegotiate(options.acceptCompression, null, firstHeader(req, "grpc-accept-encoding"), "Grpc-Accept-Encoding");
     const responseHeader = new Headers({ "content-type": contentType });
     if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
     const write = (header: Headers, trailer: Headers, error?: ConnectError, message?: Uint8Array) =>
@@ -154,11 +154,6 @@ async function answer(
   if (!options.web) res.addTrailers(Object.fromEntries(trailer));
   if (envelopes.length === 0) res.end();
   else res.end(envelopes.length === 1 ? envelopes[0]! : Buffer.concat(envelopes));
-}
-
-function header(req: NodeRequest, name: string): string | null {
-  const value = req.headers[name];
-  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 /** The chunks already read, then the rest of the request. */
