@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { FileMigrationProvider, Migrator, type Kysely, type MigrationResultSet } from "kysely";
+import type { Kysely } from "kysely";
+import { FileMigrationProvider, Migrator, type MigrationResultSet } from "kysely/migration";
 
 /**
  * A Kysely migrator over the numbered files in `folder`. On PostgreSQL,

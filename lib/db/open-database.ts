@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
-import { PGliteDialect } from "kysely-pglite-dialect";
+import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
 
 export type DatabaseLocation =
@@ -53,7 +52,7 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
  */
 class EmbeddedKysely<DB> extends Kysely<DB> {
   constructor(private readonly pglite: PGlite) {
-    super({ dialect: new PGliteDialect(pglite) });
+    super({ dialect: new PGliteDialect({ pglite }) });
   }
 
   override async destroy(): Promise<void> {

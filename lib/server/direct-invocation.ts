@@ -1,7 +1,7 @@
 import type { DescMethodUnary, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
-import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import type { NodeRequest, NodeResponse } from "../http/node-http.js";
 
 // Calls a unary method's implementation the way Connect's handlers do
 // (invokeUnaryImplementation: the router's interceptors, outermost first),

@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import type { NodeRequest, NodeResponse } from "../http/node-http.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 
 /** The client connection preface every HTTP/2 connection starts with (RFC 9113 §3.4). */
@@ -8,10 +9,6 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 /** The window in which an HTTP/2 connection's stream resets are counted. */
 const RESET_WINDOW_MS = 10_000;
-
-/** A request as either Node server hands it over (HTTP/1.1 or HTTP/2), and its response. */
-export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
 
@@ -55,7 +52,7 @@ export class H1H2cServer {
   private readonly sockets = new Set<net.Socket>();
   private readonly perClient = new Map<string, number>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
-  private readonly inFlight = new Set<http.ServerResponse | http2.Http2ServerResponse>();
+  private readonly inFlight = new Set<NodeResponse>();
   private draining = false;
 
   constructor(
@@ -230,7 +227,7 @@ export class H1H2cServer {
 }
 
 /** Makes an HTTP/1.1 connection close once this response is complete. */
-function closeAfterResponse(res: http.ServerResponse | http2.Http2ServerResponse): void {
+function closeAfterResponse(res: NodeResponse): void {
   if (!(res instanceof http.ServerResponse)) return; // HTTP/2 sessions get GOAWAY instead
   if (!res.headersSent) res.shouldKeepAlive = false;
   else res.once("finish", () => res.socket?.end());

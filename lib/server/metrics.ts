@@ -1,6 +1,5 @@
-import type { ServerResponse } from "node:http";
-import type { Http2ServerResponse } from "node:http2";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { type NodeResponse, writeHead } from "../http/node-http.js";
 import type { Health } from "./health.js";
 import type { Protocol } from "./request-log.js";
 
@@ -90,9 +89,9 @@ export class ServerMetrics {
   }
 
   /** Answers a scrape. */
-  async serve(res: ServerResponse | Http2ServerResponse): Promise<void> {
+  async serve(res: NodeResponse): Promise<void> {
     const text = await this.registry.metrics();
-    res.writeHead(200, { "content-type": this.registry.contentType, "cache-control": "no-store" });
+    writeHead(res, 200, { "content-type": this.registry.contentType, "cache-control": "no-store" });
     res.end(text);
   }
 }

@@ -1,7 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { writeError } from "../transcoding/index.js";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
-import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
 
 /**
  * Answers a request the server will not work on (before any RPC handler ran)
@@ -21,14 +21,14 @@ export function refuseRequest(req: NodeRequest, res: NodeResponse, error: Connec
   }
   const status = { "grpc-status": String(error.code), "grpc-message": grpcPercentEncode(error.rawMessage) };
   if (type.startsWith("application/grpc-web") || req.httpVersionMajor !== 2) {
-    res.writeHead(200, { "content-type": type.startsWith("application/grpc-web") ? "application/grpc-web+proto" : "application/grpc", ...status });
+    writeHead(res, 200, { "content-type": type.startsWith("application/grpc-web") ? "application/grpc-web+proto" : "application/grpc", ...status });
     res.end();
     return;
   }
   // Over HTTP/2, Node's compatibility API cannot end a stream on its HEADERS
   // frame (it always waits for trailers), so @grpc/grpc-js would not read a
   // trailers-only answer: the status goes in trailers, after empty headers.
-  res.writeHead(200, { "content-type": "application/grpc" });
+  writeHead(res, 200, { "content-type": "application/grpc" });
   res.addTrailers(status);
   res.end();
 }

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import type { NodeRequest, NodeResponse } from "../http/node-http.js";
 import type { ServerLimits } from "./limits.js";
 
 /** What admission turned away, for metrics. */

@@ -1,7 +1,8 @@
 import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../logger.js";
-import type { NodeRequest, RequestHandler } from "./h1-h2c-server.js";
+import type { NodeRequest } from "../http/node-http.js";
+import type { RequestHandler } from "./h1-h2c-server.js";
 import type { ServerMetrics } from "./metrics.js";
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from "./request-context.js";
 

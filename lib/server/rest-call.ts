@@ -2,7 +2,7 @@ import type { ContextValues } from "@connectrpc/connect";
 import { parseTimeout } from "@connectrpc/connect/protocol-connect";
 import type { RestCall } from "../transcoding/index.js";
 import type { DirectInvoker, UnarySpec } from "./direct-invocation.js";
-import type { NodeRequest } from "./h1-h2c-server.js";
+import type { NodeRequest } from "../http/node-http.js";
 
 /**
  * REST's in-process call: the RPC's implementation through the direct

@@ -3,6 +3,7 @@ import { Code, ConnectError, createConnectRouter, createContextValues, type Conn
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Registry } from "prom-client";
+import { writeHead } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { createRestHandler, HttpError, RouteTable, routesOf, writeError } from "../transcoding/index.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
@@ -204,14 +205,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     if (path === METRICS_PATH && req.method === "GET") {
       metrics.serve(res).catch((error: unknown) => {
         options.logger.error({ err: error }, "collecting metrics failed");
-        res.writeHead(500).end();
+        writeHead(res, 500, {});
+        res.end();
       });
       return;
     }
     if (path === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
       void health.report().then((report) => {
         const body = JSON.stringify(healthJson(report, options.version));
-        res.writeHead(report.serving ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+        writeHead(res, report.serving ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
         if (req.method === "HEAD") res.end();
         else res.end(body);
       });

@@ -11,7 +11,7 @@ import {
   trailerMux,
 } from "@connectrpc/connect/protocol-connect";
 import { firstHeader, requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
-import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
 import { readWholeBody } from "./whole-body.js";
 
 // Connect's unary protocol (POST application/proto or application/json), the
@@ -116,7 +116,7 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
       const headers = trailerMux(responseHeader, trailer);
       headers.set("content-length", String(bytes.byteLength));
       if (res.writableEnded || res.destroyed) return;
-      res.writeHead(status, Object.fromEntries(headers));
+      writeHead(res, status, Object.fromEntries(headers));
       res.end(bytes);
     }
   };

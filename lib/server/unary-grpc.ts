@@ -4,7 +4,7 @@ import { compressionNegotiate, type Compression } from "@connectrpc/connect/prot
 import * as grpc from "@connectrpc/connect/protocol-grpc";
 import * as grpcWeb from "@connectrpc/connect/protocol-grpc-web";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
-import type { NodeRequest, NodeResponse } from "./h1-h2c-server.js";
+import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
 import { firstHeader, requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
 import { readWholeBody } from "./whole-body.js";
 
@@ -150,7 +150,7 @@ async function answer(
   const envelopes = message ? [await envelope(0, message, compression, options.compressMinBytes)] : [];
   if (options.web) envelopes.push(await envelope(grpcWeb.trailerFlag, grpcWeb.trailerSerialize(trailer), compression, options.compressMinBytes));
   if (res.writableEnded || res.destroyed) return;
-  res.writeHead(200, Object.fromEntries(header));
+  writeHead(res, 200, Object.fromEntries(header));
   if (!options.web) res.addTrailers(Object.fromEntries(trailer));
   if (envelopes.length === 0) res.end();
   else res.end(envelopes.length === 1 ? envelopes[0]! : Buffer.concat(envelopes));

@@ -1,5 +1,5 @@
 import { ConnectError } from "@connectrpc/connect";
-import type { NodeRequest } from "./h1-h2c-server.js";
+import type { NodeRequest } from "../http/node-http.js";
 
 /** A request body read whole, or why it was not. */
 export type WholeBody =

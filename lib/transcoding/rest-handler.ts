@@ -2,18 +2,14 @@
 // request message → the RPC, called in process (`call`: the server's direct
 // invocation, so every interceptor runs as for any other protocol) → the
 // REST response.
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import { toJson, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorToJson } from "@connectrpc/connect/protocol-connect";
+import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
 import { BindingError, bindRequest } from "./request-binding.js";
 import { HTTP_STATUS_OF_CODE } from "./http-status.js";
 import { PathError } from "./path-match.js";
 import type { RouteTable, Route } from "./route-table.js";
-
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 /**
  * Calls an RPC in process for a REST request, with the request's headers:
@@ -172,7 +168,7 @@ async function readJsonBody(req: NodeRequest, source: AsyncIterable<Uint8Array>,
 
 function writeJson(res: NodeResponse, status: number, json: JsonValue, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(json);
-  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  writeHead(res, status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }
 

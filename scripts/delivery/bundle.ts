@@ -2,6 +2,7 @@
 // shared code and dependencies included), its compiled migrations beside it
 // in migrations/<service>/, and the embedded PostgreSQL's wasm and data files,
 // which PGlite loads from next to the module that runs it.
+import { readFileSync } from "node:fs";
 import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -11,6 +12,17 @@ import { BUNDLE_MAIN, migrationsOf, SERVICES, type ServiceName } from "./service
 // PGlite finds these with new URL("./…", import.meta.url): in a bundle, the bundle's folder.
 const PGLITE_ASSETS = ["pglite.wasm", "initdb.wasm", "pglite.data"];
 
+/**
+ * esbuild's target: the oldest Node that package.json's `engines` admits
+ * (">=22.12" → "node22.12"), so a bundle runs on every supported runtime.
+ */
+export function nodeTarget(root: string): string {
+  const { engines } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { engines?: { node?: string } };
+  const oldest = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(engines?.node ?? "")?.[1];
+  if (!oldest) throw new Error(`package.json engines.node must read ">=<version>", not ${JSON.stringify(engines?.node)}`);
+  return `node${oldest}`;
+}
+
 function bundleOptions(service: ServiceName, root: string): BuildOptions {
   return {
     absWorkingDir: root,
@@ -18,7 +30,7 @@ function bundleOptions(service: ServiceName, root: string): BuildOptions {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: nodeTarget(root),
     metafile: true,
     // pg tries this optional native driver and falls back to JavaScript without it.
     external: ["pg-native"],
@@ -75,7 +87,7 @@ async function compileMigrations(service: ServiceName, root: string, outdir: str
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: nodeTarget(root),
     // A migration imports kysely for its `sql` helper; the bundle carries its own copy of that.
     logLevel: "warning",
   });

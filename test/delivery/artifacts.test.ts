@@ -64,12 +64,13 @@ describe("Dockerfiles", () => {
       const stages = instructions.join("\n").split(/^(?=FROM )/m);
       const runtime = stages.at(-1)!;
 
-      it("builds in one stage and runs in another, from the same Node as CI", () => {
+      it("builds in one stage and runs in another, from the Node in .node-version (the one CI tests on first)", () => {
+        const node = readFileSync(".node-version", "utf8").trim();
         assert.equal(stages.length, 2);
-        assert.match(stages[0]!, /^FROM node:20-[\w.-]+ AS build$/m);
+        assert.match(stages[0]!, new RegExp(`^FROM node:${node}-[\\w.-]+ AS build$`, "m"));
         assert.match(stages[0]!, /^RUN npm ci/m);
         assert.match(stages[0]!, new RegExp(`^RUN npm run build -- ${service}$`, "m"));
-        assert.match(runtime, /^FROM node:20-[\w.-]+$/m);
+        assert.match(runtime, new RegExp(`^FROM node:${node}-[\\w.-]+$`, "m"));
       });
 
       it("ships only the bundle, runs it as a non-root user, with a health check", () => {
