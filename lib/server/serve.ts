@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 import { refuseRequest } from "./refusal.js";
 import { RequestAdmission } from "./request-admission.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
+import { schemaRules } from "./schema-rules.js";
 import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
 import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
 import { unaryMethodsOf } from "./unary-methods.js";
@@ -103,8 +104,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   metrics.reportDependencies(health);
   options.metrics?.(metrics.registry);
 
-  // Outermost first: the outcome is recorded as answered, after every failure has its code.
-  const interceptors = [recordOutcome, mapErrorsToCodes(options.logger, options.errorCodes), rejectUnstorableStrings, ...(options.interceptors ?? [])];
+  // Outermost first: the outcome is recorded as answered, after every failure
+  // has its code. Then requests are checked: strings PostgreSQL cannot store,
+  // and the rules the schema states (buf/validate annotations), before any
+  // handler runs, on every protocol (REST runs the same interceptors).
+  const interceptors = [
+    recordOutcome,
+    mapErrorsToCodes(options.logger, options.errorCodes),
+    rejectUnstorableStrings,
+    schemaRules,
+    ...(options.interceptors ?? []),
+  ];
   const readMaxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const acceptCompression = [compressionGzip, compressionBrotli];
   // Connect-ES ignores what JSON it does not know by default: an unknown enum

@@ -5,7 +5,7 @@ import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } fro
 import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
 import { pickIngredients } from "./picking.js";
-import { parseToastieOrder, toastieReference } from "./toastie-order.js";
+import { toastieOrderOf, toastieReference } from "./toastie-order.js";
 
 export interface JafflrDependencies {
   chillybin: ChillybinClients;
@@ -19,7 +19,7 @@ export interface JafflrDependencies {
 export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof JafflrService> {
   return {
     async makeToastie(req, ctx) {
-      const order = parseToastieOrder(req);
+      const order = toastieOrderOf(req);
       // A bad key is the caller's mistake, refused before anything is asked of chillybin.
       const idempotencyKey = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
       const problem = idempotencyKeyProblem(idempotencyKey);

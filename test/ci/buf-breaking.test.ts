@@ -10,6 +10,7 @@ const run = promisify(execFile);
 const BUF = path.resolve("node_modules/.bin/buf");
 const V1 = "proto/chillybin/v1/chillybin.proto";
 const V2 = "proto/chillybin/v2/chillybin.proto";
+const REFERENCE = "string reference = 3 [(buf.validate.field).string.max_len = 200];";
 
 /**
  * A copy of the schema with one edit, beside an image of the schema as
@@ -51,13 +52,13 @@ describe("buf breaking guards the schema (buf.yaml)", function () {
     {
       case: "a deleted field",
       file: V2,
-      edit: (t) => t.replace(/\n\s*\/\/ Who the order is for; required.\n\s*string customer = 3;/, ""),
+      edit: (t) => t.replace(/\n\s*\/\/ Who the order is for; required: at most[\s\S]*?string customer = 3 \[[\s\S]*?\}\];/, ""),
       reports: /Previously present field "3" with name "customer" on message "PickRequest" was deleted/,
     },
     {
       case: "a changed field type",
       file: V2,
-      edit: (t) => t.replace("int32 quantity = 2;", "string quantity = 2;"),
+      edit: (t) => t.replace("int32 quantity = 2 [", "string quantity = 2 ["),
       reports: /Field "2" with name "quantity" on message "PickRequest" changed type from "int32" to "string"/,
     },
     {
@@ -75,19 +76,20 @@ describe("buf breaking guards the schema (buf.yaml)", function () {
     {
       case: "a renamed JSON name",
       file: V2,
-      edit: (t) => t.replace("string customer = 3;", 'string customer = 3 [json_name = "client"];'),
+      edit: (t) => t.replace("string customer = 3 [", 'string customer = 3 [json_name = "client", '),
       reports: /changed option "json_name" from "customer" to "client"/,
     },
     {
       case: "a renamed field, even with json_name keeping its JSON key (generated code and proto-loader clients use the name)",
       file: V1,
-      edit: (t) => t.replace("string name = 1;", 'string ingredient = 1 [json_name = "name"];'),
+      edit: (t) => t.replace("string name = 1 [", 'string ingredient = 1 [json_name = "name", '),
       reports: /Field "1" on message "PickRequest" changed name from "name" to "ingredient"/,
     },
     {
       case: "a deleted field, even with its number and name reserved (code generated from it stops compiling: a deliberate exception needs the trailer)",
       file: V2,
-      edit: (t) => t.replace(/\n\s*\/\/ Who the order is for; required.\n\s*string customer = 3;/, '\n  reserved 3;\n  reserved "customer";'),
+      edit: (t) =>
+        t.replace(/\n\s*\/\/ Who the order is for; required: at most[\s\S]*?string customer = 3 \[[\s\S]*?\}\];/, '\n  reserved 3;\n  reserved "customer";'),
       reports: /Previously present field "3" with name "customer" on message "PickRequest" was deleted/,
     },
     {
@@ -106,8 +108,13 @@ describe("buf breaking guards the schema (buf.yaml)", function () {
   }
 
   const compatible: Array<{ case: string; file: string; edit: (t: string) => string }> = [
-    { case: "an added field", file: V2, edit: (t) => t.replace("string customer = 3;", "string customer = 3;\n  string note = 4;") },
-    { case: "a newly deprecated field", file: V2, edit: (t) => t.replace("string customer = 3;", "string customer = 3 [deprecated = true];") },
+    { case: "an added field", file: V2, edit: (t) => t.replace(REFERENCE, `${REFERENCE}\n  string note = 4;`) },
+    { case: "a newly deprecated field", file: V2, edit: (t) => t.replace("string reference = 3 [", "string reference = 3 [deprecated = true, ") },
+    {
+      case: "a changed rule (buf breaking reads no protovalidate rule: tightening one is a behaviour change the pact and its review catch)",
+      file: V2,
+      edit: (t) => t.replace("string.max_len = 200", "string.max_len = 100"),
+    },
   ];
   for (const c of compatible) {
     it(`passes ${c.case}`, async () => {

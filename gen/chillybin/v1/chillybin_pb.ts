@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -11,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v1/chillybin.proto.
  */
 export const file_chillybin_v1_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiLQoLUGlja1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIQCghxdWFudGl0eRgCIAEoBSI/CgxQaWNrUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIRCglyZW1haW5pbmcYAyABKAVKBAgCEANSCHF1YW50aXR5IhEKD0dldFN0b2NrUmVxdWVzdCJ6ChBHZXRTdG9ja1Jlc3BvbnNlEjgKBXN0b2NrGAEgAygLMikuY2hpbGx5YmluLnYxLkdldFN0b2NrUmVzcG9uc2UuU3RvY2tFbnRyeRosCgpTdG9ja0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEiEAoOUmVzdG9ja1JlcXVlc3QieAoPUmVzdG9ja1Jlc3BvbnNlEjcKBXN0b2NrGAEgAygLMiguY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZS5TdG9ja0VudHJ5GiwKClN0b2NrRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ATKyAgoQQ2hpbGx5YmluU2VydmljZRJYCgRQaWNrEhkuY2hpbGx5YmluLnYxLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYxLlBpY2tSZXNwb25zZSIZiAIBgtPkkwIQWgciBS9waWNrEgUvcGljaxJeCghHZXRTdG9jaxIdLmNoaWxseWJpbi52MS5HZXRTdG9ja1JlcXVlc3QaHi5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXNwb25zZSITkAIBgtPkkwIKYgVzdG9jaxIBLxJkCgdSZXN0b2NrEhwuY2hpbGx5YmluLnYxLlJlc3RvY2tSZXF1ZXN0Gh0uY2hpbGx5YmluLnYxLlJlc3RvY2tSZXNwb25zZSIcgtPkkwIWWgoSCC9yZXN0b2NrIggvcmVzdG9ja2IGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjEvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjEiZwoLUGlja1JlcXVlc3QSPQoEbmFtZRgBIAEoCUIvukgscioQARhAMiReW1xwe0x9XHB7Tn1dKyhbICctXVtccHtMfVxwe059XSspKiQSGQoIcXVhbnRpdHkYAiABKAVCB7pIBBoCKAEiPwoMUGlja1Jlc3BvbnNlEgwKBG5hbWUYASABKAkSEQoJcmVtYWluaW5nGAMgASgFSgQIAhADUghxdWFudGl0eSIRCg9HZXRTdG9ja1JlcXVlc3QiegoQR2V0U3RvY2tSZXNwb25zZRI4CgVzdG9jaxgBIAMoCzIpLmNoaWxseWJpbi52MS5HZXRTdG9ja1Jlc3BvbnNlLlN0b2NrRW50cnkaLAoKU3RvY2tFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBIhAKDlJlc3RvY2tSZXF1ZXN0IngKD1Jlc3RvY2tSZXNwb25zZRI3CgVzdG9jaxgBIAMoCzIoLmNoaWxseWJpbi52MS5SZXN0b2NrUmVzcG9uc2UuU3RvY2tFbnRyeRosCgpTdG9ja0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAEysgIKEENoaWxseWJpblNlcnZpY2USWAoEUGljaxIZLmNoaWxseWJpbi52MS5QaWNrUmVxdWVzdBoaLmNoaWxseWJpbi52MS5QaWNrUmVzcG9uc2UiGYgCAYLT5JMCEFoHIgUvcGljaxIFL3BpY2sSXgoIR2V0U3RvY2sSHS5jaGlsbHliaW4udjEuR2V0U3RvY2tSZXF1ZXN0Gh4uY2hpbGx5YmluLnYxLkdldFN0b2NrUmVzcG9uc2UiE5ACAYLT5JMCCmIFc3RvY2sSAS8SZAoHUmVzdG9jaxIcLmNoaWxseWJpbi52MS5SZXN0b2NrUmVxdWVzdBodLmNoaWxseWJpbi52MS5SZXN0b2NrUmVzcG9uc2UiHILT5JMCFloKEggvcmVzdG9jayIIL3Jlc3RvY2tiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v1.PickRequest
@@ -22,6 +23,8 @@ export type PickRequest = Message<"chillybin.v1.PickRequest"> & {
    * released package keeps its field names: renaming it, even with json_name
    * keeping the JSON key, broke every client that generates code or loads
    * this file (a grpc-js proto-loader client sending {name: "cheese"}).
+   * An ingredient's name: letters and digits, words joined by one space,
+   * hyphen or apostrophe, at most 64 characters (as chillybin.v2).
    *
    * @generated from field: string name = 1;
    */

@@ -9,6 +9,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,14 +17,16 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chillybin/v2/chillybin.proto.
  */
 export const file_chillybin_v2_chillybin: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIiRQoLUGlja1JlcXVlc3QSEgoKaW5ncmVkaWVudBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIQCghjdXN0b21lchgDIAEoCSItCgxQaWNrUmVzcG9uc2USCgoCaWQYASABKAMSEQoJcmVtYWluaW5nGAIgASgFIjEKCU9yZGVySXRlbRISCgppbmdyZWRpZW50GAEgASgJEhAKCHF1YW50aXR5GAIgASgFIl8KEFBpY2tPcmRlclJlcXVlc3QSEAoIY3VzdG9tZXIYASABKAkSJgoFaXRlbXMYAiADKAsyFy5jaGlsbHliaW4udjIuT3JkZXJJdGVtEhEKCXJlZmVyZW5jZRgDIAEoCSJNChFQaWNrT3JkZXJSZXNwb25zZRILCgNpZHMYASADKAMSKwoGb3JkZXJzGAIgAygLMhsuY2hpbGx5YmluLnYyLlJlY29yZGVkT3JkZXIiQQoNUmVjb3JkZWRPcmRlchIKCgJpZBgBIAEoAxISCgppbmdyZWRpZW50GAIgASgJEhAKCHF1YW50aXR5GAMgASgFItABCgxTdG9ja1JlZnVzYWwSEgoKaW5ncmVkaWVudBgBIAEoCRIxCgZyZWFzb24YAiABKA4yIS5jaGlsbHliaW4udjIuU3RvY2tSZWZ1c2FsLlJlYXNvbhIOCgZ3YW50ZWQYAyABKAUSEQoJYXZhaWxhYmxlGAQgASgFIlYKBlJlYXNvbhIWChJSRUFTT05fVU5TUEVDSUZJRUQQABIdChlSRUFTT05fVU5LTk9XTl9JTkdSRURJRU5UEAESFQoRUkVBU09OX05PVF9FTk9VR0gQAjLLAQoQQ2hpbGx5YmluU2VydmljZRJSCgRQaWNrEhkuY2hpbGx5YmluLnYyLlBpY2tSZXF1ZXN0GhouY2hpbGx5YmluLnYyLlBpY2tSZXNwb25zZSITgtPkkwINOgEqIggvdjIvcGljaxJjCglQaWNrT3JkZXISHi5jaGlsbHliaW4udjIuUGlja09yZGVyUmVxdWVzdBofLmNoaWxseWJpbi52Mi5QaWNrT3JkZXJSZXNwb25zZSIVgtPkkwIPOgEqIgovdjIvb3JkZXJzYgZwcm90bzM", [file_google_api_annotations]);
+  fileDesc("ChxjaGlsbHliaW4vdjIvY2hpbGx5YmluLnByb3RvEgxjaGlsbHliaW4udjIilwEKC1BpY2tSZXF1ZXN0EkMKCmluZ3JlZGllbnQYASABKAlCL7pILHIqEAEYQDIkXltccHtMfVxwe059XSsoWyAnLV1bXHB7TH1ccHtOfV0rKSokEhkKCHF1YW50aXR5GAIgASgFQge6SAQaAigBEigKCGN1c3RvbWVyGAMgASgJQha6SBNyERABGGQyC15cUyguKlxTKT8kIi0KDFBpY2tSZXNwb25zZRIKCgJpZBgBIAEoAxIRCglyZW1haW5pbmcYAiABKAUiawoJT3JkZXJJdGVtEkMKCmluZ3JlZGllbnQYASABKAlCL7pILHIqEAEYQDIkXltccHtMfVxwe059XSsoWyAnLV1bXHB7TH1ccHtOfV0rKSokEhkKCHF1YW50aXR5GAIgASgFQge6SAQaAigBIoMDChBQaWNrT3JkZXJSZXF1ZXN0EigKCGN1c3RvbWVyGAEgASgJQha6SBNyERABGGQyC15cUyguKlxTKT8kEqcCCgVpdGVtcxgCIAMoCzIXLmNoaWxseWJpbi52Mi5PcmRlckl0ZW1C/gG6SPoBugHvAQoYaXRlbXMudW5pcXVlX2luZ3JlZGllbnRzGtIBdGhpcy5tYXAoaXRlbSwgaXRlbS5pbmdyZWRpZW50KS51bmlxdWUoKSA/ICcnIDogJyVzIGlzIGxpc3RlZCB0d2ljZTogZ2l2ZSBlYWNoIGluZ3JlZGllbnQgb25jZSwgd2l0aCBpdHMgcXVhbnRpdHknLmZvcm1hdChbdGhpcy5maWx0ZXIoYSwgdGhpcy5maWx0ZXIoYiwgYi5pbmdyZWRpZW50ID09IGEuaW5ncmVkaWVudCkuc2l6ZSgpID4gMSlbMF0uaW5ncmVkaWVudF0pkgEECAEQIBIbCglyZWZlcmVuY2UYAyABKAlCCLpIBXIDGMgBIk0KEVBpY2tPcmRlclJlc3BvbnNlEgsKA2lkcxgBIAMoAxIrCgZvcmRlcnMYAiADKAsyGy5jaGlsbHliaW4udjIuUmVjb3JkZWRPcmRlciJBCg1SZWNvcmRlZE9yZGVyEgoKAmlkGAEgASgDEhIKCmluZ3JlZGllbnQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUi0AEKDFN0b2NrUmVmdXNhbBISCgppbmdyZWRpZW50GAEgASgJEjEKBnJlYXNvbhgCIAEoDjIhLmNoaWxseWJpbi52Mi5TdG9ja1JlZnVzYWwuUmVhc29uEg4KBndhbnRlZBgDIAEoBRIRCglhdmFpbGFibGUYBCABKAUiVgoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEh0KGVJFQVNPTl9VTktOT1dOX0lOR1JFRElFTlQQARIVChFSRUFTT05fTk9UX0VOT1VHSBACMssBChBDaGlsbHliaW5TZXJ2aWNlElIKBFBpY2sSGS5jaGlsbHliaW4udjIuUGlja1JlcXVlc3QaGi5jaGlsbHliaW4udjIuUGlja1Jlc3BvbnNlIhOC0+STAg06ASoiCC92Mi9waWNrEmMKCVBpY2tPcmRlchIeLmNoaWxseWJpbi52Mi5QaWNrT3JkZXJSZXF1ZXN0Gh8uY2hpbGx5YmluLnYyLlBpY2tPcmRlclJlc3BvbnNlIhWC0+STAg86ASoiCi92Mi9vcmRlcnNiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations]);
 
 /**
  * @generated from message chillybin.v2.PickRequest
  */
 export type PickRequest = Message<"chillybin.v2.PickRequest"> & {
   /**
-   * The ingredient to take, e.g. "cheese" (v1 called this `name`).
+   * The ingredient to take, e.g. "cheese" (v1 called this `name`): letters
+   * and digits, words joined by one space, hyphen or apostrophe, at most 64
+   * characters.
    *
    * @generated from field: string ingredient = 1;
    */
@@ -37,7 +40,8 @@ export type PickRequest = Message<"chillybin.v2.PickRequest"> & {
   quantity: number;
 
   /**
-   * Who the order is for; required.
+   * Who the order is for; required: at most 100 characters, no space at
+   * either end.
    *
    * @generated from field: string customer = 3;
    */
@@ -83,7 +87,7 @@ export const PickResponseSchema: GenMessage<PickResponse> = /*@__PURE__*/
  */
 export type OrderItem = Message<"chillybin.v2.OrderItem"> & {
   /**
-   * The ingredient to take, e.g. "cheese".
+   * The ingredient to take, e.g. "cheese": a name as PickRequest's.
    *
    * @generated from field: string ingredient = 1;
    */
@@ -109,14 +113,14 @@ export const OrderItemSchema: GenMessage<OrderItem> = /*@__PURE__*/
  */
 export type PickOrderRequest = Message<"chillybin.v2.PickOrderRequest"> & {
   /**
-   * Who the order is for; required.
+   * Who the order is for; required, as PickRequest's.
    *
    * @generated from field: string customer = 1;
    */
   customer: string;
 
   /**
-   * What to take; at least one item, each ingredient once.
+   * What to take: 1 to 32 items, each ingredient once.
    *
    * @generated from field: repeated chillybin.v2.OrderItem items = 2;
    */

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -11,29 +12,38 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file jafflr/v1/jafflr.proto.
  */
 export const file_jafflr_v1_jafflr: GenFile = /*@__PURE__*/
-  fileDesc("ChZqYWZmbHIvdjEvamFmZmxyLnByb3RvEglqYWZmbHIudjEicQoSTWFrZVRvYXN0aWVSZXF1ZXN0EhMKC2luZ3JlZGllbnRzGAEgAygJEiUKCGRvbmVuZXNzGAIgASgOMhMuamFmZmxyLnYxLkRvbmVuZXNzEhAKCGN1c3RvbWVyGAMgASgJEg0KAWkYBCADKAlCAhgBImoKB1RvYXN0aWUSEwoLaW5ncmVkaWVudHMYASADKAkSJQoIZG9uZW5lc3MYAiABKA4yEy5qYWZmbHIudjEuRG9uZW5lc3MSEAoIY3VzdG9tZXIYAyABKAkSEQoJb3JkZXJfaWRzGAQgAygDIjoKE01ha2VUb2FzdGllUmVzcG9uc2USIwoHdG9hc3RpZRgBIAEoCzISLmphZmZsci52MS5Ub2FzdGllIhIKEEdldFN0YXR1c1JlcXVlc3QiOgoRR2V0U3RhdHVzUmVzcG9uc2USDwoHY29va2luZxgBIAEoBRIUCgh0b2FzdGluZxgCIAEoCEICGAEqeQoIRG9uZW5lc3MSGAoURE9ORU5FU1NfVU5TUEVDSUZJRUQQABISCg5ET05FTkVTU19MSUdIVBABEhMKD0RPTkVORVNTX01FRElVTRACEhYKEkRPTkVORVNTX1dFTExfRE9ORRADEhIKDkRPTkVORVNTX0JVUk5UEAQy0QEKDUphZmZsclNlcnZpY2USagoLTWFrZVRvYXN0aWUSHS5qYWZmbHIudjEuTWFrZVRvYXN0aWVSZXF1ZXN0Gh4uamFmZmxyLnYxLk1ha2VUb2FzdGllUmVzcG9uc2UiHILT5JMCFloKEggvdG9hc3RpZSIIL3RvYXN0aWUSVAoJR2V0U3RhdHVzEhsuamFmZmxyLnYxLkdldFN0YXR1c1JlcXVlc3QaHC5qYWZmbHIudjEuR2V0U3RhdHVzUmVzcG9uc2UiDJACAYLT5JMCAxIBL2IGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("ChZqYWZmbHIvdjEvamFmZmxyLnByb3RvEglqYWZmbHIudjEikAQKEk1ha2VUb2FzdGllUmVxdWVzdBJLCgtpbmdyZWRpZW50cxgBIAMoCUI2ukgzkgEwEBAiLHIqEAEYQDIkXltccHtMfVxwe059XSsoWyAnLV1bXHB7TH1ccHtOfV0rKSokEi8KCGRvbmVuZXNzGAIgASgOMhMuamFmZmxyLnYxLkRvbmVuZXNzQgi6SAWCAQIQARIZCghjdXN0b21lchgDIAEoCUIHukgEcgIYZBJDCgFpGAQgAygJQjgYAbpIM5IBMBAQIixyKhABGEAyJF5bXHB7TH1ccHtOfV0rKFsgJy1dW1xwe0x9XHB7Tn1dKykqJDqbArpIlwIadwoUdG9hc3RpZS5oYXNfZmlsbGluZ3MSNGluZ3JlZGllbnRzOiBhIHRvYXN0aWUgbmVlZHMgYXQgbGVhc3Qgb25lIGluZ3JlZGllbnQaKXNpemUodGhpcy5pbmdyZWRpZW50cykgKyBzaXplKHRoaXMuaSkgPiAwGpsBChJ0b2FzdGllLmhhc19jaGVlc2USI2luZ3JlZGllbnRzOiBhIHRvYXN0aWUgbmVlZHMgY2hlZXNlGmBzaXplKHRoaXMuaW5ncmVkaWVudHMpICsgc2l6ZSh0aGlzLmkpID09IDAgfHwgJ2NoZWVzZScgaW4gdGhpcy5pbmdyZWRpZW50cyB8fCAnY2hlZXNlJyBpbiB0aGlzLmkiagoHVG9hc3RpZRITCgtpbmdyZWRpZW50cxgBIAMoCRIlCghkb25lbmVzcxgCIAEoDjITLmphZmZsci52MS5Eb25lbmVzcxIQCghjdXN0b21lchgDIAEoCRIRCglvcmRlcl9pZHMYBCADKAMiOgoTTWFrZVRvYXN0aWVSZXNwb25zZRIjCgd0b2FzdGllGAEgASgLMhIuamFmZmxyLnYxLlRvYXN0aWUiEgoQR2V0U3RhdHVzUmVxdWVzdCI6ChFHZXRTdGF0dXNSZXNwb25zZRIPCgdjb29raW5nGAEgASgFEhQKCHRvYXN0aW5nGAIgASgIQgIYASp5CghEb25lbmVzcxIYChRET05FTkVTU19VTlNQRUNJRklFRBAAEhIKDkRPTkVORVNTX0xJR0hUEAESEwoPRE9ORU5FU1NfTUVESVVNEAISFgoSRE9ORU5FU1NfV0VMTF9ET05FEAMSEgoORE9ORU5FU1NfQlVSTlQQBDLRAQoNSmFmZmxyU2VydmljZRJqCgtNYWtlVG9hc3RpZRIdLmphZmZsci52MS5NYWtlVG9hc3RpZVJlcXVlc3QaHi5qYWZmbHIudjEuTWFrZVRvYXN0aWVSZXNwb25zZSIcgtPkkwIWWgoSCC90b2FzdGllIggvdG9hc3RpZRJUCglHZXRTdGF0dXMSGy5qYWZmbHIudjEuR2V0U3RhdHVzUmVxdWVzdBocLmphZmZsci52MS5HZXRTdGF0dXNSZXNwb25zZSIMkAIBgtPkkwIDEgEvYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations]);
 
 /**
+ * The rules below (buf/validate annotations) are checked on every protocol,
+ * REST included, before jafflr asks chillybin for anything; a request that
+ * breaks one is INVALID_ARGUMENT with a buf.validate.Violations detail, and
+ * takes nothing from stock.
+ *
  * @generated from message jafflr.v1.MakeToastieRequest
  */
 export type MakeToastieRequest = Message<"jafflr.v1.MakeToastieRequest"> & {
   /**
-   * The fillings, e.g. ["cheese", "vegemite"]. Cheese is required; bread is
-   * added by the machine.
+   * The fillings, e.g. ["cheese", "vegemite"]: at most 16, each named as
+   * chillybin names ingredients (letters and digits, words joined by one
+   * space, hyphen or apostrophe, at most 64 characters). Cheese is required;
+   * bread is added by the machine.
    *
    * @generated from field: repeated string ingredients = 1;
    */
   ingredients: string[];
 
   /**
-   * How long to cook; unspecified means light.
+   * How long to cook; unspecified means light. A value this version does not
+   * know is refused.
    *
    * @generated from field: jafflr.v1.Doneness doneness = 2;
    */
   doneness: Doneness;
 
   /**
-   * Who the toastie is for (optional).
+   * Who the toastie is for (optional; at most 100 characters, spaces at
+   * either end trimmed).
    *
    * @generated from field: string customer = 3;
    */

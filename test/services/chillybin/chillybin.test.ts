@@ -40,10 +40,22 @@ describe("chillybin", () => {
     });
 
     const refused: Array<{ case: string; name: string; quantity: number; code: Code; message: RegExp }> = [
-      { case: "empty name", name: "", quantity: 1, code: Code.InvalidArgument, message: /name must not be empty/ },
-      { case: "blank name", name: "  ", quantity: 1, code: Code.InvalidArgument, message: /name must not be empty/ },
-      { case: "zero quantity", name: "cheese", quantity: 0, code: Code.InvalidArgument, message: /quantity .* at least 1, got 0/ },
-      { case: "negative quantity (the original added stock)", name: "cheese", quantity: -5, code: Code.InvalidArgument, message: /at least 1, got -5/ },
+      { case: "empty name", name: "", quantity: 1, code: Code.InvalidArgument, message: /^name: must be at least 1 characters \[string\.min_len\]/ },
+      { case: "blank name", name: "  ", quantity: 1, code: Code.InvalidArgument, message: /^name: does not match regex pattern .* \[string\.pattern\]$/ },
+      {
+        case: "zero quantity",
+        name: "cheese",
+        quantity: 0,
+        code: Code.InvalidArgument,
+        message: /^quantity: must be greater than or equal to 1 \[int32\.gte\]$/,
+      },
+      {
+        case: "negative quantity (the original added stock)",
+        name: "cheese",
+        quantity: -5,
+        code: Code.InvalidArgument,
+        message: /^quantity: must be greater than or equal to 1 \[int32\.gte\]$/,
+      },
       { case: "unknown ingredient", name: "ham", quantity: 1, code: Code.NotFound, message: /unknown ingredient "ham"/ },
       { case: "more than in stock", name: "cheese", quantity: 11, code: Code.FailedPrecondition, message: /not enough cheese: wanted 11, 10 in stock/ },
       { case: "int32 max", name: "bread", quantity: 2147483647, code: Code.FailedPrecondition, message: /not enough bread/ },

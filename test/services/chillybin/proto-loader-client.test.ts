@@ -19,7 +19,8 @@ describe("a @grpc/grpc-js client that loads proto/ with proto-loader", () => {
   it('picks with v1\'s field names as the .proto spells them ({name: "cheese"})', async () => {
     await services.chillybin.setStock({ cheese: 10 });
     const definition = protoLoader.loadSync("chillybin/v1/chillybin.proto", {
-      includeDirs: [path.resolve("proto"), path.resolve("node_modules/google-proto-files")],
+      // What proto/ imports: google/api from google-proto-files, buf/validate staged by npm ci.
+      includeDirs: [path.resolve("proto"), path.resolve("node_modules/google-proto-files"), path.resolve("node_modules/.staged-proto")],
       keepCase: true,
     });
     const pkg = grpc.loadPackageDefinition(definition) as unknown as {

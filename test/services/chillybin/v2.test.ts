@@ -47,11 +47,46 @@ describe("chillybin.v2", () => {
         code: Code.FailedPrecondition,
         message: /not enough cheese: wanted 11, 10 in stock/,
       },
-      { case: "an empty customer", ingredient: "cheese", quantity: 1, customer: "", code: Code.InvalidArgument, message: /customer must not be empty/ },
-      { case: "a blank customer", ingredient: "cheese", quantity: 1, customer: "  ", code: Code.InvalidArgument, message: /customer must not be empty/ },
-      { case: "an empty ingredient", ingredient: "", quantity: 1, customer: "gita", code: Code.InvalidArgument, message: /ingredient must not be empty/ },
-      { case: "quantity 0", ingredient: "cheese", quantity: 0, customer: "gita", code: Code.InvalidArgument, message: /at least 1, got 0/ },
-      { case: "a negative quantity", ingredient: "cheese", quantity: -5, customer: "gita", code: Code.InvalidArgument, message: /at least 1, got -5/ },
+      {
+        case: "an empty customer",
+        ingredient: "cheese",
+        quantity: 1,
+        customer: "",
+        code: Code.InvalidArgument,
+        message: /^customer: must be at least 1 characters \[string\.min_len\]/,
+      },
+      {
+        case: "a blank customer",
+        ingredient: "cheese",
+        quantity: 1,
+        customer: "  ",
+        code: Code.InvalidArgument,
+        message: /^customer: does not match regex pattern .* \[string\.pattern\]$/,
+      },
+      {
+        case: "an empty ingredient",
+        ingredient: "",
+        quantity: 1,
+        customer: "gita",
+        code: Code.InvalidArgument,
+        message: /^ingredient: must be at least 1 characters \[string\.min_len\]/,
+      },
+      {
+        case: "quantity 0",
+        ingredient: "cheese",
+        quantity: 0,
+        customer: "gita",
+        code: Code.InvalidArgument,
+        message: /quantity: must be greater than or equal to 1 \[int32\.gte\]$/,
+      },
+      {
+        case: "a negative quantity",
+        ingredient: "cheese",
+        quantity: -5,
+        customer: "gita",
+        code: Code.InvalidArgument,
+        message: /^quantity: must be greater than or equal to 1 \[int32\.gte\]$/,
+      },
     ];
     for (const r of refused) {
       it(`refuses ${r.case} like v1 (${Code[r.code]}) and writes no order`, async () => {
@@ -101,7 +136,12 @@ describe("chillybin.v2", () => {
       const bad: Array<{ case: string; body: string; status: number; message: RegExp }> = [
         { case: "an unknown ingredient", body: '{"ingredient":"ham","quantity":1,"customer":"gita"}', status: 404, message: /unknown ingredient/ },
         { case: "out of stock", body: '{"ingredient":"cheese","quantity":50,"customer":"gita"}', status: 400, message: /not enough cheese/ },
-        { case: "no customer", body: '{"ingredient":"cheese","quantity":1}', status: 400, message: /customer must not be empty/ },
+        {
+          case: "no customer",
+          body: '{"ingredient":"cheese","quantity":1}',
+          status: 400,
+          message: /^customer: must be at least 1 characters \[string\.min_len\]/,
+        },
         { case: "an unknown field (the v1 name)", body: '{"name":"cheese","quantity":1,"customer":"gita"}', status: 400, message: /"name" is unknown/ },
         { case: "a string quantity", body: '{"ingredient":"cheese","quantity":"lots","customer":"gita"}', status: 400, message: /quantity/ },
         { case: "a query parameter instead of the body", body: "", status: 400, message: /quantity|customer|ingredient/ },
@@ -180,7 +220,7 @@ describe("chillybin.v2", () => {
         code: Code.FailedPrecondition,
         message: /not enough bread/,
       },
-      { case: "no items", items: [], code: Code.InvalidArgument, message: /at least one item/ },
+      { case: "no items", items: [], code: Code.InvalidArgument, message: /^items: must contain at least 1 item\(s\) \[repeated\.min_items\]$/ },
       {
         case: "an ingredient listed twice",
         items: [
@@ -188,7 +228,7 @@ describe("chillybin.v2", () => {
           { ingredient: "cheese", quantity: 1 },
         ],
         code: Code.InvalidArgument,
-        message: /cheese is listed twice/,
+        message: /^items: cheese is listed twice: give each ingredient once, with its quantity \[items\.unique_ingredients\]$/,
       },
       {
         case: "a bad quantity",
@@ -197,21 +237,27 @@ describe("chillybin.v2", () => {
           { ingredient: "bread", quantity: 0 },
         ],
         code: Code.InvalidArgument,
-        message: /at least 1, got 0/,
+        message: /^items\[1\]\.quantity: must be greater than or equal to 1 \[int32\.gte\]$/,
       },
       {
         case: "an empty ingredient",
         items: [{ ingredient: "", quantity: 1 }],
         code: Code.InvalidArgument,
-        message: /items\[0\]\.ingredient must not be empty/,
+        message: /^items\[0\]\.ingredient: must be at least 1 characters \[string\.min_len\]/,
       },
-      { case: "no customer", customer: "", items: [{ ingredient: "cheese", quantity: 1 }], code: Code.InvalidArgument, message: /customer must not be empty/ },
+      {
+        case: "no customer",
+        customer: "",
+        items: [{ ingredient: "cheese", quantity: 1 }],
+        code: Code.InvalidArgument,
+        message: /^customer: must be at least 1 characters \[string\.min_len\]/,
+      },
       {
         case: "a reference over 200 characters",
         reference: "r".repeat(201),
         items: [{ ingredient: "cheese", quantity: 1 }],
         code: Code.InvalidArgument,
-        message: /reference must be at most 200 characters, got 201/,
+        message: /^reference: must be at most 200 characters \[string\.max_len\]$/,
       },
     ];
     for (const r of refused) {

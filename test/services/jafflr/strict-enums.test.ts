@@ -67,7 +67,7 @@ describe("an unknown doneness is INVALID_ARGUMENT on every protocol, and takes n
         (e: unknown) => ConnectError.from(e),
       );
       assert.equal(error.code, Code.InvalidArgument);
-      assert.equal(error.rawMessage, "doneness: unknown value 9");
+      assert.equal(error.rawMessage, "doneness: value must be one of the defined enum values [enum.defined_only]");
     });
   }
 });
