@@ -4,9 +4,9 @@
 // (`services/chillybin/main.ts`) in a process of its own.
 import { migrateToLatest } from "../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
-import { freePort } from "../../test/support/ports.js";
-import { runProcess, runTs, type RunningProcess } from "../../test/support/processes.js";
-import { createTestDatabase } from "../../test/support/test-database.js";
+import { freePort } from "../support/ports.js";
+import { runProcess, runTs, type RunningProcess } from "../support/processes.js";
+import { createScratchDatabase } from "../support/scratch-database.js";
 import { RUN_BUNDLE_ARGS } from "../delivery/services.js";
 
 export const PLENTY = 2_000_000_000;
@@ -28,7 +28,7 @@ export interface BenchChillybin {
  * `node main.mjs`, as the image does; by default the source, through tsx.
  */
 export async function startBenchChillybin(env: Record<string, string> = {}, bundle?: string): Promise<BenchChillybin> {
-  const database = await createTestDatabase({ onDisk: true });
+  const database = await createScratchDatabase({ onDisk: true });
   await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
   await database.db.updateTable("ingredients").set({ quantity: PLENTY }).execute();
   // The embedded database serves one process: let the service have it.

@@ -9,8 +9,9 @@
 //                              ask can-i-deploy.
 //
 // Exits 0 only when the broker says yes; the deploy path refuses on anything else.
-import { CONSUMER, PROVIDER } from "../../test/contract/provider-states.js";
-import { startProvider, verifyProvider } from "../../test/contract/support/chillybin-provider.js";
+import { CONSUMER, PROVIDER } from "./provider-states.js";
+import { startScratchChillybin } from "../support/scratch-chillybin.js";
+import { verifyProvider } from "./chillybin-provider.js";
 import { brokerSettings, gitBranch, pactBroker } from "./pact-broker-cli.js";
 
 const [service, version, environment] = process.argv.slice(2);
@@ -29,7 +30,7 @@ async function verifyAndPublish(branch: string, broker: { url: string; token?: s
   // so that its deployment can be recorded.
   const created = await pactBroker(["create-or-update-version", "--pacticipant", PROVIDER, "--version", version!, "--branch", branch]);
   if (created.code !== 0) throw new Error(`creating ${PROVIDER} version ${version} failed (exit ${created.code})`);
-  const chillybin = await startProvider("real");
+  const chillybin = await startScratchChillybin({ version: version! });
   try {
     await verifyProvider(chillybin, {
       pactBrokerUrl: broker.url,

@@ -2,7 +2,7 @@
 // Pact Broker (PACT_BROKER_BASE_URL) that a version now runs in an
 // environment, once the deploy has succeeded, so later can-i-deploy checks
 // test against what is really deployed.
-import { CONSUMER, PROVIDER } from "../../test/contract/provider-states.js";
+import { CONSUMER, PROVIDER } from "./provider-states.js";
 import { brokerSettings, pactBroker } from "./pact-broker-cli.js";
 
 const [service, version, environment] = process.argv.slice(2);

@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { FakePactBroker } from "../support/fake-pact-broker.js";
-import { runTs } from "../support/processes.js";
-import { startProvider, verifyProvider } from "./support/chillybin-provider.js";
+import { runTs } from "../../scripts/support/processes.js";
+import { verifyProvider } from "../../scripts/contract/chillybin-provider.js";
+import { startProvider } from "./support/chillybin-provider.js";
 
 const TOKEN = "test-token";
 

@@ -1,8 +1,9 @@
 // Provider side of the contract: the real chillybin, in process on a real
 // database, verified against the committed pacts/.
 import * as path from "node:path";
-import { startProvider, verifyProvider } from "./support/chillybin-provider.js";
-import { PACT_FILE } from "./provider-states.js";
+import { verifyProvider } from "../../scripts/contract/chillybin-provider.js";
+import { startProvider } from "./support/chillybin-provider.js";
+import { PACT_FILE } from "../../scripts/contract/provider-states.js";
 
 describe("contract: chillybin honours jafflr's pact (provider)", function () {
   this.timeout(60_000);

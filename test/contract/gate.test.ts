@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
-import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
-import { startProvider, verifyProvider, type ProviderVariant } from "./support/chillybin-provider.js";
+import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "../../scripts/contract/provider-states.js";
+import { verifyProvider } from "../../scripts/contract/chillybin-provider.js";
+import { startProvider, type ProviderVariant } from "./support/chillybin-provider.js";
 
 /**
  * Verifies a chillybin variant against a pact file, answering the verifier's

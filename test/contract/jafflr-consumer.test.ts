@@ -14,7 +14,7 @@ import { Doneness, JafflrService, type MakeToastieRequestSchema } from "../../ge
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { startJafflr } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";
-import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "./provider-states.js";
+import { CONSUMER, PACT_FILE, PROVIDER, STATES } from "../../scripts/contract/provider-states.js";
 
 const { arrayContaining, regex, like } = MatchersV3;
 const JSON_HEADERS = { "Content-Type": "application/json" };

@@ -7,7 +7,7 @@ import path from "node:path";
 import { buildService } from "../../scripts/delivery/bundle.js";
 import { RUN_BUNDLE_ARGS, SERVICES, SERVICE_NAMES } from "../../scripts/delivery/services.js";
 import { request } from "../support/http.js";
-import { listeningPort, runProcess, type RunningProcess } from "../support/processes.js";
+import { listeningPort, runProcess, type RunningProcess } from "../../scripts/support/processes.js";
 
 describe("bundles in dist/<service>", function () {
   this.timeout(120_000);

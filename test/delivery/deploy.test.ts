@@ -7,8 +7,8 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import path from "node:path";
 import { FakePactBroker } from "../support/fake-pact-broker.js";
 import { request } from "../support/http.js";
-import { freePort } from "../support/ports.js";
-import { runProcess } from "../support/processes.js";
+import { freePort } from "../../scripts/support/ports.js";
+import { runProcess } from "../../scripts/support/processes.js";
 import { scratchClone, type ScratchClone } from "../support/scratch-clone.js";
 
 const TOKEN = "deploy-test-token";

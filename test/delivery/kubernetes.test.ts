@@ -10,7 +10,7 @@ import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { readEnvironment, type KubernetesEnvironment } from "../../scripts/delivery/environments.js";
 import { renderManifests, toYaml } from "../../scripts/delivery/kubernetes.js";
 import { SERVICES, SERVICE_NAMES } from "../../scripts/delivery/services.js";
-import { runTs } from "../support/processes.js";
+import { runTs } from "../../scripts/support/processes.js";
 
 const VERSION = "0123456789abcdef0123456789abcdef01234567";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -13,9 +13,9 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { migrateToLatest } from "../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
-import { freePort } from "../support/ports.js";
-import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
-import { createTestDatabase, usingPostgresServer, type TestDatabase } from "../support/test-database.js";
+import { freePort } from "../../scripts/support/ports.js";
+import { listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
+import { createScratchDatabase, usingPostgresServer, type ScratchDatabase } from "../../scripts/support/scratch-database.js";
 
 const STOCK = 1_000_000;
 const WORKERS = 8;
@@ -60,14 +60,14 @@ if (usingPostgresServer)
   describe("zero-downtime rolling deploy behind HAProxy", function () {
     this.timeout(180_000);
     let dir: string;
-    let database: TestDatabase;
+    let database: ScratchDatabase;
     let haproxy: ChildProcess | undefined;
     const instances: RunningProcess[] = [];
 
     before(async () => {
       if (!haproxyInstalled()) throw new Error("haproxy is not installed: apt-get install haproxy (as .ci/run does)");
       dir = mkdtempSync(path.join(tmpdir(), "rolling-"));
-      database = await createTestDatabase();
+      database = await createScratchDatabase();
       await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
       await database.db.updateTable("ingredients").set({ quantity: STOCK }).where("name", "=", "cheese").execute();
     });

@@ -12,12 +12,12 @@ import { silentLogger } from "../../lib/logger.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
-import { freePort } from "../support/ports.js";
+import { freePort } from "../../scripts/support/ports.js";
 import { assertStockMatchesOrders, PhasedLoad, until } from "../support/phased-load.js";
 import { PostgresCluster } from "../support/postgres-cluster.js";
-import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
+import { listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
 import { startJafflr } from "../support/services.js";
-import { createTestDatabase, usingPostgresServer } from "../support/test-database.js";
+import { createScratchDatabase, usingPostgresServer } from "../../scripts/support/scratch-database.js";
 import { TRANSPORTS } from "../support/transports.js";
 
 const STOCK = 100_000;
@@ -77,7 +77,7 @@ describe("faults under load", function () {
   }
 
   it("chillybin restarted while jafflr makes toasties: UNAVAILABLE meanwhile, jafflr recovers by itself, no lost or half toasties", async () => {
-    const database = await createTestDatabase({ onDisk: true });
+    const database = await createScratchDatabase({ onDisk: true });
     await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
     await database.db.updateTable("ingredients").set({ quantity: STOCK }).execute();
     // Embedded PostgreSQL serves one process: hand it to chillybin, reopen it to check.

@@ -13,7 +13,7 @@ import { buildService } from "../../scripts/delivery/bundle.js";
 import { RUN_BUNDLE_ARGS } from "../../scripts/delivery/services.js";
 import { rapidReset } from "../support/h2-frames.js";
 import { request } from "../support/http.js";
-import { listeningPort, runProcess, type RunningProcess } from "../support/processes.js";
+import { listeningPort, runProcess, type RunningProcess } from "../../scripts/support/processes.js";
 
 /** Limits short enough for a test; the others keep their defaults (100 streams, 100 connections per client…). */
 const LIMITS_ENV = { HEADERS_TIMEOUT_MS: "1000", REQUEST_TIMEOUT_MS: "3000", H2_IDLE_TIMEOUT_MS: "1000" };

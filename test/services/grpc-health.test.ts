@@ -15,7 +15,7 @@ import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chi
 import { request } from "../support/http.js";
 import { startChillybin, startJafflr, TEST_VERSION, type TestChillybin } from "../support/services.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
-import { createTestDatabase, usingPostgresServer } from "../support/test-database.js";
+import { createScratchDatabase, usingPostgresServer } from "../../scripts/support/scratch-database.js";
 import { grpcJsUnary, TRANSPORTS } from "../support/transports.js";
 
 describe("grpc.health.v1.Health", () => {
@@ -109,7 +109,7 @@ describe("grpc.health.v1.Health", () => {
   if (usingPostgresServer) {
     it("chillybin is NOT_SERVING while its database is unreachable, SERVING again when it is back, without a restart", async function () {
       this.timeout(30_000);
-      const database = await createTestDatabase();
+      const database = await createScratchDatabase();
       const url = new URL(database.env.DATABASE_URL!);
       const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
       await proxy.start();

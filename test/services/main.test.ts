@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { serviceVersion } from "../../scripts/delivery/version.js";
-import { freePort } from "../support/ports.js";
-import { listeningPort, runTs, type RunningProcess } from "../support/processes.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { freePort } from "../../scripts/support/ports.js";
+import { listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../scripts/support/scratch-database.js";
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -11,10 +11,10 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 
 describe("the services as processes (npm run start:chillybin / start:jafflr / start)", function () {
   this.timeout(60_000);
-  let database: TestDatabase;
+  let database: ScratchDatabase;
   const running: RunningProcess[] = [];
   beforeEach(async () => {
-    database = await createTestDatabase({ onDisk: true });
+    database = await createScratchDatabase({ onDisk: true });
     // The embedded database serves one process: the service under test.
     if (database.location.kind === "embedded") await database.db.destroy();
   });

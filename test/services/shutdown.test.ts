@@ -6,8 +6,8 @@ import * as net from "node:net";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { JafflrService, MakeToastieRequestSchema, MakeToastieResponseSchema, Doneness } from "../../gen/jafflr/v1/jafflr_pb.js";
-import { freePort } from "../support/ports.js";
-import { runTs, type RunningProcess } from "../support/processes.js";
+import { freePort } from "../../scripts/support/ports.js";
+import { runTs, type RunningProcess } from "../../scripts/support/processes.js";
 import { startChillybin, type TestChillybin } from "../support/services.js";
 import { grpcJsUnary } from "../support/transports.js";
 

@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./ports.js";
+import { freePort } from "../../scripts/support/ports.js";
 
 const run = promisify(execFile);
 

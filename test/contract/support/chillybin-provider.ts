@@ -1,9 +1,9 @@
-// chillybin as the provider under verification: the real service on a real
-// database, with state handlers that set the stock up through the database.
-// Variants stand in for provider changes the contract must catch.
+// Variants of chillybin as the provider under verification, standing in for
+// provider changes the contract must catch. Verification itself (state
+// handlers, the Verifier) is scripts/contract/chillybin-provider.ts, which the
+// contract gate uses too.
 import { create } from "@bufbuild/protobuf";
 import { ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { Verifier, type VerifierOptions } from "@pact-foundation/pact";
 import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { silentLogger } from "../../../lib/logger.js";
@@ -14,7 +14,6 @@ import type { ChillybinDatabase } from "../../../services/chillybin/database.js"
 import { IdempotentCalls } from "../../../services/chillybin/idempotent-calls.js";
 import { Stock } from "../../../services/chillybin/stock.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
-import { PROVIDER, STATES, type StockLevels, type StockParams } from "../provider-states.js";
 
 export type ProviderVariant =
   /** chillybin as it is. */
@@ -70,37 +69,4 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
       await chillybin.database.drop();
     },
   };
-}
-
-/** State handlers: each provider state becomes rows in the database. */
-export function stateHandlers(chillybin: TestChillybin): VerifierOptions["stateHandlers"] {
-  const params = (p: unknown) => p as StockParams;
-  return {
-    [STATES.stock]: async (p?: unknown) => {
-      const { levels, absent = [] } = p as StockLevels;
-      await chillybin.setStock(levels);
-      if (absent.length) await chillybin.db.deleteFrom("ingredients").where("name", "in", absent).execute();
-      return undefined;
-    },
-    [STATES.inStock]: async (p?: unknown) => {
-      await chillybin.setStock({ [params(p).ingredient]: params(p).quantity ?? 10 });
-    },
-    [STATES.outOfStock]: async (p?: unknown) => {
-      await chillybin.setStock({ [params(p).ingredient]: 0 });
-    },
-    [STATES.unknown]: async (p?: unknown) => {
-      await chillybin.db.deleteFrom("ingredients").where("name", "=", params(p).ingredient).execute();
-    },
-  };
-}
-
-/** Verifies a running chillybin against pacts (files, or a broker's, per the options). */
-export async function verifyProvider(chillybin: TestChillybin, options: Partial<VerifierOptions>): Promise<void> {
-  await new Verifier({
-    provider: PROVIDER,
-    providerBaseUrl: chillybin.server.url,
-    stateHandlers: stateHandlers(chillybin),
-    logLevel: "warn",
-    ...options,
-  }).verifyProvider();
 }

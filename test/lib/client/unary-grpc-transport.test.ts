@@ -12,7 +12,7 @@ import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { createUnaryGrpcTransport } from "../../../lib/client/unary-grpc-transport.js";
 import { neverSent } from "../../../lib/client/resilient-calls.js";
-import { freePort } from "../../support/ports.js";
+import { freePort } from "../../../scripts/support/ports.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
 
 type Make = (baseUrl: string) => Transport;

@@ -7,11 +7,11 @@ import { NO_MIGRATIONS } from "kysely/migration";
 import { createMigrator, migrateToLatest, openDatabase } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { Stock } from "../../../services/chillybin/stock.js";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../../scripts/support/scratch-database.js";
 
 describe("chillybin migrations", () => {
-  let database: TestDatabase;
-  beforeEach(async () => (database = await createTestDatabase()));
+  let database: ScratchDatabase;
+  beforeEach(async () => (database = await createScratchDatabase()));
   afterEach(() => database.drop());
 
   it("up creates ingredients with the default stock, and orders; down removes them one by one", async () => {

@@ -8,9 +8,9 @@ import type { Kysely } from "kysely";
 import { ChillybinService } from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
-import { freePort } from "../../support/ports.js";
-import { runTs } from "../../support/processes.js";
-import { createTestDatabase, usingPostgresServer } from "../../support/test-database.js";
+import { freePort } from "../../../scripts/support/ports.js";
+import { runTs } from "../../../scripts/support/processes.js";
+import { createScratchDatabase, usingPostgresServer } from "../../../scripts/support/scratch-database.js";
 
 const STOCK = 100_000;
 
@@ -21,7 +21,7 @@ if (usingPostgresServer) {
     this.timeout(60_000);
 
     it("loses nothing it answered and leaves no half orders", async () => {
-      const database = await createTestDatabase();
+      const database = await createScratchDatabase();
       const db = database.db as Kysely<ChillybinDatabase>;
       try {
         await migrateToLatest(db, CHILLYBIN_MIGRATIONS);

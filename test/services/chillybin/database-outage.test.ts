@@ -11,7 +11,7 @@ import { startChillybinServer } from "../../../services/chillybin/chillybin-serv
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { assertStockMatchesOrders, PhasedLoad, until } from "../../support/phased-load.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
-import { createTestDatabase, usingPostgresServer } from "../../support/test-database.js";
+import { createScratchDatabase, usingPostgresServer } from "../../../scripts/support/scratch-database.js";
 import { TRANSPORTS } from "../../support/transports.js";
 
 if (usingPostgresServer) {
@@ -19,7 +19,7 @@ if (usingPostgresServer) {
     this.timeout(60_000);
 
     it("answers UNAVAILABLE meanwhile, recovers by itself, and loses or doubles nothing", async () => {
-      const database = await createTestDatabase();
+      const database = await createScratchDatabase();
       const url = new URL(database.env.DATABASE_URL!);
       const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
       url.hostname = "127.0.0.1";

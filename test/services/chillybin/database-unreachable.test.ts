@@ -12,7 +12,7 @@ import type { RunningServer } from "../../../lib/server/index.js";
 import { startChillybinServer } from "../../../services/chillybin/chillybin-server.js";
 import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { request } from "../../support/http.js";
-import { freePort } from "../../support/ports.js";
+import { freePort } from "../../../scripts/support/ports.js";
 import { TRANSPORTS } from "../../support/transports.js";
 
 describe("chillybin with its database unreachable", () => {

@@ -7,7 +7,7 @@ import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { OrderBatcher } from "../../../services/chillybin/order-batcher.js";
 import type { OrderRequest, RecordedOrderRow } from "../../../services/chillybin/take-orders.js";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../../scripts/support/scratch-database.js";
 
 /** Counts the statements sent through it (BEGIN and COMMIT are not statements here). */
 function countingStatements(): KyselyPlugin & { statements: number } {
@@ -31,10 +31,10 @@ const toastie = (customer: string, filling = "cheese", reference = "toastie, lig
 });
 
 describe("OrderBatcher", () => {
-  let database: TestDatabase;
+  let database: ScratchDatabase;
   let db: Kysely<ChillybinDatabase>;
   before(async () => {
-    database = await createTestDatabase();
+    database = await createScratchDatabase();
     db = database.db as Kysely<ChillybinDatabase>;
     await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
   });

@@ -6,7 +6,7 @@ import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { PickBatcher } from "../../../services/chillybin/pick-batcher.js";
 import { OutOfStockError, UnknownIngredientError } from "../../../services/chillybin/stock.js";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../../scripts/support/scratch-database.js";
 
 /** Counts the UPDATE statements sent through it. */
 function countingUpdates(): KyselyPlugin & { updates: number } {
@@ -21,10 +21,10 @@ function countingUpdates(): KyselyPlugin & { updates: number } {
 }
 
 describe("PickBatcher", () => {
-  let database: TestDatabase;
+  let database: ScratchDatabase;
   let db: Kysely<ChillybinDatabase>;
   before(async () => {
-    database = await createTestDatabase();
+    database = await createScratchDatabase();
     db = database.db as Kysely<ChillybinDatabase>;
     await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
   });

@@ -12,7 +12,7 @@ import { JafflrService, MakeToastieRequestSchema } from "../../../gen/jafflr/v1/
 import { createChillybinTransport } from "../../../services/jafflr/chillybin-client.js";
 import { connectJsonCall, grpcCall } from "../../support/raw-calls.js";
 import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../../support/services.js";
-import { usingPostgresServer } from "../../support/test-database.js";
+import { usingPostgresServer } from "../../../scripts/support/scratch-database.js";
 import { TRANSPORTS } from "../../support/transports.js";
 
 const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };

@@ -12,7 +12,7 @@ import {
 import { DEFAULT_CUSTOMER } from "../../../services/jafflr/config.js";
 import { COOKING_SECONDS, Kitchen } from "../../../services/jafflr/kitchen.js";
 import { startJafflr, useServices, type TestChillybin, type TestJafflr } from "../../support/services.js";
-import { freePort } from "../../support/ports.js";
+import { freePort } from "../../../scripts/support/ports.js";
 import { grpcJsUnary, TRANSPORTS } from "../../support/transports.js";
 
 const DEFAULT = { bread: 10, cheese: 10, vegemite: 10 };

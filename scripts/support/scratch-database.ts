@@ -12,7 +12,7 @@ import { openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
  * otherwise embedded PostgreSQL, in memory or (onDisk) in a temporary
  * directory that another process can open.
  */
-export interface TestDatabase {
+export interface ScratchDatabase {
   location: DatabaseLocation;
   /** A Kysely instance on it (more can be opened on `location`). */
   // biome-ignore lint/suspicious/noExplicitAny: each test gives it the schema of the service it migrates.
@@ -36,7 +36,7 @@ async function onServer(adminUrl: string, statement: string): Promise<void> {
   }
 }
 
-export async function createTestDatabase(options: { onDisk?: boolean } = {}): Promise<TestDatabase> {
+export async function createScratchDatabase(options: { onDisk?: boolean } = {}): Promise<ScratchDatabase> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dir = options.onDisk ? mkdtempSync(path.join(tmpdir(), "chillybin-test-")) : undefined;
@@ -53,7 +53,7 @@ export async function createTestDatabase(options: { onDisk?: boolean } = {}): Pr
       },
     };
   }
-  const name = `toasties_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const name = `toasties_scratch_${process.pid}_${randomBytes(4).toString("hex")}`;
   await onServer(adminUrl, `create database "${name}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
