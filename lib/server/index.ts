@@ -1,4 +1,4 @@
-export { serve, DEFAULT_MAX_BODY_BYTES, HEALTH_PATH, METRICS_PATH, VERSION_HEADER, type RunningServer, type ServeOptions } from "./serve.js";
+export { serve, DEFAULT_MAX_BODY_BYTES, HEALTH_PATH, METRICS_PATH, VERSION_HEADER, type PlainRoute, type RunningServer, type ServeOptions } from "./serve.js";
 export { H1H2cServer, startsWithHttp2Preface, type RequestHandler } from "./h1-h2c-server.js";
 export { protocolOf, type Protocol, type RequestRecord } from "./request-log.js";
 export { onShutdownSignal } from "./shutdown-signal.js";

@@ -1,45 +1,30 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { Code, ConnectError, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
-import { writeHead } from "../http/node-http.js";
+import type { NodeRequest } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
-import { createRestHandler, HttpError, RouteTable, routesOf, writeError } from "../transcoding/index.js";
+import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
+import type { ErrorCodes } from "./error-codes.js";
+import { gracefulClose } from "./graceful-close.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
-import { grpcHealthRoutes } from "./grpc-health.js";
-import { grpcReflectionRoutes } from "./grpc-reflection.js";
-import { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
-import { ServerMetrics } from "./metrics.js";
-import { correctDecodingErrors } from "./decoding-errors.js";
-import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
-import { observeRequests, recordOf, recordOutcome, requestRecordKey } from "./request-log.js";
-import { mapErrorsToCodes, type ErrorCodes } from "./error-codes.js";
+import { Health, type HealthCheck } from "./health.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
+import { ServerMetrics } from "./metrics.js";
+import { healthRoute, matchPlainRoute, metricsRoute, type PlainRoute } from "./plain-routes.js";
 import { refuseRequest } from "./refusal.js";
 import { RequestAdmission } from "./request-admission.js";
-import { rejectUnstorableStrings } from "./unstorable-strings.js";
-import { schemaRules } from "./schema-rules.js";
-import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
-import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
-import { unaryMethodsOf } from "./unary-methods.js";
-import { DirectInvoker } from "./direct-invocation.js";
+import { observeRequests, recordOf, requestRecordKey } from "./request-log.js";
 import { directRestCall } from "./rest-call.js";
+import { createRpcDispatch } from "./rpc-dispatch.js";
+import { assembleRpcRouter } from "./rpc-router.js";
+
+export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./plain-routes.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
 
-/** The plain-HTTP health endpoint (load balancers, curl). */
-export const HEALTH_PATH = "/health";
-
 /** The largest request body or message accepted, unless configured otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-
-/** Connect responses smaller than this are not compressed (Connect-ES's default, which the router keeps). */
-const CONNECT_COMPRESS_MIN_BYTES = 1024;
-
-/** Prometheus scrapes this. */
-export const METRICS_PATH = "/metrics";
 
 export interface ServeOptions {
   /** Registers the service implementations. */
@@ -64,6 +49,8 @@ export interface ServeOptions {
   limits?: ServerLimits;
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
+  /** Plain-HTTP endpoints beside /health and /metrics (matched before REST). */
+  plainRoutes?: readonly PlainRoute[];
   /**
    * Plain unary gRPC, gRPC-Web and Connect calls take the direct paths
    * (unary-grpc.ts, unary-connect.ts) unless this is false; then every call goes through
@@ -88,14 +75,15 @@ export interface RunningServer {
 }
 
 /**
- * Serves the routes on one cleartext port, over HTTP/1.1 and h2c: Connect,
- * gRPC and gRPC-Web on the RPC paths; REST on the paths the services'
- * google.api.http options declare (through the same handlers); /health.
- * Logs one line per request.
+ * Serves the routes on one cleartext port, over HTTP/1.1 and h2c. A request
+ * is admitted (limits), then goes to the first of: an RPC path (Connect,
+ * gRPC, gRPC-Web), gRPC's UNIMPLEMENTED for a gRPC call to a method nobody
+ * serves, a plain-HTTP route (/health, /metrics, the service's own), and
+ * REST on the paths the services' google.api.http options declare (through
+ * the same interceptors and handlers). Logs one line per request.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
-  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   const shutdown = new AbortController();
   // Every request in flight listens on this signal: no listener limit applies.
   setMaxListeners(0, shutdown.signal);
@@ -104,65 +92,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   metrics.reportDependencies(health);
   options.metrics?.(metrics.registry);
 
-  // Outermost first: the outcome is recorded as answered, after every failure
-  // has its code. Then requests are checked: strings PostgreSQL cannot store,
-  // and the rules the schema states (buf/validate annotations), before any
-  // handler runs, on every protocol (REST runs the same interceptors).
-  const interceptors = [
-    recordOutcome,
-    mapErrorsToCodes(options.logger, options.errorCodes),
-    rejectUnstorableStrings,
-    schemaRules,
-    ...(options.interceptors ?? []),
-  ];
   const readMaxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const acceptCompression = [compressionGzip, compressionBrotli];
-  // Connect-ES ignores what JSON it does not know by default: an unknown enum
-  // name ("doneness":"charcoal") then became the default value and a LIGHT
-  // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
-  // field, as REST and connect-go do.
-  const jsonOptions = { ignoreUnknownFields: false };
-  const router = createConnectRouter({
-    interceptors,
-    shutdownSignal: shutdown.signal,
-    acceptCompression,
-    jsonOptions,
-    // The same limit as REST bodies: larger messages are refused with resource_exhausted.
-    readMaxBytes,
-  });
-  // Every unary method, for the direct gRPC path (unary-grpc.ts).
-  const unary = unaryMethodsOf(router);
-  options.routes(unary.router);
-  const servedServices = [...new Set(router.handlers.map((h) => h.service.typeName))];
-  grpcHealthRoutes(health, () => servedServices)(unary.router);
-  grpcReflectionRoutes(() => [...new Set(router.handlers.map((h) => h.service))].filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
-  const invoker = new DirectInvoker(interceptors, shutdown.signal);
-  const compressMinBytes = CONNECT_COMPRESS_MIN_BYTES;
-  const directGrpc = new Map(
-    [...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: false, readMaxBytes, acceptCompression, compressMinBytes })]),
-  );
-  const directGrpcWeb = new Map(
-    [...unary.specs].map(([path, spec]) => [path, createUnaryGrpcHandler(spec, invoker, { web: true, readMaxBytes, acceptCompression, compressMinBytes })]),
-  );
-  const directConnect = new Map(
-    [...unary.specs].map(([path, spec]) => [
-      path,
-      createUnaryConnectHandler(spec, invoker, { readMaxBytes, jsonOptions, acceptCompression, compressMinBytes }),
-    ]),
-  );
-  const contextValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(requestRecordKey, recordOf(req));
-  // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
-  // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
-  const rpcHandlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(correctDecodingErrors(h))]));
-  // What each RPC path answers to: POST, and GET for side-effect-free RPCs (Connect GET). Connect
-  // answers any other method 405 with no Allow header and no body; this says what is allowed.
-  const allowedMethods = new Map(router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods)].sort()]));
+  const rpcs = assembleRpcRouter({ ...options, readMaxBytes, health, shutdownSignal: shutdown.signal });
   const limits = options.limits ?? DEFAULT_LIMITS;
   const admission = new RequestAdmission(limits);
-  const rest = createRestHandler(new RouteTable(routesOf([...new Set(router.handlers.map((h) => h.service))])), {
-    rpcs: new Set([...unary.specs.keys()].map((path) => path.slice(1))),
-    call: directRestCall(unary.specs, invoker, contextValues),
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  const contextValues = (req: NodeRequest) => createContextValues().set(requestRecordKey, recordOf(req));
+  const dispatchRpc = createRpcDispatch(rpcs, { admission, contextValues, logger: options.logger, directUnary: options.directUnary !== false });
+  const plainRoutes = [healthRoute(health, options.version), metricsRoute(metrics, options.logger), ...(options.plainRoutes ?? [])];
+  const rest = createRestHandler(new RouteTable(routesOf(rpcs.services)), {
+    rpcs: new Set([...rpcs.unary.keys()].map((path) => path.slice(1))),
+    call: directRestCall(rpcs.unary, rpcs.invoker, contextValues),
+    maxBodyBytes: readMaxBytes,
     body: (req, res) => admission.meter(req, res, req as AsyncIterable<Uint8Array>),
   });
 
@@ -174,59 +114,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       return;
     }
     const path = (req.url ?? "/").split("?", 1)[0]!;
-    const rpc = rpcHandlers.get(path);
-    if (rpc) {
-      const allowed = allowedMethods.get(path)!;
-      if (!allowed.includes(req.method ?? "")) {
-        writeError(
-          res,
-          new HttpError(405, Code.Unimplemented, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, { allow: allowed.join(", ") }),
-        );
-        return;
-      }
-      const onWriteError = (error: unknown) => {
-        // A client that reset its stream or closed its connection is not a server error.
-        if (res.destroyed || req.destroyed) options.logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
-        else options.logger.error({ err: error, rpc: path }, "writing the response failed");
-        res.destroy();
-      };
-      const admitBytes = admission.bodyBudget(req, res);
-      // Connect's handler, with any body bytes already read (by the direct path) in front.
-      const connect = (read: Uint8Array[] = []) => {
-        const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
-        rpc({ ...uReq, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) })
-          .then((uRes) => universalResponseToNodeResponse(uRes, res))
-          .catch(onWriteError);
-      };
-      const call = { req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError };
-      const direct = options.directUnary !== false;
-      if (direct && isPlainUnaryGrpc(req, false) && directGrpc.has(path)) directGrpc.get(path)!(call);
-      else if (direct && isPlainUnaryGrpc(req, true) && directGrpcWeb.has(path)) directGrpcWeb.get(path)!(call);
-      else if (direct && isPlainUnaryConnect(req) && directConnect.has(path)) directConnect.get(path)!(call);
-      else connect();
-      return;
-    }
+    if (dispatchRpc(req, res, path)) return;
     // A gRPC or gRPC-Web client asking for a method nobody serves gets gRPC's answer (HTTP 200,
     // grpc-status 12 naming the method), which its library can read; not REST's 404.
     if ((req.headers["content-type"] ?? "").toLowerCase().startsWith("application/grpc")) {
       refuseRequest(req, res, new ConnectError(`unknown method ${path}: this server does not serve it`, Code.Unimplemented));
       return;
     }
-    if (path === METRICS_PATH && req.method === "GET") {
-      metrics.serve(res).catch((error: unknown) => {
-        options.logger.error({ err: error }, "collecting metrics failed");
-        writeHead(res, 500, {});
-        res.end();
-      });
-      return;
-    }
-    if (path === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
-      void health.report().then((report) => {
-        const body = JSON.stringify(healthJson(report, options.version));
-        writeHead(res, report.serving ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
-        if (req.method === "HEAD") res.end();
-        else res.end(body);
-      });
+    const plain = matchPlainRoute(plainRoutes, path, req.method);
+    if (plain) {
+      plain.handle(req, res);
       return;
     }
     recordOf(req).protocol = "rest";
@@ -241,45 +138,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   options.logger.info({ port, host }, "listening");
 
   let closing: Promise<void> | undefined;
-  const close = async () => {
-    health.markShuttingDown();
-    server.stopAccepting();
-    server.drainConnections();
-    const drained = await waitUntil(() => server.requestsInFlight === 0, drainTimeoutMs);
-    if (!drained) {
-      options.logger.warn({ requestsInFlight: server.requestsInFlight }, "drain timeout: aborting requests in flight");
-      shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
-      await waitUntil(() => server.requestsInFlight === 0, 1_000);
-    }
-    server.destroyConnections();
-    options.logger.info("stopped");
-  };
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   return {
     port,
     url: `http://${host}:${port}`,
     health,
     metrics,
-    close: () => (closing ??= close()),
+    close: () => (closing ??= gracefulClose({ server, health, shutdown, drainTimeoutMs, logger: options.logger })),
   };
-}
-
-/** /health's body: the same statuses grpc.health.v1 answers. */
-function healthJson(report: HealthReport, version: string): Record<string, unknown> {
-  const status = (r: CheckResult) => ({ status: r.serving ? "SERVING" : "NOT_SERVING", ...(r.reason ? { reason: r.reason } : {}) });
-  const dependencies = Object.entries(report.dependencies);
-  return {
-    ...status(report),
-    version,
-    ...(dependencies.length ? { dependencies: Object.fromEntries(dependencies.map(([name, r]) => [name, status(r)])) } : {}),
-  };
-}
-
-/** Polls `done` until it holds (true) or the time is up (false). */
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
 }

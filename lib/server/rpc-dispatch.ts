@@ -1,0 +1,74 @@
+import { Code, type ContextValues } from "@connectrpc/connect";
+import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { NodeRequest, NodeResponse } from "../http/node-http.js";
+import type { Logger } from "../logger.js";
+import { HttpError, writeError } from "../transcoding/index.js";
+import type { RequestAdmission } from "./request-admission.js";
+import type { RpcRouter } from "./rpc-router.js";
+import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
+import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
+
+/** Connect responses smaller than this are not compressed (Connect-ES's default, which the router keeps). */
+const CONNECT_COMPRESS_MIN_BYTES = 1024;
+
+export interface RpcDispatchOptions {
+  admission: RequestAdmission;
+  contextValues: (req: NodeRequest) => ContextValues;
+  logger: Logger;
+  /**
+   * Plain unary gRPC, gRPC-Web and Connect calls take the direct paths
+   * (unary-grpc.ts, unary-connect.ts) unless this is false; then every call
+   * goes through Connect's handlers (the parity tests compare the two).
+   */
+  directUnary: boolean;
+}
+
+/**
+ * Answers requests on RPC paths: a method the path does not take is 405 with
+ * `Allow`; plain unary calls take the direct paths; everything else goes to
+ * Connect's handler. Answers false for a path that is no RPC's.
+ */
+export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions): (req: NodeRequest, res: NodeResponse, path: string) => boolean {
+  const { admission, contextValues, logger } = options;
+  const common = { readMaxBytes: rpcs.readMaxBytes, acceptCompression: rpcs.acceptCompression, compressMinBytes: CONNECT_COMPRESS_MIN_BYTES };
+  const byPath = <H>(make: (spec: Parameters<typeof createUnaryGrpcHandler>[0]) => H) =>
+    options.directUnary ? new Map([...rpcs.unary].map(([path, spec]) => [path, make(spec)])) : new Map<string, H>();
+  const directGrpc = byPath((spec) => createUnaryGrpcHandler(spec, rpcs.invoker, { ...common, web: false }));
+  const directGrpcWeb = byPath((spec) => createUnaryGrpcHandler(spec, rpcs.invoker, { ...common, web: true }));
+  const directConnect = byPath((spec) => createUnaryConnectHandler(spec, rpcs.invoker, { ...common, jsonOptions: rpcs.jsonOptions }));
+
+  return (req, res, path) => {
+    const rpc = rpcs.handlers.get(path);
+    if (!rpc) return false;
+    const allowed = rpcs.allowedMethods.get(path) ?? [];
+    if (!allowed.includes(req.method ?? "")) {
+      writeError(
+        res,
+        new HttpError(405, Code.Unimplemented, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, { allow: allowed.join(", ") }),
+      );
+      return true;
+    }
+    const onWriteError = (error: unknown) => {
+      // A client that reset its stream or closed its connection is not a server error.
+      if (res.destroyed || req.destroyed) logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
+      else logger.error({ err: error, rpc: path }, "writing the response failed");
+      res.destroy();
+    };
+    const admitBytes = admission.bodyBudget(req, res);
+    // Connect's handler, with any body bytes already read (by the direct path) in front.
+    const connect = (read: Uint8Array[] = []) => {
+      const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
+      rpc({ ...uReq, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) })
+        .then((uRes) => universalResponseToNodeResponse(uRes, res))
+        .catch(onWriteError);
+    };
+    const call = { req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError };
+    const direct =
+      (isPlainUnaryGrpc(req, false) && directGrpc.get(path)) ||
+      (isPlainUnaryGrpc(req, true) && directGrpcWeb.get(path)) ||
+      (isPlainUnaryConnect(req) && directConnect.get(path));
+    if (direct) direct(call);
+    else connect();
+    return true;
+  };
+}

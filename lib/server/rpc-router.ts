@@ -1,0 +1,100 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import type { Compression, UniversalHandler } from "@connectrpc/connect/protocol";
+import type { Logger } from "../logger.js";
+import { correctDecodingErrors } from "./decoding-errors.js";
+import { DirectInvoker, type UnarySpec } from "./direct-invocation.js";
+import { mapErrorsToCodes, type ErrorCodes } from "./error-codes.js";
+import { grpcHealthRoutes } from "./grpc-health.js";
+import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
+import { grpcReflectionRoutes } from "./grpc-reflection.js";
+import type { Health } from "./health.js";
+import { recordOutcome } from "./request-log.js";
+import { schemaRules } from "./schema-rules.js";
+import { unaryMethodsOf } from "./unary-methods.js";
+import { rejectUnstorableStrings } from "./unstorable-strings.js";
+
+export interface RpcRouterOptions {
+  /** Registers the service implementations. */
+  routes: (router: ConnectRouter) => void;
+  logger: Logger;
+  /** The service's own failures that have codes of their own; anything else is INTERNAL. */
+  errorCodes?: ErrorCodes;
+  /** Run for every RPC whatever the protocol, after the request is recorded and checked. */
+  interceptors?: readonly Interceptor[];
+  /** The largest message accepted (REST bodies have the same limit). */
+  readMaxBytes: number;
+  health: Health;
+  /** Aborted when the server gives up draining: every call in flight ends UNAVAILABLE. */
+  shutdownSignal: AbortSignal;
+}
+
+/** Every RPC a server answers, and what each protocol's path needs to answer it. */
+export interface RpcRouter {
+  /** The services served, grpc.health.v1 and reflection included. */
+  services: DescService[];
+  /** Connect's handler per RPC path ("/pkg.Service/Method"), decoding errors corrected. */
+  handlers: ReadonlyMap<string, UniversalHandler>;
+  /** The HTTP methods each RPC path answers: POST, and GET for side-effect-free RPCs (Connect GET). */
+  allowedMethods: ReadonlyMap<string, readonly string[]>;
+  /** Every unary method by path, for the direct paths and REST. */
+  unary: ReadonlyMap<string, UnarySpec>;
+  /** Calls a unary implementation through the router's interceptors (the direct paths, REST). */
+  invoker: DirectInvoker;
+  readMaxBytes: number;
+  acceptCompression: Compression[];
+  jsonOptions: { ignoreUnknownFields: boolean };
+}
+
+/**
+ * The Connect router with every service, the standard gRPC health and
+ * reflection APIs, and the interceptors every call runs through, whatever
+ * its protocol.
+ */
+export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
+  // Outermost first: the outcome is recorded as answered, after every failure
+  // has its code. Then requests are checked: strings PostgreSQL cannot store,
+  // and the rules the schema states (buf/validate annotations), before any
+  // handler runs, on every protocol (REST runs the same interceptors).
+  const interceptors = [
+    recordOutcome,
+    mapErrorsToCodes(options.logger, options.errorCodes),
+    rejectUnstorableStrings,
+    schemaRules,
+    ...(options.interceptors ?? []),
+  ];
+  const acceptCompression = [compressionGzip, compressionBrotli];
+  // Connect-ES ignores what JSON it does not know by default: an unknown enum
+  // name ("doneness":"charcoal") then became the default value and a LIGHT
+  // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
+  // field, as REST and connect-go do.
+  const jsonOptions = { ignoreUnknownFields: false };
+  const router = createConnectRouter({
+    interceptors,
+    shutdownSignal: options.shutdownSignal,
+    acceptCompression,
+    jsonOptions,
+    // The same limit as REST bodies: larger messages are refused with resource_exhausted.
+    readMaxBytes: options.readMaxBytes,
+  });
+  const unary = unaryMethodsOf(router);
+  options.routes(unary.router);
+  const served = () => [...new Set(router.handlers.map((h) => h.service))];
+  const servedNames = served().map((s) => s.typeName);
+  grpcHealthRoutes(options.health, () => servedNames)(unary.router);
+  grpcReflectionRoutes(() => served().filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
+  return {
+    services: served(),
+    // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);
+    // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
+    handlers: new Map(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(correctDecodingErrors(h))])),
+    // Connect answers any other method 405 with no Allow header and no body; serve() says what is allowed.
+    allowedMethods: new Map(router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods)].sort()])),
+    unary: unary.specs,
+    invoker: new DirectInvoker(interceptors, options.shutdownSignal),
+    readMaxBytes: options.readMaxBytes,
+    acceptCompression,
+    jsonOptions,
+  };
+}
