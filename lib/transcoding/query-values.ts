@@ -64,6 +64,7 @@ function enumToJson(desc: DescEnum, raw: string): JsonValue {
   const prefix = `${desc.name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_`;
   const value = desc.values.find((v) => v.name === raw || v.name === wanted || v.name === prefix + wanted);
   if (value) return value.name;
-  const names = desc.values.map((v) => (v.name.startsWith(prefix) ? v.name.slice(prefix.length).toLowerCase() : v.name));
+  // Listed as the original spelled them (well-done), which is also how they are accepted.
+  const names = desc.values.map((v) => (v.name.startsWith(prefix) ? v.name.slice(prefix.length).toLowerCase().replace(/_/g, "-") : v.name));
   throw new ValueError(`"${raw}" is not a ${desc.name}; one of ${names.join(", ")}`);
 }
