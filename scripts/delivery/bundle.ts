@@ -38,9 +38,14 @@ function bundleOptions(service: ServiceName, root: string): BuildOptions {
   };
 }
 
-/** The bundle's import graph: every file, repository-relative, that goes into the service. */
+/**
+ * The bundle's import graph: every repository file that goes into the
+ * service. Packages are left out (the lockfile pins them), which also spares
+ * esbuild parsing them: npm start computes this for both services before
+ * starting them.
+ */
 export async function importGraph(service: ServiceName, root: string): Promise<Metafile> {
-  const result = await build({ ...bundleOptions(service, root), write: false, outfile: BUNDLE_MAIN });
+  const result = await build({ ...bundleOptions(service, root), packages: "external", write: false, outfile: BUNDLE_MAIN });
   return result.metafile!;
 }
 
