@@ -7,8 +7,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { FakePactBroker } from "../support/fake-pact-broker.js";
 import { runTs } from "../../scripts/support/processes.js";
-import { verifyProvider } from "../../scripts/contract/chillybin-provider.js";
-import { startProvider } from "./support/chillybin-provider.js";
+import { failedVerification } from "./support/chillybin-provider.js";
 
 const TOKEN = "test-token";
 
@@ -74,21 +73,15 @@ describe("contract: the broker workflow (against a broker test double)", functio
 
     // 5. A chillybin whose PickOrder no longer answers the named orders the deployed
     //    jafflr j1 reads: its verification fails and is published, and can-i-deploy says no.
-    const breaking = await startProvider("v2-without-named-orders");
-    try {
-      await assert.rejects(
-        verifyProvider(breaking, {
-          pactBrokerUrl: env.PACT_BROKER_BASE_URL,
-          pactBrokerToken: TOKEN,
-          consumerVersionSelectors: [{ deployedOrReleased: true }],
-          publishVerificationResult: true,
-          providerVersion: "c3",
-          providerVersionBranch: "main",
-        }),
-      );
-    } finally {
-      await breaking.stop();
-    }
+    const report = await failedVerification("v2-without-named-orders", {
+      pactBrokerUrl: env.PACT_BROKER_BASE_URL,
+      pactBrokerToken: TOKEN,
+      consumerVersionSelectors: [{ deployedOrReleased: true }],
+      publishVerificationResult: true,
+      providerVersion: "c3",
+      providerVersionBranch: "main",
+    });
+    assert.match(report ?? "verification passed", /Actual map is missing the following keys: orders/);
     const cli = await promisify(execFile)(
       "node_modules/.bin/pact-broker",
       ["can-i-deploy", "--pacticipant", "chillybin", "--version", "c3", "--to-environment", "production"],

@@ -9,10 +9,12 @@ import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { silentLogger } from "../../../lib/logger.js";
 import { serve, type ErrorCodes } from "../../../lib/server/index.js";
 import { chillybinErrorCodes, chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
+import type { VerifierOptions } from "@pact-foundation/pact";
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { IdempotentCalls } from "../../../services/chillybin/idempotent-calls.js";
 import { Stock } from "../../../services/chillybin/stock.js";
+import { runTs } from "../../../scripts/support/processes.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
 
 export type ProviderVariant =
@@ -69,4 +71,17 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
       await chillybin.database.drop();
     },
   };
+}
+
+/**
+ * Verifies a variant in a child process (verify-variant-cli.ts), answering
+ * the verifier's output when verification fails and undefined when it passes.
+ */
+export async function failedVerification(variant: ProviderVariant, options: Partial<VerifierOptions>): Promise<string | undefined> {
+  const child = runTs("test/contract/support/verify-variant-cli.ts", {}, [variant, JSON.stringify(options)]);
+  const code = await child.exited;
+  const output = child.lines.join("\n").replace(/\u001b\[[0-9;]*m/g, "");
+  if (code === 0) return undefined;
+  if (code !== 1) throw new Error(`verifying ${variant} ended with ${code}:\n${output}`);
+  return output;
 }
