@@ -9,6 +9,7 @@ import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { silentLogger } from "../../../lib/logger.js";
 import { serve, type ErrorCodes } from "../../../lib/server/index.js";
 import { chillybinErrorCodes, chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
+import { stripVTControlCharacters } from "node:util";
 import type { VerifierOptions } from "@pact-foundation/pact";
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
@@ -80,7 +81,7 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
 export async function failedVerification(variant: ProviderVariant, options: Partial<VerifierOptions>): Promise<string | undefined> {
   const child = runTs("test/contract/support/verify-variant-cli.ts", {}, [variant, JSON.stringify(options)]);
   const code = await child.exited;
-  const output = child.lines.join("\n").replace(/\u001b\[[0-9;]*m/g, "");
+  const output = stripVTControlCharacters(child.lines.join("\n"));
   if (code === 0) return undefined;
   if (code !== 1) throw new Error(`verifying ${variant} ended with ${code}:\n${output}`);
   return output;
