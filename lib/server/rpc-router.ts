@@ -11,7 +11,7 @@ import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
 import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import type { Health } from "./health.js";
 import { recordOutcome } from "./request-log.js";
-import { schemaRules } from "./schema-rules.js";
+import { compileSchemaRules, schemaRules } from "./schema-rules.js";
 import { unaryMethodsOf } from "./unary-methods.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
 
@@ -84,6 +84,7 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
   const servedNames = served().map((s) => s.typeName);
   grpcHealthRoutes(options.health, () => servedNames)(unary.router);
   grpcReflectionRoutes(() => served().filter((s) => !s.typeName.startsWith("grpc.reflection.")))(unary.router);
+  compileSchemaRules(new Set([...unary.specs.values()].map((spec) => spec.method.input)));
   return {
     services: served(),
     // Undecodable requests are the caller's fault, said so (INVALID_ARGUMENT, naming the field: decoding-errors.ts);

@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 import { JafflrService, MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { schemaRulesCompiled } from "../../lib/server/schema-rules.js";
 import { request } from "../support/http.js";
 import { useServices } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";
@@ -211,5 +212,17 @@ describe("the schema's rules (buf/validate annotations), on every protocol", fun
         assert.equal(error.code, Code.NotFound, error.rawMessage);
       });
     }
+  });
+});
+
+describe("the schema's rules are compiled before a server listens", () => {
+  const services = useServices();
+  it("for the request of every RPC both services serve, so no first request pays for it", () => {
+    const rpcs = [v1.ChillybinService, v2.ChillybinService, JafflrService].flatMap((s) => s.methods);
+    assert.ok(services.jafflr.server.url);
+    assert.deepEqual(
+      rpcs.filter((m) => !schemaRulesCompiled(m.input.typeName)).map((m) => m.input.typeName),
+      [],
+    );
   });
 });
