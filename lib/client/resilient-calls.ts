@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, wrap, type CircuitBreakerPolicy } from "cockatiel";
 import { callerCode, onBehalfOfKey } from "./caller-deadline.js";
 
@@ -12,6 +12,15 @@ export interface ResilienceOptions {
   /** How long the circuit stays open before one call may try again. */
   halfOpenAfterMs?: number;
 }
+
+/**
+ * Marks a call as a health probe (set it in the call's contextValues): it
+ * goes out once, as it is, and its failure is not counted by the breaker. A
+ * probe asks whether the service is up; it must see the truth, and polling it
+ * while the service starts must not open the circuit for the calls that serve
+ * callers (it did: npm start's first toasties failed "circuit is open").
+ */
+export const healthProbe = createContextKey(false, { description: "a health probe: not retried, not counted by the circuit breaker" });
 
 /** Whether the error, or any error in its chain of causes, passes `test`. */
 function anyCause(error: unknown, test: (e: Error) => boolean): boolean {
@@ -87,6 +96,7 @@ export function resilientCalls(options: ResilienceOptions): Interceptor & { brea
   );
   const policy = wrap(breaker, retries);
   const interceptor: Interceptor = (next) => async (req) => {
+    if (req.contextValues.get(healthProbe)) return next(req);
     const onBehalfOf = req.contextValues.get(onBehalfOfKey);
     const attempt = () =>
       next(req).catch((raw: unknown) => {

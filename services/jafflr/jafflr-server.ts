@@ -1,4 +1,5 @@
-import { createClient, type Transport } from "@connectrpc/connect";
+import { createClient, createContextValues, type Transport } from "@connectrpc/connect";
+import { healthProbe } from "../../lib/client/resilient-calls.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { Gauge } from "prom-client";
 import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
@@ -15,11 +16,15 @@ export interface JafflrServerOptions extends ServiceServerOptions {
   defaultCustomer: string;
 }
 
-/** chillybin's own health, as its grpc.health.v1 service reports it. */
+/**
+ * chillybin's own health, as its grpc.health.v1 service reports it. A probe:
+ * it bypasses the retries and circuit breaker toasties go through, so polling
+ * jafflr's /health while chillybin starts cannot open the circuit.
+ */
 function chillybinHealthCheck(transport: Transport): () => Promise<void> {
   const health = createClient(Health, transport);
   return async () => {
-    const { status } = await health.check({ service: "" }, { timeoutMs: 1_000 });
+    const { status } = await health.check({ service: "" }, { timeoutMs: 1_000, contextValues: createContextValues().set(healthProbe, true) });
     if (status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`chillybin reports ${HealthCheckResponse_ServingStatus[status]}`);
   };
 }

@@ -3,6 +3,7 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { JafflrService } from "../../../gen/jafflr/v1/jafflr_pb.js";
 import { createChillybinTransport } from "../../../services/jafflr/chillybin-client.js";
 import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../../support/services.js";
+import { request } from "../../support/http.js";
 import { TcpProxy } from "../../support/tcp-proxy.js";
 import { TRANSPORTS } from "../../support/transports.js";
 
@@ -61,5 +62,33 @@ describe("jafflr → chillybin: down, back, and connections", () => {
       if (!made) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(made, "jafflr did not recover");
+  });
+});
+
+describe("jafflr's /health probing chillybin never opens the circuit toasties go through", () => {
+  it("probed while chillybin is unreachable, then the first toastie once it is back is made", async () => {
+    const chillybin = await startChillybin();
+    const proxy = new TcpProxy({ host: "127.0.0.1", port: chillybin.server.port });
+    const url = `http://127.0.0.1:${await proxy.start()}`;
+    // A circuit that would stay open for a minute once two calls in a row failed.
+    const jafflr = await startJafflr({
+      chillybinUrl: url,
+      chillybinTransport: createChillybinTransport({ baseUrl: url, resilience: { retries: 0, breakAfter: 2, halfOpenAfterMs: 60_000 } }),
+    });
+    try {
+      proxy.cut();
+      for (let i = 0; i < 5; i++) {
+        const res = await request(jafflr.server.url, "GET", "/health");
+        assert.equal(res.status, 200, "jafflr itself serves");
+        assert.equal((res.json as { dependencies: { chillybin: { status: string } } }).dependencies.chillybin.status, "NOT_SERVING");
+      }
+      await proxy.restore();
+      const made = await createClient(JafflrService, TRANSPORTS[0]!.make(jafflr.server.url)).makeToastie({ ingredients: ["cheese"] });
+      assert.deepEqual(made.toastie?.ingredients, ["bread", "bread", "cheese"]);
+    } finally {
+      await jafflr.stop();
+      await proxy.stop();
+      await chillybin.stop();
+    }
   });
 });
