@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { type NodeResponse, writeHead } from "../http/node-http.js";
 import type { Health } from "./health.js";
-import type { Protocol } from "./request-log.js";
+import type { Protocol } from "./protocol.js";
 
 /** What one finished request is counted as. */
 export interface RequestObservation {

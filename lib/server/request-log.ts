@@ -4,6 +4,7 @@ import type { Logger } from "../logger.js";
 import type { NodeRequest } from "../http/node-http.js";
 import type { RequestHandler } from "./h1-h2c-server.js";
 import type { ServerMetrics } from "./metrics.js";
+import { protocolOf, type Protocol } from "./protocol.js";
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from "./request-context.js";
 
 /** What one request did, filled in as it passes through the layers. */
@@ -20,20 +21,6 @@ export interface RequestRecord {
 
 /** Gives interceptors the record of the HTTP request they run in. */
 export const requestRecordKey = createContextKey<RequestRecord | undefined>(undefined);
-
-export type Protocol = "grpc" | "grpc-web" | "connect" | "rest" | "http";
-
-/**
- * Which protocol a request spoke, from its content type. A request that
- * reached an RPC with any other content type spoke Connect (unary Connect is
- * plain application/json or application/proto); one that did not is plain HTTP.
- */
-export function protocolOf(contentType: string | undefined, reachedRpc: boolean): Protocol {
-  const type = (contentType ?? "").toLowerCase();
-  if (type.startsWith("application/grpc-web")) return "grpc-web";
-  if (type.startsWith("application/grpc")) return "grpc";
-  return reachedRpc ? "connect" : "http";
-}
 
 /** Notes the RPC and its outcome on the request's record. */
 export const recordOutcome: Interceptor = (next) => async (req) => {

@@ -3,7 +3,8 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import { poolUsage } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { ChillybinDatabase } from "./database.js";
-import { Stock, type Batchers } from "./stock.js";
+import type { Batchers } from "./batchers.js";
+import { Stock } from "./stock.js";
 
 /**
  * chillybin's own metrics, read when Prometheus scrapes: the stock of each

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
-import { OutOfStockError, takeIfEnough, UnknownIngredientError } from "./stock.js";
+import { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
+import { takeIfEnough } from "./take-if-enough.js";
 
 interface PendingPick {
   quantity: number;

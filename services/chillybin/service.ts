@@ -8,7 +8,8 @@ import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
 import { IdempotentCalls } from "./idempotent-calls.js";
 import { createBatchers } from "./batchers.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
-import { OutOfStockError, Stock, UnknownIngredientError, type Batchers } from "./stock.js";
+import type { Batchers } from "./batchers.js";
+import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
 
 /**
  * The one place chillybin's own failures become Connect codes, for every RPC

@@ -1,31 +1,14 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
-import type { PickBatcher } from "./pick-batcher.js";
-import type { OrderBatcher } from "./order-batcher.js";
+import type { Batchers } from "./batchers.js";
 import { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
+import { takeIfEnough } from "./take-if-enough.js";
 import { takeOrders, type OrderLine, type OrderRequest, type RecordedOrderRow } from "./take-orders.js";
 
 /** What restock puts back. */
 export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
 
 export { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
-
-/**
- * Takes `quantity` of an ingredient if there is that much, answering what is
- * left, or undefined when nothing was taken (too little, or no such
- * ingredient). One conditional UPDATE does the check and the decrement, so
- * concurrent picks can never take more than there is.
- */
-export async function takeIfEnough(db: Kysely<ChillybinDatabase>, name: string, quantity: number): Promise<number | undefined> {
-  const row = await db
-    .updateTable("ingredients")
-    .set({ quantity: sql`quantity - ${quantity}` })
-    .where("name", "=", name)
-    .where("quantity", ">=", quantity)
-    .returning("quantity")
-    .executeTakeFirst();
-  return row?.quantity;
-}
 
 /** Takes `quantity` of an ingredient, answering what is left; refuses with why when it cannot. */
 async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: number): Promise<number> {
@@ -46,12 +29,6 @@ export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kyse
  * The stock of ingredients, in the database. Knows nothing of RPCs. Built on
  * a transaction, its calls join it (see IdempotentCalls).
  */
-/** What lets concurrent calls outside a transaction share statements. */
-export interface Batchers {
-  picks: PickBatcher;
-  orders: OrderBatcher;
-}
-
 export class Stock {
   /** `batchers`: let concurrent picks and orders outside a transaction share statements (PickBatcher, OrderBatcher). */
   constructor(

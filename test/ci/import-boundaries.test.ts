@@ -1,8 +1,10 @@
 // What ships (lib/, services/, scripts/, gen/, migrations/) never imports
 // tests: scripts that need what tests need (ports, processes, scratch
 // databases, provider states) get it from scripts/support and scripts/contract.
+// And no module imports itself round a circle: each can be read, tested and
+// replaced on its own.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
 const SHIPPED = ["lib", "services", "scripts", "gen", "migrations"];
@@ -22,7 +24,66 @@ function relativeImports(source: string): string[] {
   return found;
 }
 
+/** Each shipped module → the shipped modules it imports (any kind of import). */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const root of SHIPPED) {
+    for (const file of typescriptFiles(root)) {
+      const targets = relativeImports(readFileSync(file, "utf8"))
+        .map((specifier) => path.relative(".", path.resolve(path.dirname(file), specifier)).replace(/\.js$/, ".ts"))
+        .filter((target) => existsSync(target));
+      graph.set(file, targets);
+    }
+  }
+  return graph;
+}
+
+/** The circles of a graph: its strongly connected components with more than one module (Tarjan). */
+function circles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
 describe("import boundaries", () => {
+  it("finds circles, and only circles", () => {
+    const graph = new Map([
+      ["a", ["b"]],
+      ["b", ["c"]],
+      ["c", ["a", "d"]],
+      ["d", []],
+      ["e", ["d"]],
+    ]);
+    assert.deepEqual(circles(graph), [["a", "b", "c"]]);
+  });
+
+  it("no module of lib/, services/, scripts/, gen/ or migrations/ imports itself round a circle (type-only imports count)", () => {
+    assert.deepEqual(circles(importGraph()), []);
+  });
+
   it("finds static, type-only, side-effect and dynamic imports and re-exports", () => {
     const source = [
       'import { a } from "./a.js";',
