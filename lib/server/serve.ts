@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { Code, ConnectError, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import type { NodeRequest } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
@@ -23,8 +24,7 @@ export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./plain-routes.js";
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
 
-/** The largest request body or message accepted, unless configured otherwise. */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 
 export interface ServeOptions {
   /** Registers the service implementations. */

@@ -4,5 +4,4 @@ export { parsePathTemplate, TemplateError, type PathTemplate, type Segment, type
 export { compareSpecificity, decodeCapture, matchPath, PathError, splitRequestPath } from "./path-match.js";
 export { RouteError, RouteTable, routeOf, routesOf, type Lookup, type Route } from "./route-table.js";
 export { BindingError, bindRequest } from "./request-binding.js";
-export { HTTP_STATUS_OF_CODE } from "./http-status.js";
 export { createRestHandler, writeError, HttpError, type RestCall, type RestHandlerOptions } from "./rest-handler.js";

@@ -4,10 +4,11 @@
 // REST response.
 import { toJson, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { errorToJson } from "@connectrpc/connect/protocol-connect";
+// The Connect protocol's code → HTTP status mapping is the standard one google.api.http transcoding uses.
+import { codeToHttpStatus, errorToJson } from "@connectrpc/connect/protocol-connect";
 import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
 import { BindingError, bindRequest } from "./request-binding.js";
-import { HTTP_STATUS_OF_CODE } from "./http-status.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import { PathError } from "./path-match.js";
 import type { RouteTable, Route } from "./route-table.js";
 
@@ -66,7 +67,7 @@ export class HttpError extends Error {
  * the wrong method. Route problems are thrown at construction: start-up.
  */
 export function createRestHandler(table: RouteTable, options: RestHandlerOptions): (req: NodeRequest, res: NodeResponse) => void {
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   for (const route of table.routes) {
     if (!options.rpcs.has(`${route.rpc.parent.typeName}/${route.rpc.name}`)) {
       throw new Error(`REST route ${route.httpMethod} ${route.template.source}: ${route.rpc.parent.typeName}.${route.rpc.name} has no handler`);
@@ -185,5 +186,5 @@ export function writeError(res: NodeResponse, error: ConnectError | HttpError): 
     writeJson(res, error.status, errorToJson(new ConnectError(error.message, error.code), undefined) as JsonValue, error.headers);
     return;
   }
-  writeJson(res, HTTP_STATUS_OF_CODE[error.code] ?? 500, errorToJson(error, undefined) as JsonValue);
+  writeJson(res, codeToHttpStatus(error.code), errorToJson(error, undefined) as JsonValue);
 }

@@ -1,10 +1,19 @@
 import { createHash } from "node:crypto";
-import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/server/index.js";
 import type { ChillybinDatabase } from "./database.js";
 import { inTransaction, Stock } from "./stock.js";
+
+/**
+ * What a key is unique within, as stored with it: the method's package and
+ * name ("chillybin.v1.Pick"), the form keys have been stored in since the
+ * first release, so keys stored before a deploy still match after it.
+ */
+export function keyScope(method: DescMethodUnary): string {
+  return `${method.parent.file.proto.package}.${method.name}`;
+}
 
 /**
  * Makes a call with an Idempotency-Key happen once. The key is claimed, the
@@ -19,17 +28,19 @@ export class IdempotentCalls {
     private readonly stock = new Stock(db),
   ) {}
 
-  async once<O extends DescMessage>(
+  /** Runs `work` for a call of `method`, once per Idempotency-Key (every time without one). */
+  async once<I extends DescMessage, O extends DescMessage>(
     key: string | null,
-    rpc: string,
-    request: { schema: DescMessage; message: MessageShape<DescMessage> },
-    output: O,
+    method: DescMethodUnary<I, O>,
+    request: MessageShape<I>,
     work: (stock: Stock) => Promise<MessageShape<O>>,
   ): Promise<MessageShape<O>> {
     if (key === null) return work(this.stock);
     const problem = idempotencyKeyProblem(key);
     if (problem) throw new ConnectError(problem, Code.InvalidArgument);
-    const fingerprint = createHash("sha256").update(toBinary(request.schema, request.message)).digest("hex");
+    const rpc = keyScope(method);
+    const output = method.output;
+    const fingerprint = createHash("sha256").update(toBinary(method.input, request)).digest("hex");
     return inTransaction(this.db, async (trx) => {
       const claimed = await trx
         .insertInto("idempotency_keys")

@@ -40,12 +40,8 @@ export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceIm
   return {
     async pick(req, ctx) {
       // v1 names the ingredient `name` (v2: `ingredient`).
-      return calls.once(
-        ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER),
-        "chillybin.v1.Pick",
-        { schema: v1.PickRequestSchema, message: req },
-        v1.PickResponseSchema,
-        async (stock) => create(v1.PickResponseSchema, { name: req.name, remaining: await stock.pick(req.name, req.quantity) }),
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v1.ChillybinService.method.pick, req, async (stock) =>
+        create(v1.PickResponseSchema, { name: req.name, remaining: await stock.pick(req.name, req.quantity) }),
       );
     },
     async getStock() {
@@ -60,28 +56,16 @@ export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceIm
 export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.ChillybinService> {
   return {
     async pick(req, ctx) {
-      return calls.once(
-        ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER),
-        "chillybin.v2.Pick",
-        { schema: v2.PickRequestSchema, message: req },
-        v2.PickResponseSchema,
-        async (stock) => {
-          const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
-          return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
-        },
-      );
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v2.ChillybinService.method.pick, req, async (stock) => {
+        const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
+        return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
+      });
     },
     async pickOrder(req, ctx) {
-      return calls.once(
-        ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER),
-        "chillybin.v2.PickOrder",
-        { schema: v2.PickOrderRequestSchema, message: req },
-        v2.PickOrderResponseSchema,
-        async (stock) => {
-          const orders = (await stock.pickOrder(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
-          return create(v2.PickOrderResponseSchema, { ids: orders.map((order) => order.id), orders });
-        },
-      );
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v2.ChillybinService.method.pickOrder, req, async (stock) => {
+        const orders = (await stock.pickOrder(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
+        return create(v2.PickOrderResponseSchema, { ids: orders.map((order) => order.id), orders });
+      });
     },
   };
 }

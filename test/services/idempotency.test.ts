@@ -5,6 +5,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 import { Doneness, JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { keyScope } from "../../services/chillybin/idempotent-calls.js";
 import { request } from "../support/http.js";
 import { startChillybin, startJafflr, type TestChillybin } from "../support/services.js";
 import { TRANSPORTS } from "../support/transports.js";
@@ -165,6 +166,34 @@ describe("idempotency: a retried call happens once", () => {
       assert.deepEqual(await stock(), DEFAULT, "nothing taken");
     } finally {
       await jafflr.stop();
+    }
+  });
+});
+
+describe("where an Idempotency-Key is unique", () => {
+  // Stored with each key: a deploy that changed these would make every key
+  // stored before it look new, and a retry across the deploy happen twice.
+  const scopes: Array<[string, string]> = [
+    [keyScope(v1.ChillybinService.method.pick), "chillybin.v1.Pick"],
+    [keyScope(v2.ChillybinService.method.pick), "chillybin.v2.Pick"],
+    [keyScope(v2.ChillybinService.method.pickOrder), "chillybin.v2.PickOrder"],
+  ];
+  for (const [scope, stored] of scopes) {
+    it(`${stored}: the name keys were first stored under`, () => assert.equal(scope, stored));
+  }
+
+  it("a key used once is stored under its call's scope", async () => {
+    const chillybin = await startChillybin();
+    try {
+      await chillybin.setStock({ cheese: 5 });
+      await createClient(v2.ChillybinService, TRANSPORTS[0]!.make(chillybin.server.url)).pick(
+        { ingredient: "cheese", quantity: 1, customer: "gita" },
+        { headers: { "idempotency-key": "scope-test" } },
+      );
+      const rows = await chillybin.db.selectFrom("idempotency_keys").select(["key", "rpc"]).execute();
+      assert.deepEqual(rows, [{ key: "scope-test", rpc: "chillybin.v2.Pick" }]);
+    } finally {
+      await chillybin.stop();
     }
   });
 });
