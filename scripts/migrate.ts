@@ -2,14 +2,15 @@
 // DATABASE_URL / CHILLYBIN_DATA_DIR as the service (which also migrates up at start-up).
 import { assertMigrated, createMigrator, databaseLocation, describeLocation, openDatabase } from "../lib/db/index.js";
 import { startMain } from "../lib/start-main.js";
+import { cliOrExit } from "./support/cli-args.js";
 import { readChillybinConfig } from "../services/chillybin/config.js";
 import { CHILLYBIN_MIGRATIONS } from "../services/chillybin/database.js";
 
-const USAGE = "usage: npm run migrate -- up|down|status";
+const USAGE = "npm run migrate -- up|down|status";
 
-const command = process.argv[2];
+const [command] = cliOrExit(process.argv.slice(2), USAGE, { positionals: { min: 1, max: 1 } }).positionals;
 if (command !== "up" && command !== "down" && command !== "status") {
-  console.error(USAGE);
+  console.error(`usage: ${USAGE}\n  unknown command "${command}"`);
   process.exit(2);
 }
 

@@ -9,14 +9,16 @@
 //                              ask can-i-deploy.
 //
 // Exits 0 only when the broker says yes; the deploy path refuses on anything else.
+import { cliOrExit } from "../support/cli-args.js";
 import { CONSUMER, PROVIDER } from "./provider-states.js";
 import { startScratchChillybin } from "../support/scratch-chillybin.js";
 import { verifyProvider } from "./chillybin-provider.js";
 import { brokerSettings, gitBranch, pactBroker } from "./pact-broker-cli.js";
 
-const [service, version, environment] = process.argv.slice(2);
-if (!service || !version || !environment || ![CONSUMER, PROVIDER].includes(service)) {
-  console.error(`usage: npm run can-i-deploy -- <${CONSUMER}|${PROVIDER}> <version> <environment>`);
+const USAGE = `npm run can-i-deploy -- <${CONSUMER}|${PROVIDER}> <version> <environment>`;
+const [service, version, environment] = cliOrExit(process.argv.slice(2), USAGE, { positionals: { min: 3, max: 3 } }).positionals as [string, string, string];
+if (![CONSUMER, PROVIDER].includes(service)) {
+  console.error(`usage: ${USAGE}\n  unknown service "${service}"`);
   process.exit(2);
 }
 

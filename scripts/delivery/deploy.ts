@@ -10,6 +10,7 @@
 //      so the next check (jafflr's, say) sees what really runs.
 //
 // --dry-run prints that plan and changes nothing.
+import { readCli } from "../support/cli-args.js";
 import { readEnvironment, type Environment } from "./environments.js";
 import { brokerSettings, gitBranch, pactBroker } from "../contract/pact-broker-cli.js";
 import { runCommand } from "./run-command.js";
@@ -189,16 +190,12 @@ export async function runDeploy(environment: Environment, target: DeployTarget, 
 }
 
 export async function deployCommand(args: string[], root: string): Promise<number> {
-  const dryRun = args.includes("--dry-run");
-  const positional = args.filter((a) => !a.startsWith("--"));
-  const unknown = args.filter((a) => a.startsWith("--") && a !== "--dry-run");
-  if (positional.length !== 1 || unknown.length) {
-    console.error("usage: npm run deploy -- <environment> [--dry-run]");
-    return 2;
-  }
+  const cli = readCli(args, "npm run deploy -- <environment> [--dry-run]", { flags: { "dry-run": { type: "boolean" } }, positionals: { min: 1, max: 1 } });
+  if (!cli) return 2;
+  const dryRun = cli.values["dry-run"] === true;
   let environment: Environment;
   try {
-    environment = readEnvironment(positional[0]!);
+    environment = readEnvironment(cli.positionals[0]!);
   } catch (error) {
     console.error((error as Error).message);
     return 2;

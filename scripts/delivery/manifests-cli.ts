@@ -1,17 +1,17 @@
 // `npm run manifests -- <environment> [service…]`: prints the Kubernetes
 // objects of each service (all by default) at its current version, the image
 // tag included, as `kubectl apply -f -` takes them.
+import { cliOrExit } from "../support/cli-args.js";
 import { readEnvironment } from "./environments.js";
 import { renderManifests, toYaml } from "./kubernetes.js";
 import { requireService, SERVICE_NAMES } from "./services.js";
 import { serviceVersion } from "./version.js";
 
-const [environmentName, ...names] = process.argv.slice(2);
 const usage = "npm run manifests -- <environment> [service…]";
-if (!environmentName) {
-  console.error(`usage: ${usage}`);
-  process.exit(2);
-}
+const [environmentName, ...names] = cliOrExit(process.argv.slice(2), usage, { positionals: { min: 1, max: 1 + SERVICE_NAMES.length } }).positionals as [
+  string,
+  ...string[],
+];
 try {
   const environment = readEnvironment(environmentName);
   if (environment.target !== "kubernetes") throw new Error(`${environmentName} is not a Kubernetes environment (target: ${environment.target})`);

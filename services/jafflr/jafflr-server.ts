@@ -1,10 +1,10 @@
 import { createClient, createContextValues, type Transport } from "@connectrpc/connect";
 import { healthProbe } from "../../lib/client/resilient-calls.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
-import { Gauge } from "prom-client";
 import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { createChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
+import { jafflrMetrics } from "./metrics.js";
 import { jafflrRoutes } from "./service.js";
 
 export interface JafflrServerOptions extends ServiceServerOptions {
@@ -41,15 +41,6 @@ export function startJafflrServer({
     ...server,
     routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, defaultCustomer, chillybinTimeoutMs }),
     dependencyChecks: { chillybin: chillybinHealthCheck(chillybinTransport) },
-    metrics: (registry) => {
-      new Gauge({
-        name: "jafflr_toasties_cooking",
-        help: "Toasties cooking right now.",
-        registers: [registry],
-        collect() {
-          this.set(kitchen.cooking);
-        },
-      });
-    },
+    metrics: jafflrMetrics(kitchen),
   });
 }
