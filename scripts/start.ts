@@ -3,9 +3,10 @@
 // service exits on its own, the other is stopped too.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { SERVICE_NAMES, type ServiceName } from "./delivery/services.js";
 import { serviceVersion } from "./delivery/version.js";
 
-const SERVICES = ["chillybin", "jafflr"] as const;
+const SERVICES = SERVICE_NAMES;
 const width = Math.max(...SERVICES.map((s) => s.length));
 
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
@@ -13,11 +14,11 @@ function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.
 }
 
 /** VERSION if set, else the service's version from git (see npm run version), else "dev". */
-async function versionOf(service: (typeof SERVICES)[number]): Promise<string> {
+async function versionOf(service: ServiceName): Promise<string> {
   return process.env.VERSION || (await serviceVersion(service, process.cwd()).catch(() => "dev"));
 }
 
-function start(service: (typeof SERVICES)[number], version: string): ChildProcess {
+function start(service: ServiceName, version: string): ChildProcess {
   // detached: the children get no Ctrl-C from the terminal directly; this
   // launcher forwards exactly one signal, so no service sees it twice.
   const child = spawn(process.execPath, ["--import", "tsx", `services/${service}/main.ts`], {

@@ -1,6 +1,7 @@
 import { readByteSize, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
 import { readServerLimits, type ServerLimits } from "./limits.js";
-import { DEFAULT_MAX_BODY_BYTES, type ServeOptions } from "./serve.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
+import type { ServeOptions } from "./serve.js";
 
 /** What a service passes on to serve(): its server's own settings and its logger. */
 export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits">;

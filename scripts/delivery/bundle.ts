@@ -81,7 +81,8 @@ async function compileMigrations(service: ServiceName, root: string, outdir: str
   const migrations = migrationsOf(service);
   if (!migrations) return;
   const source = path.join(root, migrations);
-  const target = path.join(outdir, "migrations", service);
+  // Beside the bundle, where migrationsFolder looks for them.
+  const target = path.join(outdir, migrations);
   await mkdir(target, { recursive: true });
   const files = (await readdir(source)).filter((f) => f.endsWith(".ts"));
   await build({

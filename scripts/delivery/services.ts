@@ -1,6 +1,10 @@
 // The services this repository delivers, and what the import graph cannot
 // tell about each: where it starts and which migrations it runs, if any (they
 // are loaded from a folder at run time, not imported).
+import { repositoryMigrations } from "../../lib/db/migrations-folder.js";
+import { CHILLYBIN_PORT } from "../../services/chillybin/config.js";
+import { JAFFLR_PORT } from "../../services/jafflr/config.js";
+
 interface Service {
   entry: string;
   /** A folder of numbered migrations the service runs at start-up. */
@@ -10,9 +14,14 @@ interface Service {
 }
 
 export const SERVICES = {
-  chillybin: { entry: "services/chillybin/main.ts", migrations: "migrations/chillybin", portEnv: "CHILLYBIN_PORT", port: 7001 },
+  chillybin: {
+    entry: "services/chillybin/main.ts",
+    migrations: repositoryMigrations("chillybin"),
+    portEnv: CHILLYBIN_PORT.variable,
+    port: CHILLYBIN_PORT.default,
+  },
   // jafflr keeps no data of its own.
-  jafflr: { entry: "services/jafflr/main.ts", portEnv: "JAFFLR_PORT", port: 7000 },
+  jafflr: { entry: "services/jafflr/main.ts", portEnv: JAFFLR_PORT.variable, port: JAFFLR_PORT.default },
 } as const satisfies Record<string, Service>;
 
 export type ServiceName = keyof typeof SERVICES;

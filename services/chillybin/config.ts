@@ -1,5 +1,8 @@
 import { readOptionalString, readString, type Env } from "../../lib/config.js";
-import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
+import { readServerSettings, type ServerSettings } from "../../lib/server/settings.js";
+
+/** chillybin's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
+export const CHILLYBIN_PORT = { variable: "CHILLYBIN_PORT", default: 7001 } as const;
 
 export interface ChillybinConfig extends ServerSettings {
   /** A PostgreSQL server; when unset, embedded PostgreSQL in dataDir. */
@@ -11,7 +14,7 @@ export interface ChillybinConfig extends ServerSettings {
 
 export function readChillybinConfig(env: Env): ChillybinConfig {
   return {
-    ...readServerSettings(env, { portVar: "CHILLYBIN_PORT", hostVar: "CHILLYBIN_HOST", defaultPort: 7001 }),
+    ...readServerSettings(env, { portVar: CHILLYBIN_PORT.variable, hostVar: "CHILLYBIN_HOST", defaultPort: CHILLYBIN_PORT.default }),
     databaseUrl: readOptionalString(env, "DATABASE_URL"),
     dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
     adminToken: readOptionalString(env, "CHILLYBIN_ADMIN_TOKEN"),

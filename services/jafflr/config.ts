@@ -1,5 +1,8 @@
 import { readHttpUrl, readNumber, readString, type Env } from "../../lib/config.js";
-import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
+import { readServerSettings, type ServerSettings } from "../../lib/server/settings.js";
+
+/** jafflr's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
+export const JAFFLR_PORT = { variable: "JAFFLR_PORT", default: 7000 } as const;
 
 /** Who toasties without a customer are recorded for, unless JAFFLR_DEFAULT_CUSTOMER says otherwise. */
 export const DEFAULT_CUSTOMER = "walk-in";
@@ -17,7 +20,7 @@ export interface JafflrConfig extends ServerSettings {
 
 export function readJafflrConfig(env: Env): JafflrConfig {
   return {
-    ...readServerSettings(env, { portVar: "JAFFLR_PORT", hostVar: "JAFFLR_HOST", defaultPort: 7000 }),
+    ...readServerSettings(env, { portVar: JAFFLR_PORT.variable, hostVar: "JAFFLR_HOST", defaultPort: JAFFLR_PORT.default }),
     chillybinUrl: readHttpUrl(env, "CHILLYBIN_URL", "http://127.0.0.1:7001"),
     chillybinTimeoutMs: readNumber(env, "CHILLYBIN_TIMEOUT_MS", 5_000, 1),
     chillybinResilience: {
