@@ -1,0 +1,58 @@
+// Stage 4a: one query value, as text, to its field's proto3 JSON value.
+import assert from "node:assert/strict";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { SearchRequestSchema } from "../../../gen/transcoding/testing/v1/library_pb.js";
+import { textToJson, ValueError } from "../../../lib/transcoding/query-values.js";
+
+const field = (name: string) => {
+  const found = SearchRequestSchema.fields.find((f) => f.name === name);
+  assert.ok(found, name);
+  return found;
+};
+
+describe("query values → proto3 JSON (textToJson)", () => {
+  const accepted: Array<[string, string, JsonValue]> = [
+    ["query", "cheese on toast", "cheese on toast"],
+    ["token", "YWJj", "YWJj"],
+    ["page_size", "25", "25"],
+    ["page_size", "-3", "-3"],
+    ["offset", "9007199254740993", "9007199254740993"],
+    ["include_drafts", "true", true],
+    ["include_drafts", "TRUE", true],
+    ["include_drafts", "0", false],
+    ["min_rating", "4.5", "4.5"],
+    ["min_rating", "1e3", "1e3"],
+    ["min_rating", "NaN", "NaN"],
+    ["min_rating", "-Infinity", "-Infinity"],
+    ["genre", "poetry", "GENRE_POETRY"],
+    ["genre", "science-fiction", "GENRE_SCIENCE_FICTION"],
+    ["genre", "GENRE_POETRY", "GENRE_POETRY"],
+    ["genre", "2", 2],
+    ["tags", "a", "a"],
+    ["published_after", "2026-11-30T12:00:00Z", "2026-11-30T12:00:00Z"],
+    ["max_duration", "1.5s", "1.5s"],
+    ["min_pages", "100", "100"],
+    ["in_print", "false", false],
+  ];
+  for (const [name, raw, json] of accepted) {
+    it(`${name}=${raw} → ${JSON.stringify(json)}`, () => assert.deepEqual(textToJson(field(name), raw), json));
+  }
+
+  const refused: Array<[string, string, RegExp]> = [
+    ["include_drafts", "yes", /"yes" is not a bool \(true or false\)/],
+    ["page_size", "1.5", /"1.5" is not a whole number/],
+    ["page_size", "ten", /"ten" is not a whole number/],
+    ["min_rating", "4,5", /"4,5" is not a number/],
+    ["genre", "cookbook", /"cookbook" is not a Genre; one of unspecified, science-fiction, poetry/],
+    ["filter", "x", /a transcoding\.testing\.v1\.Filter cannot be set from one query value; set its fields/],
+    ["labels", "a", /map fields cannot be set from the query; send a JSON body/],
+  ];
+  for (const [name, raw, message] of refused) {
+    it(`${name}=${raw} is refused: ${message.source}`, () => {
+      assert.throws(
+        () => textToJson(field(name), raw),
+        (e: unknown) => e instanceof ValueError && message.test(e.message),
+      );
+    });
+  }
+});
