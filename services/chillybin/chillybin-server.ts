@@ -1,11 +1,14 @@
 import type { Kysely } from "kysely";
-import { pingDatabase } from "../../lib/db/index.js";
+import { pingDatabase, poolUsage } from "../../lib/db/index.js";
 import { requireBearerToken, serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
+import { type Batchers, createBatchers } from "./batchers.js";
 import type { ChillybinDatabase } from "./database.js";
+import { IdempotentCalls, type Store } from "./idempotent-calls.js";
 import { chillybinMetrics } from "./metrics.js";
-import { createBatchers } from "./batchers.js";
+import { Orders } from "./orders.js";
 import { chillybinErrorCodes, chillybinRoutes } from "./service.js";
+import { Stock } from "./stock.js";
 import { countV1PickCallers } from "./v1-pick-callers.js";
 
 export interface ChillybinServerOptions extends ServiceServerOptions {
@@ -17,17 +20,35 @@ export interface ChillybinServerOptions extends ServiceServerOptions {
 /** The calls that change stock for everyone rather than take some of it. */
 export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.method.restock.name}`];
 
+/** chillybin's parts, each built once on its database; the server hands each what it needs. */
+export interface ChillybinParts {
+  db: Kysely<ChillybinDatabase>;
+  /** Shared by every call, so concurrent picks and orders share statements (and read by the metrics). */
+  batchers: Batchers;
+  stock: Stock;
+  orders: Orders;
+  /** Calls with an Idempotency-Key happen once; without one they use `stock` and `orders`. */
+  calls: IdempotentCalls;
+}
+
+/** Builds chillybin's parts on a database: the one place they are put together. */
+export function composeChillybin(db: Kysely<ChillybinDatabase>): ChillybinParts {
+  const batchers = createBatchers(db);
+  const store: Store = { stock: new Stock(db, batchers.picks), orders: new Orders(db, batchers.orders) };
+  return { db, batchers, ...store, calls: new IdempotentCalls(db, store) };
+}
+
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
 export function startChillybinServer({ db, adminToken, ...server }: ChillybinServerOptions): Promise<RunningServer> {
-  const batchers = createBatchers(db);
+  const parts = composeChillybin(db);
   const v1PickCallers = countV1PickCallers();
   return serve({
     ...server,
-    routes: chillybinRoutes(db, batchers),
+    routes: chillybinRoutes(parts),
     errorCodes: chillybinErrorCodes,
     readinessChecks: [() => pingDatabase(db)],
     metrics: (registry) => {
-      chillybinMetrics(db, server.logger, batchers)(registry);
+      chillybinMetrics({ stock: parts.stock, batchers: parts.batchers, pool: () => poolUsage(db), logger: server.logger })(registry);
       v1PickCallers.metrics(registry);
     },
     interceptors: [v1PickCallers.interceptor, ...(adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [])],

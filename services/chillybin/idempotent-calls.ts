@@ -3,8 +3,15 @@ import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type Mess
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/server/index.js";
-import type { ChillybinDatabase } from "./database.js";
-import { inTransaction, Stock } from "./stock.js";
+import { type ChillybinDatabase, inTransaction } from "./database.js";
+import { Orders } from "./orders.js";
+import { Stock } from "./stock.js";
+
+/** What a call's work takes stock and records orders with. */
+export interface Store {
+  stock: Stock;
+  orders: Orders;
+}
 
 /**
  * What a key is unique within, as stored with it: the method's package and
@@ -22,10 +29,10 @@ export function keyScope(method: DescMethodUnary): string {
  * and takes nothing; a refused call stores nothing, and its retry runs again.
  */
 export class IdempotentCalls {
-  /** `stock`: what calls without a key use (shared, so their picks can be batched). */
+  /** `shared`: what calls without a key use (the service's own, so their work can be batched). */
   constructor(
     private readonly db: Kysely<ChillybinDatabase>,
-    private readonly stock = new Stock(db),
+    private readonly shared: Store,
   ) {}
 
   /** Runs `work` for a call of `method`, once per Idempotency-Key (every time without one). */
@@ -33,9 +40,9 @@ export class IdempotentCalls {
     key: string | null,
     method: DescMethodUnary<I, O>,
     request: MessageShape<I>,
-    work: (stock: Stock) => Promise<MessageShape<O>>,
+    work: (store: Store) => Promise<MessageShape<O>>,
   ): Promise<MessageShape<O>> {
-    if (key === null) return work(this.stock);
+    if (key === null) return work(this.shared);
     const problem = idempotencyKeyProblem(key);
     if (problem) throw new ConnectError(problem, Code.InvalidArgument);
     const rpc = keyScope(method);
@@ -59,7 +66,8 @@ export class IdempotentCalls {
           throw new ConnectError(`${IDEMPOTENCY_KEY_HEADER} "${key}" was used for a different ${rpc} request`, Code.InvalidArgument);
         return fromBinary(output, first.response!);
       }
-      const answer = await work(new Stock(trx));
+      // The work joins the key's transaction: its answer is stored with what it took, or neither is.
+      const answer = await work({ stock: new Stock(trx), orders: new Orders(trx) });
       await trx
         .updateTable("idempotency_keys")
         .set({ response: toBinary(output, answer) })

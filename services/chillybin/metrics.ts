@@ -1,10 +1,17 @@
-import type { Kysely } from "kysely";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { poolUsage } from "../../lib/db/index.js";
+import type { poolUsage } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
-import type { ChillybinDatabase } from "./database.js";
 import type { Batchers } from "./batchers.js";
-import { Stock } from "./stock.js";
+import type { Stock } from "./stock.js";
+
+/** What chillybin's metrics read. */
+export interface ChillybinMetricsSources {
+  stock: Pick<Stock, "levels">;
+  batchers: Batchers;
+  /** The database pool's connections (undefined for the embedded database). */
+  pool: () => ReturnType<typeof poolUsage>;
+  logger: Logger;
+}
 
 /**
  * chillybin's own metrics, read when Prometheus scrapes: the stock of each
@@ -12,8 +19,7 @@ import { Stock } from "./stock.js";
  * statements and orders share transactions. A scrape while the database is down leaves the stock out
  * rather than failing the scrape.
  */
-export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, batchers: Batchers): (registry: Registry) => void {
-  const stock = new Stock(db);
+export function chillybinMetrics({ stock, batchers, pool, logger }: ChillybinMetricsSources): (registry: Registry) => void {
   return (registry) => {
     new Gauge({
       name: "chillybin_stock",
@@ -35,7 +41,7 @@ export function chillybinMetrics(db: Kysely<ChillybinDatabase>, logger: Logger, 
       labelNames: ["state"],
       registers: [registry],
       collect() {
-        const usage = poolUsage(db);
+        const usage = pool();
         if (!usage) return;
         for (const [state, value] of Object.entries(usage)) this.set({ state }, value);
       },

@@ -2,14 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
-import type { Kysely } from "kysely";
-import type { ChillybinDatabase } from "./database.js";
 import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
-import { IdempotentCalls } from "./idempotent-calls.js";
-import { createBatchers } from "./batchers.js";
+import type { IdempotentCalls } from "./idempotent-calls.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
-import type { Batchers } from "./batchers.js";
-import { OutOfStockError, Stock, UnknownIngredientError } from "./stock.js";
+import { OutOfStockError, type Stock, UnknownIngredientError } from "./stock.js";
 
 /**
  * The one place chillybin's own failures become Connect codes, for every RPC
@@ -40,8 +36,8 @@ export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceIm
   return {
     async pick(req, ctx) {
       // v1 names the ingredient `name` (v2: `ingredient`).
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v1.ChillybinService.method.pick, req, async (stock) =>
-        create(v1.PickResponseSchema, { name: req.name, remaining: await stock.pick(req.name, req.quantity) }),
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v1.ChillybinService.method.pick, req, async (store) =>
+        create(v1.PickResponseSchema, { name: req.name, remaining: await store.stock.pick(req.name, req.quantity) }),
       );
     },
     async getStock() {
@@ -56,26 +52,24 @@ export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls): ServiceIm
 export function chillybinV2Impl(calls: IdempotentCalls): ServiceImpl<typeof v2.ChillybinService> {
   return {
     async pick(req, ctx) {
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v2.ChillybinService.method.pick, req, async (stock) => {
-        const { orderId, remaining } = await stock.pickForOrder(req.customer, req.ingredient, req.quantity);
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v2.ChillybinService.method.pick, req, async ({ orders }) => {
+        const { orderId, remaining } = await orders.takeOne(req.customer, req.ingredient, req.quantity);
         return create(v2.PickResponseSchema, { id: BigInt(orderId), remaining });
       });
     },
     async pickOrder(req, ctx) {
-      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v2.ChillybinService.method.pickOrder, req, async (stock) => {
-        const orders = (await stock.pickOrder(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
+      return calls.once(ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER), v2.ChillybinService.method.pickOrder, req, async (store) => {
+        const orders = (await store.orders.takeAll(req.customer, req.items, req.reference)).map((order) => ({ ...order, id: BigInt(order.id) }));
         return create(v2.PickOrderResponseSchema, { ids: orders.map((order) => order.id), orders });
       });
     },
   };
 }
 
-/** Registers chillybin's services, every version, on a Connect router. */
-export function chillybinRoutes(db: Kysely<ChillybinDatabase>, batchers: Batchers = createBatchers(db)): (router: ConnectRouter) => void {
+/** Registers chillybin's services, every version, on a Connect router, over parts built once (composeChillybin). */
+export function chillybinRoutes(parts: { stock: Stock; calls: IdempotentCalls }): (router: ConnectRouter) => void {
   return (router) => {
-    const stock = new Stock(db, batchers);
-    const calls = new IdempotentCalls(db, stock);
-    router.service(v1.ChillybinService, chillybinV1Impl(stock, calls));
-    router.service(v2.ChillybinService, chillybinV2Impl(calls));
+    router.service(v1.ChillybinService, chillybinV1Impl(parts.stock, parts.calls));
+    router.service(v2.ChillybinService, chillybinV2Impl(parts.calls));
   };
 }

@@ -1,9 +1,8 @@
 import type { Kysely } from "kysely";
 import type { ChillybinDatabase } from "./database.js";
-import type { Batchers } from "./batchers.js";
+import type { PickBatcher } from "./pick-batcher.js";
 import { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
 import { takeIfEnough } from "./take-if-enough.js";
-import { takeOrders, type OrderLine, type OrderRequest, type RecordedOrderRow } from "./take-orders.js";
 
 /** What restock puts back. */
 export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
@@ -20,20 +19,17 @@ async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: 
   throw new OutOfStockError(name, quantity, current.quantity);
 }
 
-/** Runs `work` in the caller's transaction when there is one, else in a new one. */
-export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
-}
-
 /**
- * The stock of ingredients, in the database. Knows nothing of RPCs. Built on
- * a transaction, its calls join it (see IdempotentCalls).
+ * The stock of ingredients, in the database: what is left, picks that record
+ * nothing (v1), and restocking. Knows nothing of RPCs. Built on a
+ * transaction, its calls join it (see IdempotentCalls). Orders, which take
+ * stock and record it, are orders.ts.
  */
 export class Stock {
-  /** `batchers`: let concurrent picks and orders outside a transaction share statements (PickBatcher, OrderBatcher). */
+  /** `picks`: lets concurrent picks outside a transaction share statements. */
   constructor(
     private readonly db: Kysely<ChillybinDatabase>,
-    private readonly batchers?: Batchers,
+    private readonly picks?: PickBatcher,
   ) {}
 
   /**
@@ -42,34 +38,8 @@ export class Stock {
    * (which must see its own pick).
    */
   async pick(name: string, quantity: number): Promise<number> {
-    if (this.batchers && !this.db.isTransaction) return this.batchers.picks.pick(name, quantity);
+    if (this.picks && !this.db.isTransaction) return this.picks.pick(name, quantity);
     return takeStock(this.db, name, quantity);
-  }
-
-  /**
-   * Takes stock for a customer and records the order, in one transaction:
-   * when the pick is refused, no order is written.
-   */
-  async pickForOrder(customer: string, name: string, quantity: number): Promise<{ orderId: string; remaining: number }> {
-    const [row] = await this.takeOrder({ customer, items: [{ ingredient: name, quantity }], reference: "" });
-    return { orderId: row!.id, remaining: row!.remaining };
-  }
-
-  /**
-   * Takes every item for a customer and records an order per item, with the
-   * caller's reference, in one transaction: when any item is refused, nothing
-   * is taken or recorded. Answers the orders in the items' order.
-   */
-  pickOrder(customer: string, items: ReadonlyArray<OrderLine>, reference = ""): Promise<RecordedOrderRow[]> {
-    return this.takeOrder({ customer, items, reference });
-  }
-
-  /** One order: batched with concurrent ones when it can be, on its own inside a transaction. */
-  private async takeOrder(order: OrderRequest): Promise<RecordedOrderRow[]> {
-    if (this.batchers && !this.db.isTransaction) return this.batchers.orders.take(order);
-    const [outcome] = await inTransaction(this.db, (trx) => takeOrders(trx, [order]));
-    if (outcome instanceof Error) throw outcome;
-    return outcome!;
   }
 
   /** Every ingredient with its quantity, by name. */

@@ -3,6 +3,7 @@
 // handlers: the parity tests send each call to both and compare.
 import { serve } from "../../lib/server/index.js";
 import { silentLogger } from "../../lib/logger.js";
+import { composeChillybin } from "../../services/chillybin/chillybin-server.js";
 import { chillybinErrorCodes, chillybinRoutes } from "../../services/chillybin/service.js";
 import { startChillybin, type TestChillybin } from "./services.js";
 
@@ -18,7 +19,7 @@ export async function startParityServers(maxBodyBytes: number): Promise<{ server
     const chillybin = await startChillybin();
     await chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
     const server = await serve({
-      routes: chillybinRoutes(chillybin.db),
+      routes: chillybinRoutes(composeChillybin(chillybin.db)),
       errorCodes: chillybinErrorCodes,
       port: 0,
       version: "parity",

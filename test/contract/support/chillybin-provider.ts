@@ -11,10 +11,7 @@ import { serve, type ErrorCodes } from "../../../lib/server/index.js";
 import { chillybinErrorCodes, chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
 import { stripVTControlCharacters } from "node:util";
 import type { VerifierOptions } from "@pact-foundation/pact";
-import type { Kysely } from "kysely";
-import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
-import { IdempotentCalls } from "../../../services/chillybin/idempotent-calls.js";
-import { Stock } from "../../../services/chillybin/stock.js";
+import { type ChillybinParts, composeChillybin } from "../../../services/chillybin/chillybin-server.js";
 import { runTs } from "../../../scripts/support/processes.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
 
@@ -28,17 +25,18 @@ export type ProviderVariant =
   /** Refusals without their StockRefusal detail (only the message says which ingredient). */
   | "without-refusal-details";
 
-export const PROVIDER_VARIANTS: Record<ProviderVariant, (db: Kysely<ChillybinDatabase>) => (router: ConnectRouter) => void> = {
+/** Each variant's routes, over chillybin's parts built on the provider's database. */
+export const PROVIDER_VARIANTS: Record<ProviderVariant, (parts: ChillybinParts) => (router: ConnectRouter) => void> = {
   real: chillybinRoutes,
-  "without-v1-pick": (db) => (router) => {
-    const { getStock, restock } = chillybinV1Impl(new Stock(db), new IdempotentCalls(db));
+  "without-v1-pick": (parts) => (router) => {
+    const { getStock, restock } = chillybinV1Impl(parts.stock, parts.calls);
     router.service(v1.ChillybinService, { getStock, restock });
-    router.service(v2.ChillybinService, chillybinV2Impl(new IdempotentCalls(db)));
+    router.service(v2.ChillybinService, chillybinV2Impl(parts.calls));
   },
   "without-refusal-details": chillybinRoutes,
-  "v2-without-named-orders": (db) => (router) => {
-    router.service(v1.ChillybinService, chillybinV1Impl(new Stock(db), new IdempotentCalls(db)));
-    const real = chillybinV2Impl(new IdempotentCalls(db));
+  "v2-without-named-orders": (parts) => (router) => {
+    router.service(v1.ChillybinService, chillybinV1Impl(parts.stock, parts.calls));
+    const real = chillybinV2Impl(parts.calls);
     router.service(v2.ChillybinService, {
       ...real,
       async pickOrder(req, ctx) {
@@ -63,7 +61,13 @@ export async function startProvider(variant: ProviderVariant): Promise<TestChill
   if (variant === "real") return chillybin;
   await chillybin.server.close();
   const errorCodes = ERROR_CODES[variant] ?? chillybinErrorCodes;
-  const server = await serve({ routes: PROVIDER_VARIANTS[variant](chillybin.db), errorCodes, port: 0, version: variant, logger: silentLogger() });
+  const server = await serve({
+    routes: PROVIDER_VARIANTS[variant](composeChillybin(chillybin.db)),
+    errorCodes,
+    port: 0,
+    version: variant,
+    logger: silentLogger(),
+  });
   return {
     ...chillybin,
     server,
