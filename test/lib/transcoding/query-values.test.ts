@@ -1,7 +1,7 @@
 // Stage 4a: one query value, as text, to its field's proto3 JSON value.
 import assert from "node:assert/strict";
 import type { JsonValue } from "@bufbuild/protobuf";
-import { SearchRequestSchema } from "../../../gen/transcoding/testing/v1/library_pb.js";
+import { SearchRequestSchema } from "../../gen/transcoding/testing/v1/library_pb.js";
 import { textToJson, ValueError } from "../../../lib/transcoding/query-values.js";
 
 const field = (name: string) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
-import { LibraryService } from "../../../gen/transcoding/testing/v1/library_pb.js";
+import { LibraryService } from "../../gen/transcoding/testing/v1/library_pb.js";
 import { MakeToastieRequestSchema } from "../../../gen/jafflr/v1/jafflr_pb.js";
 import { JafflrService } from "../../../gen/jafflr/v1/jafflr_pb.js";
 import { BindingError, bindRequest, RouteTable, routesOf } from "../../../lib/transcoding/index.js";

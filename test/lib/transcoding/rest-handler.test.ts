@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import { BookSchema, LibraryService, PutFileResponseSchema } from "../../../gen/transcoding/testing/v1/library_pb.js";
+import { BookSchema, LibraryService, PutFileResponseSchema } from "../../gen/transcoding/testing/v1/library_pb.js";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { silentLogger } from "../../../lib/logger.js";
 import { serve, type RunningServer } from "../../../lib/server/index.js";

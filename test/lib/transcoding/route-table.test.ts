@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { HttpRuleSchema, type HttpRule } from "../../../gen/google/api/http_pb.js";
-import { LibraryService } from "../../../gen/transcoding/testing/v1/library_pb.js";
+import { LibraryService } from "../../gen/transcoding/testing/v1/library_pb.js";
 import { ChillybinService } from "../../../gen/chillybin/v1/chillybin_pb.js";
 import { RouteError, RouteTable, routeOf, routesOf } from "../../../lib/transcoding/index.js";
 
