@@ -12,6 +12,7 @@ import {
 } from "@connectrpc/connect";
 import { requestHeader, validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
+import { toFetchHeaders } from "../http/node-http.js";
 import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-errors.js";
 
 // Why this exists: the client side of Connect-ES's gRPC protocol runs each
@@ -120,13 +121,13 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
       const trailer = new Headers();
       stream.on("response", (h) => {
         status = Number(h[":status"] ?? 0);
-        copy(h, responseHeader);
+        toFetchHeaders(h, undefined, responseHeader);
       });
       stream.on("data", (chunk: Buffer) => {
         chunks.push(chunk);
         sessions.notifyResponseByteRead(stream);
       });
-      stream.on("trailers", (h) => copy(h, trailer));
+      stream.on("trailers", (h) => toFetchHeaders(h, undefined, trailer));
       stream.on("error", fail);
       stream.on("close", () => {
         req.signal.removeEventListener("abort", onAbort);
@@ -158,12 +159,4 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
       stream.end(body);
     }, fail);
   });
-}
-
-function copy(from: http2.IncomingHttpHeaders, to: Headers): void {
-  for (const [key, value] of Object.entries(from)) {
-    if (key.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) to.append(key, v);
-    else to.set(key, String(value));
-  }
 }

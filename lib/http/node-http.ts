@@ -15,3 +15,16 @@ export function writeHead(res: NodeResponse, status: number, headers: http.Outgo
   if (res instanceof http2.Http2ServerResponse) res.writeHead(status, headers);
   else res.writeHead(status, headers);
 }
+
+/**
+ * Node's header object (either server's request, or an HTTP/2 response's
+ * headers and trailers) as fetch Headers: pseudo-headers (":status",
+ * ":path") and names `skip` holds left out, repeated values appended.
+ */
+export function toFetchHeaders(from: http.IncomingHttpHeaders | http2.IncomingHttpHeaders, skip?: ReadonlySet<string>, to = new Headers()): Headers {
+  for (const [name, value] of Object.entries(from)) {
+    if (name.startsWith(":") || value === undefined || skip?.has(name)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) to.append(name, String(v));
+  }
+  return to;
+}

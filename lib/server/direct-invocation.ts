@@ -1,7 +1,7 @@
 import type { DescMethodUnary, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
-import type { NodeRequest, NodeResponse } from "../http/node-http.js";
+import { type NodeRequest, type NodeResponse, toFetchHeaders } from "../http/node-http.js";
 
 // Calls a unary method's implementation the way Connect's handlers do
 // (invokeUnaryImplementation: the router's interceptors, outermost first),
@@ -89,13 +89,7 @@ export class DirectInvoker {
 
 /** The request's headers as Connect-Node gives them to handlers: without HTTP/2's pseudo-headers. */
 export function requestHeaders(req: NodeRequest): Headers {
-  const header = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) header.append(name, v);
-    else header.append(name, String(value));
-  }
-  return header;
+  return toFetchHeaders(req.headers);
 }
 
 /** A request header's (first) value, or null: what Connect's protocol helpers take. */

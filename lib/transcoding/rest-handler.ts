@@ -6,7 +6,7 @@ import { toJson, type DescMethodUnary, type JsonValue, type Message } from "@buf
 import { Code, ConnectError } from "@connectrpc/connect";
 // The Connect protocol's code → HTTP status mapping is the standard one google.api.http transcoding uses.
 import { codeToHttpStatus, errorToJson } from "@connectrpc/connect/protocol-connect";
-import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
+import { type NodeRequest, type NodeResponse, toFetchHeaders, writeHead } from "../http/node-http.js";
 import { BindingError, bindRequest } from "./request-binding.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import { PathError } from "./path-match.js";
@@ -119,11 +119,7 @@ async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestH
     if (e instanceof BindingError) throw new ConnectError(e.message, Code.InvalidArgument);
     throw e;
   }
-  const header = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || NOT_FORWARDED.has(name) || value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) header.append(name, v);
-  }
+  const header = toFetchHeaders(req.headers, NOT_FORWARDED);
   const outcome = await options.call(route.rpc as DescMethodUnary, input, header, req, res);
   outcome.header.forEach((value, name) => {
     if (!NOT_RETURNED.has(name)) res.setHeader(name, value);
