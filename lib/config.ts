@@ -65,6 +65,19 @@ export function readHttpUrl(env: Env, name: string, fallback: string): string {
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
+/** How log lines are written: one JSON object each (for machines), or coloured text (for people). */
+export type LogFormat = "json" | "pretty";
+
+/**
+ * LOG_FORMAT: json or pretty; by default pretty when `terminal` (stdout is a
+ * terminal someone reads), json otherwise (a file, a pipe, a log collector).
+ */
+export function readLogFormat(env: Env, terminal: boolean): LogFormat {
+  const format = readString(env, "LOG_FORMAT", terminal ? "pretty" : "json").toLowerCase();
+  if (format !== "json" && format !== "pretty") throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${format}"`);
+  return format;
+}
+
 /** LOG_LEVEL: one of pino's levels; info by default. */
 export function readLogLevel(env: Env): string {
   const level = readString(env, "LOG_LEVEL", "info").toLowerCase();

@@ -1,17 +1,53 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
+import type { LogFormat } from "./config.js";
 
 export type { Logger };
 
+/** The fields of an access line (request-log.ts) that the text format puts in the message. */
+const ACCESS_FIELDS = [
+  { key: "httpMethod", format: "{httpMethod}" },
+  { key: "path", format: "{path}" },
+  { key: "rpc", format: "{rpc}" },
+  { key: "code", format: "{code}" },
+  { key: "status", format: "{status}" },
+  { key: "durationMs", format: "{durationMs} ms" },
+];
+
 /**
- * One JSON line per event on stdout, each carrying the service and its
- * version so lines from several versions can be told apart.
+ * One line per event on stdout, each carrying the service and its version so
+ * lines from several versions can be told apart: a JSON object (the default
+ * off a terminal: log collectors read it), or, for people, pino-pretty's text
+ * ("INFO (chillybin): request …") written synchronously in this process, so
+ * the bundles need no transport worker.
  */
-export function createLogger(options: { service: string; version: string; level?: string }): Logger {
-  return pino({
+export function createLogger(options: {
+  service: string;
+  version: string;
+  level?: string;
+  format?: LogFormat;
+  /** Where lines go: stdout unless given (tests read them). */
+  destination?: NodeJS.WritableStream;
+}): Logger {
+  const settings = {
     level: options.level ?? "info",
     base: { service: options.service, version: options.version },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  if (options.format !== "pretty") return options.destination ? pino(settings, options.destination) : pino(settings);
+  return pino(
+    settings,
+    pretty({
+      sync: true,
+      destination: options.destination ?? 1,
+      colorize: options.destination === undefined && process.stdout.isTTY === true,
+      singleLine: true,
+      translateTime: "HH:MM:ss.l",
+      // An access line reads "chillybin request GET /pick chillybin.v1.ChillybinService/Pick not_found 404 3.1 ms".
+      messageFormat: `{service} {msg}${ACCESS_FIELDS.map((f) => `{if ${f.key}} ${f.format}{end}`).join("")}`,
+      ignore: ["pid", "hostname", "version", "service", ...ACCESS_FIELDS.map((f) => f.key)].join(","),
+    }),
+  );
 }
 
 /** A logger that writes nothing, for tests that do not read logs. */

@@ -24,7 +24,8 @@ function start(service: ServiceName, version: string): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", `services/${service}/main.ts`], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
-    env: { ...process.env, VERSION: version },
+    // The children write to this launcher, not to the terminal: say whether a person reads it.
+    env: { ...process.env, VERSION: version, LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json") },
   });
   const prefix = service.padEnd(width);
   prefixLines(child.stdout!, prefix, process.stdout);

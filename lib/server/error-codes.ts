@@ -11,6 +11,11 @@ export type ErrorCodes = (error: unknown) => ConnectError | undefined;
 /** Codes that say the server is at fault: each gets an error-level log line with its cause. */
 const SERVER_FAULTS = new Set([Code.Internal, Code.Unknown, Code.DataLoss]);
 
+/** Whether a code says the server is at fault (INTERNAL, UNKNOWN, DATA_LOSS), not the caller or a dependency. */
+export function isServerFault(code: Code): boolean {
+  return SERVER_FAULTS.has(code);
+}
+
 /**
  * The one place every RPC's failures become codes, whatever the method:
  * a caller who went away or ran out of time gets CANCELED or
@@ -32,7 +37,7 @@ export function mapErrorsToCodes(logger: Logger, codes: ErrorCodes = () => undef
         }
       }
       const mapped = error instanceof ConnectError ? error : (codes(error) ?? new ConnectError("internal error", Code.Internal, undefined, undefined, error));
-      if (SERVER_FAULTS.has(mapped.code)) logger.error({ rpc, err: error }, `${rpc} failed: ${mapped.rawMessage}`);
+      if (isServerFault(mapped.code)) logger.error({ rpc, err: error }, `${rpc} failed: ${mapped.rawMessage}`);
       throw mapped;
     }
   };

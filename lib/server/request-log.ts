@@ -1,4 +1,4 @@
-import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../logger.js";
 import type { NodeRequest } from "../http/node-http.js";
@@ -37,6 +37,42 @@ export const recordOutcome: Interceptor = (next) => async (req) => {
   }
 };
 
+/** Notes who refused a request, and how, when it was refused before any RPC ran (the RPC path or route tried, if any). */
+export function recordRefusal(req: NodeRequest, code: Code, rpc?: string): void {
+  const record = recordOf(req);
+  record.rpc ??= rpc;
+  record.code ??= codeToString(code);
+}
+
+/**
+ * A code name for a response nothing recorded a code for (plain HTTP such as
+ * /health, or a refusal inside a library): "ok" below 400, else the code the
+ * standard gRPC → HTTP mapping gives that status, so metric labels and log
+ * lines name codes, never bare HTTP numbers.
+ */
+export function codeOfStatus(status: number): string {
+  if (status < 400) return "ok";
+  const code = STATUS_CODES[status] ?? (status >= 500 ? Code.Internal : Code.InvalidArgument);
+  return codeToString(code);
+}
+
+const STATUS_CODES: Readonly<Record<number, Code>> = {
+  400: Code.InvalidArgument,
+  401: Code.Unauthenticated,
+  403: Code.PermissionDenied,
+  404: Code.NotFound,
+  405: Code.Unimplemented,
+  408: Code.DeadlineExceeded,
+  409: Code.Aborted,
+  413: Code.ResourceExhausted,
+  415: Code.InvalidArgument,
+  429: Code.ResourceExhausted,
+  499: Code.Canceled,
+  501: Code.Unimplemented,
+  503: Code.Unavailable,
+  504: Code.DeadlineExceeded,
+};
+
 const records = new WeakMap<NodeRequest, RequestRecord>();
 
 /** The record of a Node request (made on first use). */
@@ -67,7 +103,8 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
       const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       const protocol = record.protocol ?? protocolOf(req.headers["content-type"], record.rpc !== undefined);
       const [service, method] = record.rpc?.split("/") ?? ["none", "none"];
-      metrics.observe({ service: service!, method: method!, protocol, code: record.code ?? String(res.statusCode), durationSeconds });
+      const code = record.code ?? codeOfStatus(res.statusCode);
+      metrics.observe({ service: service!, method: method!, protocol, code, durationSeconds });
       logger.info(
         {
           requestId,
@@ -75,7 +112,7 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
           path: req.url,
           protocol,
           rpc: record.rpc,
-          code: record.code,
+          code,
           status: res.statusCode,
           durationMs: Math.round(durationSeconds * 1e5) / 100,
         },

@@ -4,6 +4,7 @@ import type { NodeRequest, NodeResponse } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { HttpError, writeError } from "../transcoding/index.js";
 import type { RequestAdmission } from "./request-admission.js";
+import { recordRefusal } from "./request-log.js";
 import type { RpcRouter } from "./rpc-router.js";
 import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
 import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
@@ -42,6 +43,7 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
     if (!rpc) return false;
     const allowed = rpcs.allowedMethods.get(path) ?? [];
     if (!allowed.includes(req.method ?? "")) {
+      recordRefusal(req, Code.Unimplemented, path.slice(1));
       writeError(
         res,
         new HttpError(405, Code.Unimplemented, `${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`, { allow: allowed.join(", ") }),

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import type { NodeRequest } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
-import type { ErrorCodes } from "./error-codes.js";
+import { type ErrorCodes, isServerFault } from "./error-codes.js";
 import { gracefulClose } from "./graceful-close.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
 import { Health, type HealthCheck } from "./health.js";
@@ -14,7 +14,7 @@ import { ServerMetrics } from "./metrics.js";
 import { healthRoute, matchPlainRoute, metricsRoute, type PlainRoute } from "./plain-routes.js";
 import { refuseRequest } from "./refusal.js";
 import { RequestAdmission } from "./request-admission.js";
-import { observeRequests, recordOf, requestRecordKey } from "./request-log.js";
+import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./request-log.js";
 import { directRestCall } from "./rest-call.js";
 import { createRpcDispatch } from "./rpc-dispatch.js";
 import { assembleRpcRouter } from "./rpc-router.js";
@@ -104,12 +104,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     call: directRestCall(rpcs.unary, rpcs.invoker, contextValues),
     maxBodyBytes: readMaxBytes,
     body: (req, res) => admission.meter(req, res, req as AsyncIterable<Uint8Array>),
+    onError: (req, rpc, error) => {
+      const name = rpc && `${rpc.parent.typeName}/${rpc.name}`;
+      // An RPC's own failures were logged where they became codes (error-codes.ts); a fault before it was not.
+      if (isServerFault(error.code) && recordOf(req).code === undefined)
+        options.logger.error({ err: error.cause ?? error, path: req.url, rpc: name }, `REST ${req.method} ${req.url} failed: ${error.message}`);
+      recordRefusal(req, error.code, name);
+    },
   });
 
   const handler: RequestHandler = (req, res) => {
     res.setHeader(VERSION_HEADER, options.version);
     const refusal = admission.admit(req, res);
     if (refusal) {
+      recordRefusal(req, refusal.code);
       refuseRequest(req, res, refusal);
       return;
     }
@@ -118,6 +126,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // A gRPC or gRPC-Web client asking for a method nobody serves gets gRPC's answer (HTTP 200,
     // grpc-status 12 naming the method), which its library can read; not REST's 404.
     if ((req.headers["content-type"] ?? "").toLowerCase().startsWith("application/grpc")) {
+      recordRefusal(req, Code.Unimplemented, path.slice(1));
       refuseRequest(req, res, new ConnectError(`unknown method ${path}: this server does not serve it`, Code.Unimplemented));
       return;
     }

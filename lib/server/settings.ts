@@ -1,4 +1,4 @@
-import { readByteSize, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
+import { type LogFormat, readByteSize, readLogFormat, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
 import { readServerLimits, type ServerLimits } from "./limits.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import type { ServeOptions } from "./serve.js";
@@ -14,6 +14,8 @@ export interface ServerSettings {
   version: string;
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   logLevel: string;
+  /** JSON lines, or text for people (LOG_FORMAT; pretty by default on a terminal). */
+  logFormat: LogFormat;
   /** How long shutdown waits for requests in flight. */
   drainTimeoutMs: number;
   /** The largest request body or message accepted (REST 413, RPC resource_exhausted beyond it). */
@@ -30,6 +32,7 @@ export function readServerSettings(env: Env, names: { portVar: string; hostVar: 
     host: readString(env, names.hostVar, "127.0.0.1"),
     version: readString(env, "VERSION", "dev"),
     logLevel: readLogLevel(env),
+    logFormat: readLogFormat(env, process.stdout.isTTY === true),
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
     maxBodyBytes,
     limits: readServerLimits(env, maxBodyBytes),

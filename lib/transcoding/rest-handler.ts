@@ -2,7 +2,7 @@
 // request message → the RPC, called in process (`call`: the server's direct
 // invocation, so every interceptor runs as for any other protocol) → the
 // REST response.
-import { toJson, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { toJson, type DescMethod, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 // The Connect protocol's code → HTTP status mapping is the standard one google.api.http transcoding uses.
 import { codeToHttpStatus, errorToJson } from "@connectrpc/connect/protocol-connect";
@@ -32,6 +32,12 @@ export interface RestHandlerOptions {
   maxBodyBytes?: number;
   /** The request body to read (say, metered against a budget); the request itself by default. */
   body?: (req: NodeRequest, res: NodeResponse) => AsyncIterable<Uint8Array>;
+  /**
+   * Told of every error answer, with the RPC the request's route leads to
+   * (undefined when no route matched): for logs and metrics of requests
+   * refused before they reach the RPC (a bad query parameter, a wrong method).
+   */
+  onError?: (req: NodeRequest, rpc: DescMethod | undefined, error: ConnectError | HttpError) => void;
 }
 
 /** Request headers that describe the REST request itself, not the call. */
@@ -75,8 +81,10 @@ export function createRestHandler(table: RouteTable, options: RestHandlerOptions
   }
 
   return (req, res) => {
-    serveRest(table, maxBodyBytes, options, req, res).catch((error: unknown) => {
+    let rpc: DescMethod | undefined;
+    serveRest(table, maxBodyBytes, options, req, res, (route) => (rpc = route.rpc)).catch((error: unknown) => {
       const connectError = error instanceof HttpError ? error : ConnectError.from(error);
+      options.onError?.(req, rpc, connectError);
       writeError(res, connectError);
     });
   };
@@ -94,7 +102,14 @@ export function originForm(target: string): { pathname: string; searchParams: UR
     : { pathname: target.slice(0, query), searchParams: new URLSearchParams(target.slice(query + 1)) };
 }
 
-async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestHandlerOptions, req: NodeRequest, res: NodeResponse): Promise<void> {
+async function serveRest(
+  table: RouteTable,
+  maxBodyBytes: number,
+  options: RestHandlerOptions,
+  req: NodeRequest,
+  res: NodeResponse,
+  onRoute: (route: Route) => void,
+): Promise<void> {
   const url = originForm(req.url || "/");
   const method = req.method ?? "GET";
   let lookup: ReturnType<RouteTable["lookup"]>;
@@ -111,6 +126,7 @@ async function serveRest(table: RouteTable, maxBodyBytes: number, options: RestH
     });
   }
   const { route, bindings } = lookup;
+  onRoute(route);
   const body = await readJsonBody(req, options.body?.(req, res) ?? (req as AsyncIterable<Uint8Array>), maxBodyBytes);
   let input: ReturnType<typeof bindRequest>;
   try {

@@ -10,7 +10,7 @@ import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "./database.js";
 
 await startMain(async () => {
   const config = readChillybinConfig(process.env);
-  const logger = createLogger({ service: "chillybin", version: config.version, level: config.logLevel });
+  const logger = createLogger({ service: "chillybin", version: config.version, level: config.logLevel, format: config.logFormat });
   const location = databaseLocation(config.databaseUrl, config.dataDir);
   logger.info(`database: ${describeLocation(location)}`);
   const db = openDatabase<ChillybinDatabase>(location);

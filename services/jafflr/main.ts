@@ -10,7 +10,7 @@ import { Kitchen } from "./kitchen.js";
 
 await startMain(async () => {
   const config = readJafflrConfig(process.env);
-  const logger = createLogger({ service: "jafflr", version: config.version, level: config.logLevel });
+  const logger = createLogger({ service: "jafflr", version: config.version, level: config.logLevel, format: config.logFormat });
   logger.info(`chillybin: ${config.chillybinUrl}`);
   const server = await startJafflrServer({
     ...config,

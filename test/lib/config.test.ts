@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
-import { ConfigError, readByteSize, readHttpUrl, readNumber, readPort, readString } from "../../lib/config.js";
+import { ConfigError, readByteSize, readHttpUrl, readLogFormat, readNumber, readPort, readString } from "../../lib/config.js";
 
 describe("config", () => {
   const table: Array<{ case: string; read: () => unknown; expected?: unknown; error?: RegExp }> = [
     { case: "port default", read: () => readPort({}, "P", 7001), expected: 7001 },
+    { case: "log format: json off a terminal", read: () => readLogFormat({}, false), expected: "json" },
+    { case: "log format: pretty on a terminal", read: () => readLogFormat({}, true), expected: "pretty" },
+    { case: "log format: LOG_FORMAT wins", read: () => readLogFormat({ LOG_FORMAT: "JSON" }, true), expected: "json" },
+    { case: "log format: pretty asked for", read: () => readLogFormat({ LOG_FORMAT: "pretty" }, false), expected: "pretty" },
+    { case: "log format: anything else", read: () => readLogFormat({ LOG_FORMAT: "xml" }, false), error: /^LOG_FORMAT must be json or pretty, got "xml"$/ },
     { case: "port blank → default", read: () => readPort({ P: " " }, "P", 7001), expected: 7001 },
     { case: "port value", read: () => readPort({ P: "8080" }, "P", 7001), expected: 8080 },
     { case: "port 0 (any)", read: () => readPort({ P: "0" }, "P", 7001), expected: 0 },

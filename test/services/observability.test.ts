@@ -47,6 +47,84 @@ describe("observability: request ids, logs and metrics", () => {
       );
     });
 
+    const refusedEarly: Array<{
+      case: string;
+      service: "chillybin" | "jafflr";
+      method: string;
+      path: string;
+      headers?: Record<string, string>;
+      rpc?: string;
+      code: string;
+    }> = [
+      {
+        case: "an unknown query parameter",
+        service: "chillybin",
+        method: "GET",
+        path: "/pick?name=cheese&quantity=1&colour=blue",
+        rpc: "chillybin.v1.ChillybinService/Pick",
+        code: "invalid_argument",
+      },
+      {
+        case: "a quantity out of range",
+        service: "chillybin",
+        method: "GET",
+        path: "/pick?name=cheese&quantity=99999999999",
+        rpc: "chillybin.v1.ChillybinService/Pick",
+        code: "invalid_argument",
+      },
+      {
+        case: "an unknown doneness",
+        service: "jafflr",
+        method: "GET",
+        path: "/toastie?i=cheese&doneness=charred",
+        rpc: "jafflr.v1.JafflrService/MakeToastie",
+        code: "invalid_argument",
+      },
+      { case: "a path with no route", service: "chillybin", method: "GET", path: "/nowhere", code: "not_found" },
+      {
+        case: "a wrong method on an RPC path",
+        service: "chillybin",
+        method: "GET",
+        path: "/chillybin.v1.ChillybinService/Pick",
+        rpc: "chillybin.v1.ChillybinService/Pick",
+        code: "unimplemented",
+      },
+      {
+        case: "a gRPC call to a method nobody serves",
+        service: "chillybin",
+        method: "POST",
+        path: "/nobody.v1.Nobody/Call",
+        headers: { "content-type": "application/grpc-web+proto" },
+        rpc: "nobody.v1.Nobody/Call",
+        code: "unimplemented",
+      },
+    ];
+    for (const t of refusedEarly) {
+      it(`a refusal before any RPC ran is logged and counted with ${t.rpc ? "the RPC" : "the path"} and a code name: ${t.case}`, async () => {
+        const id = `early-${refusedEarly.indexOf(t)}`;
+        const target = services[t.service];
+        const log = t.service === "chillybin" ? chillybinLog : jafflrLog;
+        await request(target.server.url, t.method, t.path, { headers: { ...t.headers, [REQUEST_ID_HEADER]: id } });
+        const line = log.lines.find((l) => l.requestId === id);
+        assert.ok(line, "an access line");
+        assert.deepEqual([line.rpc, line.code], [t.rpc, t.code]);
+        const [service, method] = t.rpc?.split("/") ?? ["none", "none"];
+        const metrics = (await request(target.server.url, "GET", "/metrics")).text;
+        assert.match(
+          metrics,
+          new RegExp(
+            `^rpc_requests_total\\{service="${service}",method="${method}",protocol="\\w[\\w-]*",code="${t.code}",version="${TEST_VERSION}"\\} \\d+$`,
+            "m",
+          ),
+        );
+      });
+    }
+
+    it("no metric label names a bare HTTP status as its code", async () => {
+      const metrics = (await request(chillybin.server.url, "GET", "/metrics")).text;
+      assert.doesNotMatch(metrics, /code="\d+"/);
+    });
+
     it("each log line has the service, version, method, protocol, code and duration", async () => {
       await request(chillybin.server.url, "GET", "/pick?name=ham&quantity=1", { headers: { [REQUEST_ID_HEADER]: "log-line-1" } });
       const line = chillybinLog.lines.find((l) => l.requestId === "log-line-1")!;

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { ServerMetrics } from "../../../lib/server/metrics.js";
 import { currentRequestId } from "../../../lib/server/request-context.js";
-import { observeRequests, recordOf } from "../../../lib/server/request-log.js";
+import { codeOfStatus, observeRequests, recordOf } from "../../../lib/server/request-log.js";
 import { request } from "../../support/http.js";
 
 interface Line {
@@ -55,18 +55,18 @@ describe("observeRequests: request ids, access lines and metrics", () => {
 
   const table: Array<{ case: string; path: string; headers?: Record<string, string>; line: Partial<Line>; sameId?: string; metric: RegExp }> = [
     {
-      case: "plain HTTP: a new id, status as the code",
+      case: "plain HTTP: a new id, the status's code name (never a bare HTTP number)",
       path: "/missing",
-      line: { httpMethod: "GET", path: "/missing", protocol: "http", status: 404 },
-      metric: /^rpc_requests_total\{service="none",method="none",protocol="http",code="404",version="log-test"\} 1$/m,
+      line: { httpMethod: "GET", path: "/missing", protocol: "http", code: "not_found", status: 404 },
+      metric: /^rpc_requests_total\{service="none",method="none",protocol="http",code="not_found",version="log-test"\} 1$/m,
     },
     {
       case: "the caller's x-request-id, kept and echoed",
       path: "/health",
       headers: { "x-request-id": "abc-123" },
       sameId: "abc-123",
-      line: { path: "/health", status: 200 },
-      metric: /^rpc_requests_total\{service="none",method="none",protocol="http",code="200",version="log-test"\} 1$/m,
+      line: { path: "/health", code: "ok", status: 200 },
+      metric: /^rpc_requests_total\{service="none",method="none",protocol="http",code="ok",version="log-test"\} 1$/m,
     },
     {
       case: "an RPC: its name and code, the protocol from the content type",
@@ -88,6 +88,24 @@ describe("observeRequests: request ids, access lines and metrics", () => {
       assert.equal(seenId, res.headers["x-request-id"], "the handler runs with the request's id");
       assert.match(await metrics.registry.metrics(), t.metric);
     });
+  }
+
+  const statuses: Array<[number, string]> = [
+    [200, "ok"],
+    [304, "ok"],
+    [400, "invalid_argument"],
+    [401, "unauthenticated"],
+    [404, "not_found"],
+    [405, "unimplemented"],
+    [413, "resource_exhausted"],
+    [429, "resource_exhausted"],
+    [418, "invalid_argument"],
+    [500, "internal"],
+    [503, "unavailable"],
+    [504, "deadline_exceeded"],
+  ];
+  for (const [status, code] of statuses) {
+    it(`HTTP ${status} with no code recorded → ${code}`, () => assert.equal(codeOfStatus(status), code));
   }
 
   it("an id that is not a sensible one is replaced", async () => {
