@@ -1,5 +1,5 @@
 import type * as http from "node:http";
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { createUnaryGrpcTransport } from "../../lib/client/unary-grpc-transport.js";
 import { GuardedSessionManager } from "../../lib/client/guarded-session-manager.js";
@@ -24,12 +24,30 @@ export interface ChillybinTransportOptions {
   resilience?: Omit<ResilienceOptions, "target">;
 }
 
+const circuits = new WeakMap<Transport, () => number>();
+
+/**
+ * The state of the circuit breaker a transport made by createChillybinTransport
+ * calls through (cockatiel's CircuitState: 0 closed, 1 open, 2 half-open, 3
+ * isolated), or undefined for any other transport.
+ */
+export function chillybinCircuitState(transport: Transport): (() => number) | undefined {
+  return circuits.get(transport);
+}
+
 /** The transport jafflr uses to reach chillybin: gRPC over one HTTP/2 connection, or Connect (JSON, HTTP/1.1) where asked. */
 export function createChillybinTransport(options: ChillybinTransportOptions): Transport {
+  const resilience = resilientCalls({ target: "chillybin", ...options.resilience });
+  const transport = chillybinTransportWith(options, [propagateRequestId, resilience]);
+  circuits.set(transport, () => resilience.breaker.state);
+  return transport;
+}
+
+function chillybinTransportWith(options: ChillybinTransportOptions, interceptors: Interceptor[]): Transport {
   const common = {
     baseUrl: options.baseUrl,
     useBinaryFormat: !options.useJson,
-    interceptors: [propagateRequestId, resilientCalls({ target: "chillybin", ...options.resilience })],
+    interceptors,
   };
   if (options.httpVersion === "1.1") {
     return createConnectTransport({ ...common, httpVersion: "1.1", ...(options.httpAgent ? { nodeOptions: { agent: options.httpAgent } } : {}) });

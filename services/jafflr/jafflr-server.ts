@@ -2,7 +2,7 @@ import { createClient, createContextValues, type Transport } from "@connectrpc/c
 import { healthProbe } from "../../lib/client/resilient-calls.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
-import { createChillybinClients } from "./chillybin-client.js";
+import { chillybinCircuitState, createChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";
 import { jafflrMetrics } from "./metrics.js";
 import { jafflrRoutes } from "./service.js";
@@ -41,6 +41,6 @@ export function startJafflrServer({
     ...server,
     routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, defaultCustomer, chillybinTimeoutMs }),
     dependencyChecks: { chillybin: chillybinHealthCheck(chillybinTransport) },
-    metrics: jafflrMetrics(kitchen),
+    metrics: jafflrMetrics(kitchen, chillybinCircuitState(chillybinTransport)),
   });
 }

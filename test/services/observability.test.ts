@@ -186,6 +186,7 @@ describe("observability: request ids, logs and metrics", () => {
     it("reports the toasties cooking in jafflr, and whether chillybin answers it (what the alerts read)", async () => {
       const text = (await request(jafflr.server.url, "GET", "/metrics")).text;
       assert.match(text, /^jafflr_toasties_cooking 0$/m);
+      assert.match(text, /^jafflr_chillybin_circuit_state 0$/m, "the circuit to chillybin is closed");
       assert.match(text, /^health_dependency_up\{dependency="chillybin"\} 1$/m);
     });
   });

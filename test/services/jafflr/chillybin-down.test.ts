@@ -51,6 +51,7 @@ describe("jafflr → chillybin: down, back, and connections", () => {
     for (const f of failures) assert.equal(f.code, Code.Unavailable, f.rawMessage);
     assert.match(failures[0]!.rawMessage, /chillybin is unavailable \(picking the toastie's ingredients\)/);
     assert.match(failures[3]!.rawMessage, /the circuit is open/);
+    assert.match((await request(jafflr.server.url, "GET", "/metrics")).text, /^jafflr_chillybin_circuit_state 1$/m, "the metric says open");
 
     await proxy.restore();
     let made = false;
