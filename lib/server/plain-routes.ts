@@ -52,6 +52,23 @@ export function metricsRoute(metrics: ServerMetrics, logger: Logger): PlainRoute
   };
 }
 
+/** Where each service serves the OpenAPI document of its REST paths. */
+export const OPENAPI_PATH = "/openapi.json";
+
+/** /openapi.json: the document, made once at start-up. */
+export function openApiRoute(document: unknown): PlainRoute {
+  const body = JSON.stringify(document);
+  return {
+    path: OPENAPI_PATH,
+    methods: ["GET", "HEAD"],
+    handle(req, res) {
+      writeHead(res, 200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      if (req.method === "HEAD") res.end();
+      else res.end(body);
+    },
+  };
+}
+
 /** /health's body: the same statuses grpc.health.v1 answers. */
 function healthJson(report: HealthReport, version: string): Record<string, unknown> {
   const status = (r: CheckResult) => ({ status: r.serving ? "SERVING" : "NOT_SERVING", ...(r.reason ? { reason: r.reason } : {}) });

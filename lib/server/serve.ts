@@ -4,14 +4,14 @@ import type { Registry } from "prom-client";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import type { NodeRequest } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
-import { createRestHandler, RouteTable, routesOf } from "../transcoding/index.js";
+import { createRestHandler, openApiDocument, RouteTable, routesOf } from "../transcoding/index.js";
 import { type ErrorCodes, isServerFault } from "./error-codes.js";
 import { gracefulClose } from "./graceful-close.js";
 import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
 import { Health, type HealthCheck } from "./health.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 import { ServerMetrics } from "./metrics.js";
-import { healthRoute, matchPlainRoute, metricsRoute, type PlainRoute } from "./plain-routes.js";
+import { healthRoute, matchPlainRoute, metricsRoute, openApiRoute, type PlainRoute } from "./plain-routes.js";
 import { refuseRequest } from "./refusal.js";
 import { RequestAdmission } from "./request-admission.js";
 import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./request-log.js";
@@ -49,8 +49,10 @@ export interface ServeOptions {
   limits?: ServerLimits;
   /** Adds the service's own metrics (stock levels, toasties cooking) to the server's registry. */
   metrics?: (registry: Registry) => void;
-  /** Plain-HTTP endpoints beside /health and /metrics (matched before REST). */
+  /** Plain-HTTP endpoints beside /health, /metrics and /openapi.json (matched before REST). */
   plainRoutes?: readonly PlainRoute[];
+  /** The REST surface's OpenAPI document (GET /openapi.json): its title, and the RPCs that need a bearer token. */
+  openApi?: { title: string; bearerRpcs?: readonly string[] };
   /**
    * Plain unary gRPC, gRPC-Web and Connect calls take the direct paths
    * (unary-grpc.ts, unary-connect.ts) unless this is false; then every call goes through
@@ -98,7 +100,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const admission = new RequestAdmission(limits);
   const contextValues = (req: NodeRequest) => createContextValues().set(requestRecordKey, recordOf(req));
   const dispatchRpc = createRpcDispatch(rpcs, { admission, contextValues, logger: options.logger, directUnary: options.directUnary !== false });
-  const plainRoutes = [healthRoute(health, options.version), metricsRoute(metrics, options.logger), ...(options.plainRoutes ?? [])];
+  const openApi = openApiDocument(rpcs.services, {
+    title: options.openApi?.title ?? "REST API",
+    version: options.version,
+    bearerRpcs: options.openApi?.bearerRpcs,
+  });
+  const plainRoutes = [healthRoute(health, options.version), metricsRoute(metrics, options.logger), openApiRoute(openApi), ...(options.plainRoutes ?? [])];
   const rest = createRestHandler(new RouteTable(routesOf(rpcs.services)), {
     rpcs: new Set([...rpcs.unary.keys()].map((path) => path.slice(1))),
     call: directRestCall(rpcs.unary, rpcs.invoker, contextValues),

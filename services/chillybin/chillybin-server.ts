@@ -45,6 +45,7 @@ export function startChillybinServer({ db, adminToken, ...server }: ChillybinSer
   return serve({
     ...server,
     routes: chillybinRoutes(parts),
+    openApi: { title: "chillybin", bearerRpcs: adminToken ? ADMIN_RPCS : [] },
     errorCodes: chillybinErrorCodes,
     readinessChecks: [() => pingDatabase(db)],
     metrics: (registry) => {

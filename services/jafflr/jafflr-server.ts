@@ -42,5 +42,6 @@ export function startJafflrServer({
     routes: jafflrRoutes({ chillybin: createChillybinClients(chillybinTransport), kitchen, defaultCustomer, chillybinTimeoutMs }),
     dependencyChecks: { chillybin: chillybinHealthCheck(chillybinTransport) },
     metrics: jafflrMetrics(kitchen, chillybinCircuitState(chillybinTransport)),
+    openApi: { title: "jafflr" },
   });
 }
