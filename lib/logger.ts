@@ -1,6 +1,7 @@
 import { pino, type Logger } from "pino";
 import pretty from "pino-pretty";
 import type { LogFormat } from "./config.js";
+import { traceFields } from "./telemetry.js";
 
 export type { Logger };
 
@@ -33,6 +34,8 @@ export function createLogger(options: {
     level: options.level ?? "info",
     base: { service: options.service, version: options.version },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // trace_id and span_id of the call a line belongs to, so logs and traces meet.
+    mixin: traceFields,
   };
   if (options.format !== "pretty") return options.destination ? pino(settings, options.destination) : pino(settings);
   return pino(

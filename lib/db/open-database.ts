@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
+import { traceStatement } from "./trace-statements.js";
 
 export type DatabaseLocation =
   /** A PostgreSQL server, through pg's connection pool. */
@@ -36,7 +37,7 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
     // 'error' with nobody listening, which Node turns into an uncaught exception.
     pool.on("error", () => {});
     pool.on("connect", (client) => client.on("error", () => {}));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: traceStatement });
     pools.set(db as unknown as Kysely<never>, pool);
     return db;
   }
@@ -52,7 +53,7 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
  */
 class EmbeddedKysely<DB> extends Kysely<DB> {
   constructor(private readonly pglite: PGlite) {
-    super({ dialect: new PGliteDialect({ pglite }) });
+    super({ dialect: new PGliteDialect({ pglite }), log: traceStatement });
   }
 
   override async destroy(): Promise<void> {

@@ -17,6 +17,10 @@ export interface RequestRecord {
   protocol?: Protocol;
   /** The caller's x-request-id, or one made for this request. */
   requestId?: string;
+  /** The trace the request's RPC ran in (its server span), for the access line. */
+  trace?: { trace_id?: string; span_id?: string };
+  /** The REST route the request took: its method and path template ("GET /pick"). */
+  route?: { method: string; template: string };
 }
 
 /** Gives interceptors the record of the HTTP request they run in. */
@@ -115,6 +119,7 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
           code,
           status: res.statusCode,
           durationMs: Math.round(durationSeconds * 1e5) / 100,
+          ...record.trace,
         },
         "request",
       );

@@ -12,6 +12,7 @@ import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import type { Health } from "./health.js";
 import { recordOutcome } from "./request-log.js";
 import { compileSchemaRules, schemaRules } from "./schema-rules.js";
+import { traceCalls } from "./trace-calls.js";
 import { unaryMethodsOf } from "./unary-methods.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
 
@@ -59,6 +60,7 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
   // handler runs, on every protocol (REST runs the same interceptors).
   const interceptors = [
     recordOutcome,
+    traceCalls,
     mapErrorsToCodes(options.logger, options.errorCodes),
     rejectUnstorableStrings,
     schemaRules,

@@ -111,6 +111,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     call: directRestCall(rpcs.unary, rpcs.invoker, contextValues),
     maxBodyBytes: readMaxBytes,
     body: (req, res) => admission.meter(req, res, req as AsyncIterable<Uint8Array>),
+    onRoute: (req, route) => {
+      recordOf(req).route = { method: route.httpMethod, template: route.template.source };
+    },
     onError: (req, rpc, error) => {
       const name = rpc && `${rpc.parent.typeName}/${rpc.name}`;
       // An RPC's own failures were logged where they became codes (error-codes.ts); a fault before it was not.

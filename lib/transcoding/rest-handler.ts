@@ -38,6 +38,8 @@ export interface RestHandlerOptions {
    * refused before they reach the RPC (a bad query parameter, a wrong method).
    */
   onError?: (req: NodeRequest, rpc: DescMethod | undefined, error: ConnectError | HttpError) => void;
+  /** Told of the route a request matched, before its RPC is called (for traces and logs). */
+  onRoute?: (req: NodeRequest, route: Route) => void;
 }
 
 /** Request headers that describe the REST request itself, not the call. */
@@ -82,7 +84,11 @@ export function createRestHandler(table: RouteTable, options: RestHandlerOptions
 
   return (req, res) => {
     let rpc: DescMethod | undefined;
-    serveRest(table, maxBodyBytes, options, req, res, (route) => (rpc = route.rpc)).catch((error: unknown) => {
+    const onRoute = (route: Route) => {
+      rpc = route.rpc;
+      options.onRoute?.(req, route);
+    };
+    serveRest(table, maxBodyBytes, options, req, res, onRoute).catch((error: unknown) => {
       const connectError = error instanceof HttpError ? error : ConnectError.from(error);
       options.onError?.(req, rpc, connectError);
       writeError(res, connectError);

@@ -4,11 +4,14 @@ import { databaseLocation, describeLocation, migrateToLatest, openDatabase } fro
 import { createLogger } from "../../lib/logger.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
 import { startMain } from "../../lib/start-main.js";
+import { startTracing } from "../../lib/telemetry.js";
 import { startChillybinServer } from "./chillybin-server.js";
 import { readChillybinConfig } from "./config.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "./database.js";
 
 await startMain(async () => {
+  // First: the statements and calls made from here on are traced when OTEL_* asks for it.
+  const stopTracing = await startTracing("chillybin");
   const config = readChillybinConfig(process.env);
   const logger = createLogger({ service: "chillybin", version: config.version, level: config.logLevel, format: config.logFormat });
   const location = databaseLocation(config.databaseUrl, config.dataDir);
@@ -22,6 +25,7 @@ await startMain(async () => {
     async () => {
       await server.close();
       await db.destroy();
+      await stopTracing(); // exports the spans still buffered
     },
     (message) => logger.info(message),
   );

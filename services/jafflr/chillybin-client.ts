@@ -4,6 +4,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { createUnaryGrpcTransport } from "../../lib/client/unary-grpc-transport.js";
 import { GuardedSessionManager } from "../../lib/client/guarded-session-manager.js";
 import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
+import { traceClientCalls } from "../../lib/client/trace-client-calls.js";
 import { propagateRequestId } from "../../lib/server/index.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 
@@ -38,7 +39,7 @@ export function chillybinCircuitState(transport: Transport): (() => number) | un
 /** The transport jafflr uses to reach chillybin: gRPC over one HTTP/2 connection, or Connect (JSON, HTTP/1.1) where asked. */
 export function createChillybinTransport(options: ChillybinTransportOptions): Transport {
   const resilience = resilientCalls({ target: "chillybin", ...options.resilience });
-  const transport = chillybinTransportWith(options, [propagateRequestId, resilience]);
+  const transport = chillybinTransportWith(options, [propagateRequestId, traceClientCalls, resilience]);
   circuits.set(transport, () => resilience.breaker.state);
   return transport;
 }

@@ -3,12 +3,15 @@
 import { createLogger } from "../../lib/logger.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
 import { startMain } from "../../lib/start-main.js";
+import { startTracing } from "../../lib/telemetry.js";
 import { createChillybinTransport } from "./chillybin-client.js";
 import { readJafflrConfig } from "./config.js";
 import { startJafflrServer } from "./jafflr-server.js";
 import { Kitchen } from "./kitchen.js";
 
 await startMain(async () => {
+  // First: the statements and calls made from here on are traced when OTEL_* asks for it.
+  const stopTracing = await startTracing("jafflr");
   const config = readJafflrConfig(process.env);
   const logger = createLogger({ service: "jafflr", version: config.version, level: config.logLevel, format: config.logFormat });
   logger.info(`chillybin: ${config.chillybinUrl}`);
@@ -19,7 +22,10 @@ await startMain(async () => {
     logger,
   });
   onShutdownSignal(
-    () => server.close(),
+    async () => {
+      await server.close();
+      await stopTracing(); // exports the spans still buffered
+    },
     (message) => logger.info(message),
   );
 });

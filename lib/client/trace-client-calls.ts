@@ -1,0 +1,31 @@
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { activeContext, injectContext, tracer } from "../telemetry.js";
+
+/**
+ * A client span for each call to another service, the child of the call
+ * being served, and its W3C traceparent/tracestate on the request: the
+ * service called continues the same trace.
+ */
+export const traceClientCalls: Interceptor = (next) => async (req) => {
+  const parent = activeContext();
+  const span = tracer().startSpan(
+    `${req.service.typeName}/${req.method.name}`,
+    { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.service": req.service.typeName, "rpc.method": req.method.name } },
+    parent,
+  );
+  injectContext(trace.setSpan(parent, span), req.header);
+  try {
+    const res = await next(req);
+    span.setAttribute("rpc.response.status_code", "ok");
+    return res;
+  } catch (error) {
+    const err = ConnectError.from(error);
+    span.setAttribute("rpc.response.status_code", codeToString(err.code));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err.rawMessage });
+    throw error;
+  } finally {
+    span.end();
+  }
+};
