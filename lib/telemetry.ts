@@ -5,7 +5,17 @@
 // nothing, yet a caller's W3C traceparent/tracestate is still passed on, so a
 // trace is not cut by a service that exports nothing.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type Context, context, propagation, ROOT_CONTEXT, type Span, trace, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  trace,
+  type TextMapGetter,
+  type TextMapSetter,
+  type TracerProvider,
+} from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 
 /** The tracer every span here comes from. */
@@ -13,6 +23,29 @@ export const tracer = () => trace.getTracer("toasties-galore");
 
 // The W3C propagator, whatever else is configured: traceparent and tracestate in, and out again.
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+
+let recording = false;
+
+/**
+ * Whether spans are recorded here (an SDK is installed). When not, calls
+ * without a traceparent skip tracing altogether: the hot path pays a flag.
+ */
+export function tracesRecorded(): boolean {
+  return recording;
+}
+
+/** Installs a tracer provider (the SDK's, or a test's in-memory one) and records spans from now on. */
+export function installTracerProvider(provider: TracerProvider): void {
+  trace.disable();
+  trace.setGlobalTracerProvider(provider);
+  recording = true;
+}
+
+/** Back to recording nothing (tests). */
+export function uninstallTracerProvider(): void {
+  trace.disable();
+  recording = false;
+}
 
 /** Whether the environment asks for spans to be exported. */
 export function exportConfigured(env: NodeJS.ProcessEnv): boolean {
@@ -31,6 +64,7 @@ export async function startTracing(service: string, env: NodeJS.ProcessEnv = pro
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME?.trim() || service, instrumentations: [] });
   sdk.start();
+  recording = true;
   return () => sdk.shutdown();
 }
 

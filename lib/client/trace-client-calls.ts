@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { activeContext, injectContext, tracer } from "../telemetry.js";
+import { activeContext, injectContext, tracer, tracesRecorded } from "../telemetry.js";
 
 /**
  * A client span for each call to another service, the child of the call
@@ -10,6 +10,8 @@ import { activeContext, injectContext, tracer } from "../telemetry.js";
  */
 export const traceClientCalls: Interceptor = (next) => async (req) => {
   const parent = activeContext();
+  // Nothing to record and no trace being continued: no span, nothing to pass on.
+  if (!tracesRecorded() && !trace.getSpanContext(parent)) return next(req);
   const span = tracer().startSpan(
     `${req.service.typeName}/${req.method.name}`,
     { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.service": req.service.typeName, "rpc.method": req.method.name } },

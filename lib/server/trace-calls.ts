@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { extractContext, runInSpan, tracer } from "../telemetry.js";
+import { extractContext, runInSpan, tracer, tracesRecorded } from "../telemetry.js";
 import { isServerFault } from "./error-codes.js";
 import { protocolOf } from "./protocol.js";
 import { requestRecordKey } from "./request-log.js";
@@ -13,6 +13,8 @@ import { requestRecordKey } from "./request-log.js";
  * The calls a handler makes and the statements it runs are its children.
  */
 export const traceCalls: Interceptor = (next) => async (req) => {
+  // Nothing to record and no trace to continue: no span at all.
+  if (!tracesRecorded() && !req.header.has("traceparent")) return next(req);
   const parent = extractContext(req.header);
   const record = req.contextValues.get(requestRecordKey);
   const protocol = record?.protocol ?? protocolOf(req.header.get("content-type") ?? undefined, true);

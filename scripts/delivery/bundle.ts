@@ -58,7 +58,15 @@ export async function buildService(service: ServiceName, root: string, version: 
   await rm(outdir, { recursive: true, force: true });
   await build({
     ...bundleOptions(service, root),
-    outfile: path.join(outdir, BUNDLE_MAIN),
+    // main.mjs, and beside it chunks for what is only imported on demand (the OpenTelemetry
+    // SDK, loaded when OTEL_* configures an exporter): never read otherwise, so they cost no
+    // start-up time or memory. Beside, not in a subfolder: PGlite finds its files next to the
+    // module that runs it.
+    outdir,
+    entryNames: path.basename(BUNDLE_MAIN, ".mjs"),
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    chunkNames: "chunk-[hash]",
     sourcemap: "linked",
     banner: {
       // CommonJS dependencies bundled into ESM still call require() for Node's builtins.

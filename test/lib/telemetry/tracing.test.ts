@@ -3,11 +3,11 @@
 // server span and its database statements; every protocol, REST included.
 // Spans are collected in memory by the SDK's own exporter.
 import assert from "node:assert/strict";
-import { SpanKind, trace } from "@opentelemetry/api";
+import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { createClient } from "@connectrpc/connect";
 import { JafflrService } from "../../../gen/jafflr/v1/jafflr_pb.js";
-import { exportConfigured } from "../../../lib/telemetry.js";
+import { exportConfigured, installTracerProvider, uninstallTracerProvider } from "../../../lib/telemetry.js";
 import { captureLogger } from "../../support/capture-logger.js";
 import { request } from "../../support/http.js";
 import { useServices } from "../../support/services.js";
@@ -19,11 +19,8 @@ const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN}-01`;
 
 describe("tracing (OpenTelemetry)", () => {
   const exporter = new InMemorySpanExporter();
-  before(() => {
-    trace.disable();
-    trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
-  });
-  after(() => trace.disable());
+  before(() => installTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })));
+  after(() => uninstallTracerProvider());
   const chillybinLog = captureLogger();
   const services = useServices({ chillybinLogger: chillybinLog.logger });
   beforeEach(async () => {
@@ -105,4 +102,23 @@ describe("exportConfigured: the SDK loads only when OTEL_* asks for export", () 
   for (const [env, configured] of table) {
     it(`${JSON.stringify(env)} → ${configured}`, () => assert.equal(exportConfigured(env), configured));
   }
+});
+
+describe("tracing with nothing recording (no OTEL_* exporter: the SDK is not loaded)", () => {
+  const chillybinLog = captureLogger();
+  const services = useServices({ chillybinLogger: chillybinLog.logger });
+  beforeEach(() => services.chillybin.setStock({ bread: 10, cheese: 10 }));
+
+  it("a caller's traceparent is still passed on: chillybin's lines carry the caller's trace", async () => {
+    const traceId = "1af7651916cd43dd8448eb211c80319c";
+    await request(services.jafflr.server.url, "GET", "/toastie?i=cheese", { headers: { traceparent: `00-${traceId}-c7ad6b7169203331-01` } });
+    assert.ok(chillybinLog.lines.some((l) => l.trace_id === traceId && l.rpc === "chillybin.v2.ChillybinService/PickOrder"));
+  });
+
+  it("without one, no trace is made up (nothing is traced)", async () => {
+    await request(services.jafflr.server.url, "GET", "/toastie?i=cheese", { headers: { "x-request-id": "untraced-1" } });
+    const line = chillybinLog.lines.find((l) => l.requestId === "untraced-1");
+    assert.ok(line);
+    assert.equal(line.trace_id, undefined);
+  });
 });
