@@ -6,7 +6,9 @@
 //     as a ratio to the Pick ceiling;
 //   - toasties (MakeToastie through jafflr over gRPC, cooking scaled to zero),
 //     as a ratio to the toastie ceiling;
-//   - each service's resident memory and start-to-ready time.
+//   - each service's resident memory and start-to-ready time;
+//   - what tracing costs: Pick over gRPC with a traceparent on every call, and
+//     against a chillybin exporting every span over OTLP/HTTP.
 // The services run from their bundles (npm run build) with their V8 flags, as
 // their images run them. Each load is a number of calls, not a time, so that
 // every call ends and its effect can be checked: the cheese (and bread, and
@@ -14,6 +16,7 @@
 // Targets (issue 14): Pick over gRPC >= 1.0x its ceiling, every Pick p99 < 50 ms;
 // a toastie >= 1.0x its ceiling with p99 < 100 ms; RSS <= 150 MB per service.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -83,24 +86,45 @@ const jafflrUrl = `http://127.0.0.1:${jafflrPort}`;
 const db = new pg.Pool({ connectionString: chillybin.databaseUrl, max: 2 });
 const failures: string[] = [];
 
-/** What the bench database shows: stock of bread and cheese, and order rows per ingredient. */
-async function effects(): Promise<{ bread: number; cheese: number; breadOrders: number; cheeseOrders: number }> {
+/** What a bench database shows: stock of bread and cheese, and order rows per ingredient. */
+async function effectsOn(db: pg.Pool): Promise<{ bread: number; cheese: number; breadOrders: number; cheeseOrders: number }> {
   const stock = await db.query<{ name: string; quantity: number }>("select name, quantity from ingredients where name in ('bread', 'cheese')");
   const orders = await db.query<{ ingredient: string; n: number }>("select ingredient, count(*)::int as n from orders group by ingredient");
   const level = (name: string) => stock.rows.find((r) => r.name === name)!.quantity;
   const count = (name: string) => orders.rows.find((r) => r.ingredient === name)?.n ?? 0;
   return { bread: level("bread"), cheese: level("cheese"), breadOrders: count("bread"), cheeseOrders: count("cheese") };
 }
+const effects = () => effectsOn(db);
+
+/** An OTLP/HTTP endpoint that takes every export and counts them (a collector's cost is not what is measured). */
+async function startOtlpSink(): Promise<{ url: string; exports: () => number; close: () => void }> {
+  let exports = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url === "/v1/traces") exports++;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => server.close() };
+}
 
 /**
  * Runs a load (a warm-up, then a measured run of about SECONDS) and checks
  * each run's effect: what was answered OK must be exactly what was taken.
  */
-async function measured(name: string, kind: "pick" | "toastie", load: (calls: number) => Promise<LoadFigures>): Promise<LoadFigures> {
+async function measured(
+  name: string,
+  kind: "pick" | "toastie",
+  load: (calls: number) => Promise<LoadFigures>,
+  effectsNow: typeof effects = effects,
+): Promise<LoadFigures> {
   const run = async (calls: number) => {
-    const before = await effects();
+    const before = await effectsNow();
     const figures = await load(calls);
-    const after = await effects();
+    const after = await effectsNow();
     const cheese = before.cheese - after.cheese;
     if (kind === "pick" && cheese !== figures.ok) failures.push(`${name}: ${figures.ok} picks answered OK, ${cheese} cheese taken`);
     if (kind === "toastie") {
@@ -163,6 +187,42 @@ try {
   });
 
   const rss = { chillybin: rssMb(chillybin.process.child.pid), jafflr: rssMb(jafflr.child.pid) };
+
+  // Tracing. The rows above run with no OTEL_* variables: the SDK is not loaded and calls without a
+  // traceparent skip tracing. These two show what continuing callers' traces costs (a traceparent
+  // on every call: spans made and passed on, nothing recorded), and what exporting every span does
+  // (a chillybin configured with OTEL_EXPORTER_OTLP_ENDPOINT, on a database of its own).
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  // Figures to compare with the first gRPC row, without targets of their own.
+  const tracedName = "Pick, gRPC, a traceparent on every call (nothing exported)";
+  rows.push({
+    name: tracedName,
+    figures: await measured(tracedName, "pick", (n) => h2load(pickPath, encodeEnvelope(0, pickBytes), { ...grpc, traceparent }, CLIENTS, n)),
+    ceiling: pickFloor,
+  });
+  const sink = await startOtlpSink();
+  const exporting = await startBenchChillybin({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: "200" }, path.join(bundles, "chillybin"));
+  const exportingDb = new pg.Pool({ connectionString: exporting.databaseUrl, max: 2 });
+  try {
+    const name = "Pick, gRPC, exporting every span (OTLP/HTTP)";
+    const exportingPath = `${exporting.url}/chillybin.v1.ChillybinService/Pick`;
+    rows.push({
+      name,
+      figures: await measured(
+        name,
+        "pick",
+        (n) => h2load(exportingPath, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n),
+        () => effectsOn(exportingDb),
+      ),
+      ceiling: pickFloor,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the last batch of spans
+    if (sink.exports() === 0) failures.push(`${name}: no spans reached the OTLP endpoint`);
+  } finally {
+    await exportingDb.end();
+    await exporting.stop();
+    sink.close();
+  }
   console.log(`${CLIENTS} clients, about ${SECONDS} s per load after a warm-up of ${WARM_UP_CALLS} calls, one hot row; ${chillybin.database}`);
   console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
   console.log(`${"".padEnd(56)}${"per s".padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"errors".padStart(7)}${"× ceiling".padStart(10)}  target`);
