@@ -51,8 +51,10 @@ describe("tracing (OpenTelemetry)", () => {
       assert.equal(parentOf(chillybin), client.spanContext().spanId, "chillybin continues jafflr's trace");
       assert.equal(jafflr.attributes["rpc.response.status_code"], "ok");
       const statements = spans.filter((s) => s.name.startsWith("db ") && parentOf(s) === chillybin.spanContext().spanId);
-      assert.ok(statements.length >= 1, "the order's statements are chillybin's span's children");
-      assert.match(String(statements[0]!.attributes["db.query.text"]), /ingredients|orders/);
+      assert.ok(
+        statements.some((s) => /ingredients|orders/.test(String(s.attributes["db.query.text"]))),
+        `the order's statements are chillybin's span's children: ${statements.map((s) => s.attributes["db.query.text"]).join(" | ")}`,
+      );
     });
   }
 
