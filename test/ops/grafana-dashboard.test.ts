@@ -123,22 +123,22 @@ describe("the Grafana dashboard (ops/grafana)", () => {
         return body.data?.result ?? [];
       }
 
-      /** Polls a query until it answers something (Prometheus needs a few scrapes for a rate). */
-      async function answered(expr: string): Promise<unknown[]> {
+      /** Polls a query until it answers at least `series` series (Prometheus needs a few scrapes for a rate). */
+      async function answered(expr: string, series = 1): Promise<unknown[]> {
         let result: unknown[] = [];
         for (const deadline = Date.now() + 45_000; Date.now() < deadline; await sleep(500)) {
           result = await query(expr).catch((e: Error) => {
             if (/connect|fetch failed|ECONNREFUSED/i.test(String(e.cause ?? e.message))) return [];
             throw e;
           });
-          if (result.length > 0) return result;
+          if (result.length >= series) return result;
         }
         return result;
       }
 
       it("Prometheus scrapes both services", async () => {
         // Each has been scraped successfully (not necessarily in the same instant).
-        assert.equal((await answered('max_over_time(up{job=~"chillybin|jafflr"}[1m]) == 1')).length, 2);
+        assert.equal((await answered('max_over_time(up{job=~"chillybin|jafflr"}[1m]) == 1', 2)).length, 2);
       });
 
       for (const panel of DASHBOARD.panels) {
