@@ -55,13 +55,14 @@ export function metricsRoute(metrics: ServerMetrics, logger: Logger): PlainRoute
 /** Where each service serves the OpenAPI document of its REST paths. */
 export const OPENAPI_PATH = "/openapi.json";
 
-/** /openapi.json: the document, made once at start-up. */
-export function openApiRoute(document: unknown): PlainRoute {
-  const body = JSON.stringify(document);
+/** /openapi.json: the document, made when first asked for (most server starts never are), then kept. */
+export function openApiRoute(document: () => unknown): PlainRoute {
+  let body: string | undefined;
   return {
     path: OPENAPI_PATH,
     methods: ["GET", "HEAD"],
     handle(req, res) {
+      body ??= JSON.stringify(document());
       writeHead(res, 200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       if (req.method === "HEAD") res.end();
       else res.end(body);

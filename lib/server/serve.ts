@@ -100,11 +100,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const admission = new RequestAdmission(limits);
   const contextValues = (req: NodeRequest) => createContextValues().set(requestRecordKey, recordOf(req));
   const dispatchRpc = createRpcDispatch(rpcs, { admission, contextValues, logger: options.logger, directUnary: options.directUnary !== false });
-  const openApi = openApiDocument(rpcs.services, {
-    title: options.openApi?.title ?? "REST API",
-    version: options.version,
-    bearerRpcs: options.openApi?.bearerRpcs,
-  });
+  const openApi = () =>
+    openApiDocument(rpcs.services, {
+      title: options.openApi?.title ?? "REST API",
+      version: options.version,
+      bearerRpcs: options.openApi?.bearerRpcs,
+    });
   const plainRoutes = [healthRoute(health, options.version), metricsRoute(metrics, options.logger), openApiRoute(openApi), ...(options.plainRoutes ?? [])];
   const rest = createRestHandler(new RouteTable(routesOf(rpcs.services)), {
     rpcs: new Set([...rpcs.unary.keys()].map((path) => path.slice(1))),
