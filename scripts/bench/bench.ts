@@ -43,7 +43,7 @@ if (!process.env.DATABASE_URL) {
   console.error("npm run bench measures against a real PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)");
   process.exit(2);
 }
-if (!(await h2loadAvailable())) {
+if (!h2loadAvailable()) {
   console.error("npm run bench needs h2load for gRPC and h2c loads: apt-get install nghttp2-client");
   process.exit(2);
 }

@@ -6,15 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { commandRuns } from "../support/processes.js";
 import { figuresOf, type LoadFigures } from "./load.js";
 
 const run = promisify(execFile);
 
-export async function h2loadAvailable(): Promise<boolean> {
-  return run("h2load", ["--version"]).then(
-    () => true,
-    () => false,
-  );
+export function h2loadAvailable(): boolean {
+  return commandRuns("h2load", ["--version"]);
 }
 
 /**

@@ -31,8 +31,7 @@ export async function startBenchChillybin(env: Record<string, string> = {}, bund
   const database = await createScratchDatabase({ onDisk: true });
   await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
   await database.db.updateTable("ingredients").set({ quantity: PLENTY }).execute();
-  // The embedded database serves one process: let the service have it.
-  if (database.location.kind === "embedded") await database.db.destroy();
+  await database.handOver(); // to the service
 
   // Logging every request is part of the real cost, but the lines would pile
   // up in this process: the service logs at warn, and is found by its port.

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 
 export interface RunningProcess {
@@ -72,4 +72,14 @@ export function runProcess(program: string, args: string[], options: { env?: Rec
 /** The port from a service's "listening" log line. */
 export function listeningPort(line: string): number {
   return (JSON.parse(line.replace(/^[^{]*/, "")) as { port: number }).port;
+}
+
+/** Whether a program is installed: it runs with `versionArgs` (which only print its version). */
+export function commandRuns(command: string, versionArgs: string[]): boolean {
+  try {
+    execFileSync(command, versionArgs, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }

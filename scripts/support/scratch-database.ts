@@ -21,6 +21,11 @@ export interface ScratchDatabase {
   env: Record<string, string>;
   /** What it is, for reports. */
   description: string;
+  /**
+   * Lets a service process open it: embedded PostgreSQL serves one process,
+   * so this one closes its own; a server database needs nothing.
+   */
+  handOver(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -47,6 +52,7 @@ export async function createScratchDatabase(options: { onDisk?: boolean } = {}):
       db,
       env: dir ? { CHILLYBIN_DATA_DIR: dir } : {},
       description: "embedded PostgreSQL (PGlite)",
+      handOver: () => db.destroy(),
       async drop() {
         await db.destroy().catch(() => {}); // a caller may have closed it already to hand it over
         if (dir) rmSync(dir, { recursive: true, force: true });
@@ -64,6 +70,7 @@ export async function createScratchDatabase(options: { onDisk?: boolean } = {}):
     db,
     env: { DATABASE_URL: url.toString() },
     description: "PostgreSQL server (DATABASE_URL)",
+    handOver: async () => {},
     async drop() {
       await db.destroy();
       await onServer(adminUrl, `drop database if exists "${name}" with (force)`);

@@ -5,7 +5,7 @@
 // old). Not one request may fail, and the stock must match the picks that
 // succeeded exactly.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,20 +14,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { migrateToLatest } from "../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
 import { freePort } from "../../scripts/support/ports.js";
-import { listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
+import { commandRuns, listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
 import { createScratchDatabase, usingPostgresServer, type ScratchDatabase } from "../../scripts/support/scratch-database.js";
 
 const STOCK = 1_000_000;
 const WORKERS = 8;
-
-function haproxyInstalled(): boolean {
-  try {
-    execFileSync("haproxy", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** HAProxy's runtime API: one command on the stats socket, its answer. */
 function haproxyCommand(socket: string, command: string): Promise<string> {
@@ -65,7 +56,7 @@ if (usingPostgresServer)
     const instances: RunningProcess[] = [];
 
     before(async () => {
-      if (!haproxyInstalled()) throw new Error("haproxy is not installed: apt-get install haproxy (as .ci/run does)");
+      if (!commandRuns("haproxy", ["-v"])) throw new Error("haproxy is not installed: apt-get install haproxy (as .ci/run does)");
       dir = mkdtempSync(path.join(tmpdir(), "rolling-"));
       database = await createScratchDatabase();
       await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);

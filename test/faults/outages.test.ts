@@ -80,8 +80,8 @@ describe("faults under load", function () {
     const database = await createScratchDatabase({ onDisk: true });
     await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
     await database.db.updateTable("ingredients").set({ quantity: STOCK }).execute();
-    // Embedded PostgreSQL serves one process: hand it to chillybin, reopen it to check.
-    if (database.location.kind === "embedded") await database.db.destroy();
+    // Hand it to chillybin; reopened below to check.
+    await database.handOver();
     const port = await freePort();
     const env = { ...database.env, CHILLYBIN_PORT: String(port), DRAIN_TIMEOUT_MS: "5000", LOG_LEVEL: "info" };
     const startChillybinProcess = async () => {

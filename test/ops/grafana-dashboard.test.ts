@@ -4,7 +4,7 @@
 // evaluated through its HTTP API. A query that errors, or answers nothing,
 // fails; so does a panel that is not wired to the Prometheus data source.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { createClient } from "@connectrpc/connect";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 import { JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { freePort } from "../../scripts/support/ports.js";
+import { commandRuns } from "../../scripts/support/processes.js";
 import { usingPostgresServer } from "../../scripts/support/scratch-database.js";
 import { request } from "../support/http.js";
 import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../support/services.js";
@@ -36,15 +37,6 @@ const GRAFANA_DATASOURCE_VARIABLE = "${datasource}";
 /** Grafana's rate window for a 2 s scrape interval is at least four scrapes; a minute is plenty. */
 const RATE_INTERVAL = "1m";
 
-function prometheusInstalled(): boolean {
-  try {
-    execFileSync("prometheus", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("the Grafana dashboard (ops/grafana)", () => {
   it("every panel reads the Prometheus data source variable and has at least one query", () => {
     assert.ok(DASHBOARD.templating.list.some((v) => v.name === "datasource" && v.type === "datasource"));
@@ -67,7 +59,7 @@ describe("the Grafana dashboard (ops/grafana)", () => {
       let jafflr: TestJafflr;
 
       before(async () => {
-        if (!prometheusInstalled()) throw new Error("prometheus is not installed: apt-get install prometheus (as .ci/run does)");
+        if (!commandRuns("prometheus", ["--version"])) throw new Error("prometheus is not installed: apt-get install prometheus (as .ci/run does)");
         chillybin = await startChillybin();
         jafflr = await startJafflr({ chillybinUrl: chillybin.server.url });
         dir = mkdtempSync(path.join(tmpdir(), "prometheus-"));

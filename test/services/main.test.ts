@@ -15,8 +15,7 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
   const running: RunningProcess[] = [];
   beforeEach(async () => {
     database = await createScratchDatabase({ onDisk: true });
-    // The embedded database serves one process: the service under test.
-    if (database.location.kind === "embedded") await database.db.destroy();
+    await database.handOver(); // to the service under test
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop("SIGKILL")));

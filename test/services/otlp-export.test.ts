@@ -31,8 +31,7 @@ describe("OTLP export from both service processes", function () {
 
   before(async () => {
     database = await createScratchDatabase({ onDisk: true });
-    // The embedded database serves one process: the chillybin under test.
-    if (database.location.kind === "embedded") await database.db.destroy();
+    await database.handOver(); // to the chillybin under test
     collector = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
