@@ -3,15 +3,15 @@ import { execFileSync, spawn } from "node:child_process";
 /** The official Pact CLI's broker client (@pact-foundation/pact-cli), as installed by npm ci. */
 const PACT_BROKER = new URL("../../node_modules/.bin/pact-broker", import.meta.url).pathname;
 
-/** Runs `pact-broker <args>` with the broker settings from the environment, echoing its output. */
-export function pactBroker(args: string[]): Promise<{ code: number; output: string }> {
+/** Runs `pact-broker <args>` with the broker settings from the environment, echoing its output unless told not to. */
+export function pactBroker(args: string[], options: { echo?: boolean } = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(PACT_BROKER, args, { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     for (const stream of [child.stdout, child.stderr]) {
       stream.on("data", (chunk: Buffer) => {
         output += chunk.toString();
-        process.stdout.write(chunk);
+        if (options.echo !== false) process.stdout.write(chunk);
       });
     }
     child.once("error", reject);

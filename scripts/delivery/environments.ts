@@ -33,10 +33,15 @@ export function environmentsFile(env: NodeJS.ProcessEnv = process.env): string {
   return env.DEPLOY_ENVIRONMENTS || "deploy/environments.json";
 }
 
+/** The names of every environment in the file. */
+export function environmentNames(file = environmentsFile()): string[] {
+  return Object.keys(JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>).filter((k) => !k.startsWith("$"));
+}
+
 /** Reads one environment, checking what the pipeline relies on; throws saying what is wrong. */
 export function readEnvironment(name: string, file = environmentsFile()): Environment {
   const all = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  const names = Object.keys(all).filter((k) => !k.startsWith("$"));
+  const names = environmentNames(file);
   const raw = all[name] as Record<string, unknown> | undefined;
   if (!raw || name.startsWith("$")) throw new Error(`no environment "${name}" in ${file}; there are: ${names.join(", ")}`);
   const fail = (what: string) => new Error(`${file}: ${name}.${what}`);

@@ -18,7 +18,12 @@ export function runTs(entry: string, env: Record<string, string>, args: string[]
 }
 
 /** Runs a program with extra environment variables, collecting its output lines. */
-export function runProcess(program: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): RunningProcess {
+export function runProcess(
+  program: string,
+  args: string[],
+  /** env: added to this process's; a variable given as undefined is left out. */
+  options: { env?: Record<string, string | undefined>; cwd?: string; onLine?: (line: string) => void } = {},
+): RunningProcess {
   const child = spawn(program, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -29,6 +34,7 @@ export function runProcess(program: string, args: string[], options: { env?: Rec
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on("line", (line) => {
       lines.push(line);
+      options.onLine?.(line);
       for (const wake of waiters) wake();
     });
   }
