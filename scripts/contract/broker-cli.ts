@@ -3,7 +3,7 @@
 //
 //   PACT_BROKER_PORT           port on 127.0.0.1 (default 9292)
 //   PACT_BROKER_DATABASE_URL   a PostgreSQL database (postgres://…); without it,
-//                              SQLite under .data/pact-broker
+//                              SQLite in PACT_BROKER_DATA_DIR (default .data/pact-broker)
 //
 // Installs its gems when they are missing, creates the environments of
 // deploy/environments.json, prints its URL; Ctrl-C stops it.
@@ -31,7 +31,7 @@ if (values.install) process.exit(0);
 
 const broker = await startPactBroker({
   port,
-  dataDir: ".data/pact-broker",
+  dataDir: process.env.PACT_BROKER_DATA_DIR || ".data/pact-broker",
   databaseUrl: process.env.PACT_BROKER_DATABASE_URL || undefined,
   onLine: (line) => console.log(`pact-broker | ${line}`),
 }).catch((error: Error) => {

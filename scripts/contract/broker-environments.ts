@@ -8,11 +8,12 @@ import { pactBroker } from "./pact-broker-cli.js";
 const PRODUCTION = "production";
 
 /**
- * Creates, in the broker at PACT_BROKER_BASE_URL, each environment it does
- * not know yet, answering the names it created. Running it again changes nothing.
+ * Creates, in the broker at PACT_BROKER_BASE_URL (this process's, or env's),
+ * each environment it does not know yet, answering the names it created.
+ * Running it again changes nothing.
  */
-export async function ensureBrokerEnvironments(names: string[] = environmentNames()): Promise<string[]> {
-  const listed = await pactBroker(["list-environments", "--output", "json"], { echo: false });
+export async function ensureBrokerEnvironments(names: string[] = environmentNames(), env: Record<string, string> = {}): Promise<string[]> {
+  const listed = await pactBroker(["list-environments", "--output", "json"], { echo: false, env });
   if (listed.code !== 0) throw new Error(`listing the broker's environments failed (exit ${listed.code}): ${listed.output}`);
   const known = new Set(
     ((JSON.parse(listed.output) as { _embedded?: { environments?: { name: string }[] } })._embedded?.environments ?? []).map((e) => e.name),
@@ -20,7 +21,7 @@ export async function ensureBrokerEnvironments(names: string[] = environmentName
   const created: string[] = [];
   for (const name of names.filter((n) => !known.has(n))) {
     const args = ["create-environment", "--name", name, ...(name === PRODUCTION ? ["--production"] : [])];
-    const result = await pactBroker(args, { echo: false });
+    const result = await pactBroker(args, { echo: false, env });
     if (result.code !== 0) throw new Error(`creating the environment ${name} failed (exit ${result.code}): ${result.output}`);
     created.push(name);
   }

@@ -3,10 +3,13 @@ import { execFileSync, spawn } from "node:child_process";
 /** The official Pact CLI's broker client (@pact-foundation/pact-cli), as installed by npm ci. */
 const PACT_BROKER = new URL("../../node_modules/.bin/pact-broker", import.meta.url).pathname;
 
-/** Runs `pact-broker <args>` with the broker settings from the environment, echoing its output unless told not to. */
-export function pactBroker(args: string[], options: { echo?: boolean } = {}): Promise<{ code: number; output: string }> {
+/**
+ * Runs `pact-broker <args>` with the broker settings from the environment
+ * (this process's, plus `env`), echoing its output unless told not to.
+ */
+export function pactBroker(args: string[], options: { echo?: boolean; env?: Record<string, string> } = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PACT_BROKER, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(PACT_BROKER, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     let output = "";
     for (const stream of [child.stdout, child.stderr]) {
       stream.on("data", (chunk: Buffer) => {
@@ -19,11 +22,24 @@ export function pactBroker(args: string[], options: { echo?: boolean } = {}): Pr
   });
 }
 
+/** Where the broker is and how to sign in: the variables the official CLI reads too. */
+export interface BrokerSettings {
+  url: string;
+  token?: string;
+  username?: string;
+  password?: string;
+}
+
 /** The broker settings, or a clear error when they are missing. */
-export function brokerSettings(): { url: string; token?: string } {
+export function brokerSettings(): BrokerSettings {
   const url = process.env.PACT_BROKER_BASE_URL;
-  if (!url) throw new Error("PACT_BROKER_BASE_URL is not set: the broker workflow needs a Pact Broker (and PACT_BROKER_TOKEN if it asks for one)");
-  return { url, token: process.env.PACT_BROKER_TOKEN || undefined };
+  if (!url)
+    throw new Error(
+      "PACT_BROKER_BASE_URL is not set: the broker workflow needs a Pact Broker (npm run broker starts one here; " +
+        "PACT_BROKER_TOKEN, or PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD, if yours asks for them)",
+    );
+  const given = (name: string) => process.env[name] || undefined;
+  return { url, token: given("PACT_BROKER_TOKEN"), username: given("PACT_BROKER_USERNAME"), password: given("PACT_BROKER_PASSWORD") };
 }
 
 /** The git branch versions are published on: GIT_BRANCH, or the checked-out branch. */
