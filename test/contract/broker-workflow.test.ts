@@ -40,7 +40,9 @@ describe("contract: the broker workflow, against a real Pact Broker", function (
     return { code, output: `${stripVTControlCharacters(run.lines.join("\n"))}\n(exit ${code})` };
   }
   const verifications = async () =>
-    (await broker.matrix("jafflr", "chillybin")).filter((r) => r.providerVersion).map((r) => `${r.consumerVersion}→${r.providerVersion} ${r.success ? "ok" : "failed"}`);
+    (await broker.matrix("jafflr", "chillybin"))
+      .filter((r) => r.providerVersion)
+      .map((r) => `${r.consumerVersion}→${r.providerVersion} ${r.success ? "ok" : "failed"}`);
 
   it("knows the environments of deploy/environments.json, production marked as production", async () => {
     const response = await fetch(`${broker.url}/environments`, { headers: { accept: "application/hal+json" } });
@@ -102,7 +104,10 @@ describe("contract: the broker workflow, against a real Pact Broker", function (
   it("7. the breaky jafflr is refused again, now because its verification failed", async () => {
     const result = await npmRun("can-i-deploy", ["jafflr", "jb", "production", "--pact-dir", path.join(scratch, "breaky")], { GIT_BRANCH: "breaky" });
     assert.equal(result.code, 1, result.output);
-    assert.match(result.output, /The verification for the pact between version jb of jafflr and the version of chillybin currently in production \(c3\) failed/);
+    assert.match(
+      result.output,
+      /The verification for the pact between version jb of jafflr and the version of chillybin currently in production \(c3\) failed/,
+    );
   });
 
   it("8. a changed pact reaches chillybin through the webhook: npm run verify-changed-pact verifies exactly that pact and publishes the result", async () => {
@@ -147,7 +152,12 @@ describe("contract: the broker workflow, against a real Pact Broker", function (
       ["not JSON", { method: "POST", body: "{" }, 400, /the body is not JSON/],
       ["no pact URL", { method: "POST", body: JSON.stringify({ ...call, pactUrl: undefined }) }, 400, /pactUrl must be a non-empty string/],
       ["no version", { method: "POST", body: JSON.stringify({ ...call, providerVersionNumber: "" }) }, 400, /providerVersionNumber must be a non-empty string/],
-      ["a number for a branch", { method: "POST", body: JSON.stringify({ ...call, providerVersionBranch: 7 }) }, 400, /providerVersionBranch must be a non-empty string/],
+      [
+        "a number for a branch",
+        { method: "POST", body: JSON.stringify({ ...call, providerVersionBranch: 7 }) },
+        400,
+        /providerVersionBranch must be a non-empty string/,
+      ],
       [
         "a pact of another server",
         { method: "POST", body: JSON.stringify({ ...call, pactUrl: "http://198.51.100.7/pacts/x" }) },
