@@ -4,13 +4,14 @@
 // and the Pact verifier inside), npm run verify-changed-pact behind a webhook.
 // Every yes and no below is the broker's. The steps build on one another, in order.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { selectedPactsVerification } from "../../scripts/contract/chillybin-provider.js";
 import { PACT_FILE } from "../../scripts/contract/provider-states.js";
 import { environmentNames } from "../../scripts/delivery/environments.js";
+import { freePort } from "../../scripts/support/ports.js";
 import { type RunningProcess, runTs } from "../../scripts/support/processes.js";
 import { startTestPactBroker, type TestPactBroker } from "../support/pact-broker.js";
 import { BREAKY_INTERACTION, writeBreakyPact } from "./support/breaky-pact.js";
@@ -174,6 +175,35 @@ describe("contract: the broker workflow, against a real Pact Broker", function (
     }
     assert.equal((await fetch(endpoint.replace("/pact-changed", "/other"), { method: "POST" })).status, 404);
     assert.deepEqual(await verifications(), before);
+  });
+});
+
+describe("contract: npm run broker", function () {
+  this.timeout(120_000);
+
+  it("starts a broker on PACT_BROKER_PORT, prints its URL, creates the environments, and stops cleanly on Ctrl-C", async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(tmpdir(), "npm-run-broker-"));
+    const broker = runTs("scripts/contract/broker-cli.ts", { PACT_BROKER_PORT: String(port), PACT_BROKER_DATA_DIR: dataDir });
+    try {
+      const ready = await broker.waitForLine(/^Pact Broker: /, 90_000);
+      assert.match(ready, new RegExp(`^Pact Broker: http://127\\.0\\.0\\.1:${port} +\\(environments created: staging, production, local\\)`));
+      const heartbeat = await fetch(`http://127.0.0.1:${port}/diagnostic/status/heartbeat`);
+      assert.equal(heartbeat.status, 200);
+      assert.ok(existsSync(path.join(dataDir, "pact_broker.sqlite3")), "its SQLite database is in PACT_BROKER_DATA_DIR");
+      assert.equal(await broker.stop("SIGINT"), 0);
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/diagnostic/status/heartbeat`), "the broker (puma) stopped with it");
+    } finally {
+      await broker.stop("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("without Ruby, fails at once naming what to install", async () => {
+    // Only Node on the PATH: no ruby, no bundle.
+    const run = runTs("scripts/contract/broker-cli.ts", { PATH: path.dirname(process.execPath) });
+    assert.equal(await run.exited, 1);
+    assert.match(run.lines.join("\n"), /needs Ruby 3\.1\+ with Bundler .* apt-get install ruby-full ruby-bundler build-essential/);
   });
 });
 

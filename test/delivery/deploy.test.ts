@@ -1,23 +1,21 @@
 // npm run deploy, end to end, on the `local` target (processes on this
 // machine) in a scratch clone, with the real gate scripts and Pact CLIs
-// against the broker test double: plan, gates, build, deploy, health,
+// against a real Pact Broker: plan, gates, build, deploy, health,
 // record; unchanged services skipped; a failing gate stops everything.
 import assert from "node:assert/strict";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { FakePactBroker } from "../support/fake-pact-broker.js";
+import { startTestPactBroker, type TestPactBroker } from "../support/pact-broker.js";
 import { request } from "../support/http.js";
 import { freePort } from "../../scripts/support/ports.js";
 import { runProcess } from "../../scripts/support/processes.js";
 import { scratchClone, type ScratchClone } from "../support/scratch-clone.js";
 
-const TOKEN = "deploy-test-token";
-
 describe("npm run deploy -- <environment> [--dry-run]", function () {
   this.timeout(300_000);
   let scratch: ScratchClone;
   let clone: string;
-  let broker: FakePactBroker;
+  let broker: TestPactBroker;
   let env: Record<string, string>;
   let ports: { chillybin: number; jafflr: number };
   const state = () => path.join(clone, ".deploy-test");
@@ -39,13 +37,10 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     ports = { chillybin: await freePort(), jafflr: await freePort() };
     // npm test and buf breaking run in CI already (and npm test here would recurse): this environment gates on contracts.
     writeFileSync(path.join(clone, "environments.json"), JSON.stringify({ test: { target: "local", gates: ["contracts"], stateDir: ".deploy-test", ports } }));
-    broker = new FakePactBroker(TOKEN);
+    broker = await startTestPactBroker(["test"]);
     env = {
       DEPLOY_ENVIRONMENTS: "environments.json",
-      PACT_BROKER_BASE_URL: await broker.start(),
-      PACT_BROKER_TOKEN: TOKEN,
-      PACT_BROKER_HTTP_RETRIES: "0",
-      PACT_DO_NOT_TRACK: "true",
+      ...broker.env,
       GIT_BRANCH: "main",
       // Embedded PostgreSQL for the deployed chillybin and the provider verification, whatever this run uses.
       DATABASE_URL: "",
@@ -82,7 +77,8 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
         `then chillybin[\\s\\S]*record-deployment -- chillybin ${chillybin} test[\\s\\S]*then jafflr[\\s\\S]*record-deployment -- jafflr ${jafflr} test`,
       ),
     );
-    assert.deepEqual([broker.pacts.length, broker.verifications.length, broker.deployments.length], [0, 0, 0]);
+    assert.deepEqual(await broker.pacticipants(), []);
+    assert.deepEqual(await broker.deployed("test"), []);
     assert.equal(existsSync(state()), false);
   });
 
@@ -93,15 +89,12 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     assert.deepEqual(await health("chillybin"), { status: "SERVING", version: chillybin });
     assert.equal((await health("jafflr")).version, jafflr);
     // Published before chillybin's verification, and again (the same content) by jafflr's own check.
-    assert.deepEqual([...new Set(broker.pacts.map((p) => `${p.consumer} ${p.consumerVersion}`))], [`jafflr ${jafflr}`]);
+    const matrix = await broker.matrix("jafflr", "chillybin");
     assert.deepEqual(
-      broker.verifications.map((v) => [v.provider, v.providerVersion, v.success]),
-      [["chillybin", chillybin, true]],
+      matrix.map((r) => [r.consumerVersion, r.consumerBranch, r.providerVersion, r.success]),
+      [[jafflr, "main", chillybin, true]],
     );
-    assert.deepEqual(broker.deployments, [
-      { pacticipant: "chillybin", version: chillybin, environment: "test" },
-      { pacticipant: "jafflr", version: jafflr, environment: "test" },
-    ]);
+    assert.deepEqual(await broker.deployed("test"), [`chillybin ${chillybin}`, `jafflr ${jafflr}`]);
     // The deployed pair works together.
     const toastie = await request(`http://127.0.0.1:${ports.jafflr}`, "GET", "/toastie?i=cheese");
     assert.equal(toastie.status, 200, toastie.text);
@@ -113,7 +106,7 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     assert.match(output, /chillybin\s+\w+\s+SKIP: unchanged: test already runs/);
     assert.match(output, /jafflr\s+\w+\s+SKIP: unchanged: test already runs/);
     assert.match(output, /nothing to deploy/);
-    assert.equal(broker.deployments.length, 2);
+    assert.deepEqual(await broker.deployed("test"), [`chillybin ${await version("chillybin")}`, `jafflr ${await version("jafflr")}`]);
   });
 
   it("after a jafflr-only commit, deploys jafflr alone; chillybin's process is left running", async () => {
@@ -127,7 +120,7 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     assert.match(output, new RegExp(`jafflr\\s+${jafflr}\\s+DEPLOY: changed since`));
     assert.equal((await health("jafflr")).version, jafflr);
     assert.equal(pidOf("chillybin"), chillybinPid);
-    assert.deepEqual(broker.deployments.at(-1), { pacticipant: "jafflr", version: jafflr, environment: "test" });
+    assert.deepEqual(await broker.deployed("test"), [`chillybin ${await version("chillybin")}`, `jafflr ${jafflr}`]);
   });
 
   it("stops at a failing gate: a jafflr whose pact chillybin does not honour is not deployed", async () => {
@@ -138,13 +131,13 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     writeFileSync(pact, pactText.replaceAll('"orders":', '"namedOrders":'));
     appendFileSync(path.join(clone, "services/jafflr/kitchen.ts"), "\n// expects namedOrders\n");
     await git("commit", "-qam", "jafflr expects namedOrders");
-    const deployments = broker.deployments.length;
+    const deployed = await broker.deployed("test");
     const { code, output } = await deploy("test");
     assert.equal(code, 1, output);
     assert.match(output, /REFUSED: the gate "npm run can-i-deploy -- jafflr \w+ test" failed/);
     assert.match(output, /Nothing was deployed/);
     assert.equal((await health("jafflr")).version, running);
-    assert.equal(broker.deployments.length, deployments);
+    assert.deepEqual(await broker.deployed("test"), deployed);
   });
 
   it("refuses uncommitted changes, an unknown environment, and a wrong call", async () => {

@@ -22,6 +22,8 @@ export interface TestPactBroker {
   url: string;
   /** The environment the official clients and this project's scripts need to reach it. */
   env: Record<string, string>;
+  /** The names of every pacticipant the broker knows. */
+  pacticipants(): Promise<string[]>;
   /** Every pact and verification the broker holds between two pacticipants. */
   matrix(consumer: string, provider: string): Promise<MatrixRow[]>;
   /** "pacticipant version" for each version currently deployed to an environment, sorted. */
@@ -72,6 +74,10 @@ export async function startTestPactBroker(environments: string[] = []): Promise<
   return {
     url,
     env,
+    async pacticipants() {
+      type Pacticipants = { _embedded: { pacticipants: { name: string }[] } };
+      return (await halGet<Pacticipants>(`${url}/pacticipants`))._embedded.pacticipants.map((p) => p.name).sort();
+    },
     async matrix(consumer, provider) {
       const query = `q[][pacticipant]=${consumer}&q[][pacticipant]=${provider}&latestby=`;
       const { matrix } = await halGet<MatrixJson>(`${url}/matrix?${query.replaceAll("[", "%5B").replaceAll("]", "%5D")}`);
