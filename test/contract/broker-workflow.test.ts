@@ -13,7 +13,7 @@ import { PACT_FILE } from "../../scripts/contract/provider-states.js";
 import { environmentNames } from "../../scripts/delivery/environments.js";
 import { freePort } from "../../scripts/support/ports.js";
 import { type RunningProcess, runTs } from "../../scripts/support/processes.js";
-import { startTestPactBroker, type TestPactBroker } from "../support/pact-broker.js";
+import { INSTALL_TIMEOUT_MS, startTestPactBroker, type TestPactBroker } from "../support/pact-broker.js";
 import { BREAKY_INTERACTION, writeBreakyPact } from "./support/breaky-pact.js";
 import { failedVerification } from "./support/chillybin-provider.js";
 
@@ -25,7 +25,8 @@ describe("contract: the broker workflow, against a real Pact Broker", function (
   let scratch: string;
   let webhookEndpoint: RunningProcess | undefined;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(INSTALL_TIMEOUT_MS);
     broker = await startTestPactBroker(environmentNames());
     scratch = mkdtempSync(path.join(tmpdir(), "broker-workflow-"));
   });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startTestPactBroker, type TestPactBroker } from "../support/pact-broker.js";
+import { INSTALL_TIMEOUT_MS, startTestPactBroker, type TestPactBroker } from "../support/pact-broker.js";
 import { request } from "../support/http.js";
 import { freePort } from "../../scripts/support/ports.js";
 import { runProcess } from "../../scripts/support/processes.js";
@@ -31,7 +31,8 @@ describe("npm run deploy -- <environment> [--dry-run]", function () {
     (await request(`http://127.0.0.1:${ports[service]}`, "GET", "/health")).json as { status: string; version: string };
   const pidOf = (service: string) => (JSON.parse(readFileSync(path.join(state(), service, "current.json"), "utf8")) as { pid: number }).pid;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(INSTALL_TIMEOUT_MS);
     scratch = await scratchClone("deploy");
     clone = scratch.dir;
     ports = { chillybin: await freePort(), jafflr: await freePort() };

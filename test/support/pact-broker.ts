@@ -8,6 +8,9 @@ import * as path from "node:path";
 import { ensureBrokerEnvironments } from "../../scripts/contract/broker-environments.js";
 import { installPactBroker, type RunningPactBroker, startPactBroker } from "../../scripts/contract/pact-broker.js";
 
+/** A before hook that starts the broker may install its gems first: minutes on a new machine. */
+export const INSTALL_TIMEOUT_MS = 15 * 60_000;
+
 /** A row of the broker's matrix: a consumer version's pact and a provider version's verification of it. */
 export interface MatrixRow {
   consumer: string;
