@@ -77,6 +77,21 @@ const STATUS_CODES: Readonly<Record<number, Code>> = {
   504: Code.DeadlineExceeded,
 };
 
+const CANCELED = codeToString(Code.Canceled);
+/** What access logs (nginx's among them) call a response the client left before it was written: no client ever receives it. */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The code a request ended with, when its response closes. A response that
+ * was never written to the end lost its client: the call was canceled (or
+ * abandoned), whatever the RPC would have answered, unless a refusal was
+ * recorded first (a server that resets a stream on purpose says why).
+ */
+function outcomeAtClose(record: RequestRecord, res: { writableEnded: boolean; statusCode: number }): string {
+  if (!res.writableEnded && (record.code === undefined || record.code === "ok")) return CANCELED;
+  return record.code ?? codeOfStatus(res.statusCode);
+}
+
 const records = new WeakMap<NodeRequest, RequestRecord>();
 
 /** The record of a Node request (made on first use). */
@@ -107,7 +122,7 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
       const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       const protocol = record.protocol ?? protocolOf(req.headers["content-type"], record.rpc !== undefined);
       const [service, method] = record.rpc?.split("/") ?? ["none", "none"];
-      const code = record.code ?? codeOfStatus(res.statusCode);
+      const code = outcomeAtClose(record, res);
       metrics.observe({ service: service!, method: method!, protocol, code, durationSeconds });
       logger.info(
         {
@@ -117,7 +132,7 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
           protocol,
           rpc: record.rpc,
           code,
-          status: res.statusCode,
+          status: code === CANCELED && !res.writableEnded ? CLIENT_CLOSED_REQUEST : res.statusCode,
           durationMs: Math.round(durationSeconds * 1e5) / 100,
           ...record.trace,
         },
