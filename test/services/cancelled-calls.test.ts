@@ -74,7 +74,10 @@ describe("a call its client cancels or abandons is logged and counted canceled",
       assert.ok(line, "an access line");
       assert.deepEqual([line.protocol, line.code, line.status], [t.protocol, "canceled", 499]);
       const metrics = (await request(jafflr.server.url, "GET", "/metrics")).text;
-      assert.match(metrics, new RegExp(`^rpc_requests_total\\{service="jafflr.v1.JafflrService",method="MakeToastie",protocol="${t.protocol}",code="canceled",`, "m"));
+      assert.match(
+        metrics,
+        new RegExp(`^rpc_requests_total\\{service="jafflr.v1.JafflrService",method="MakeToastie",protocol="${t.protocol}",code="canceled",`, "m"),
+      );
     });
   }
 });
