@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import type { NodeRequest } from "../http/node-http.js";
@@ -18,6 +18,7 @@ import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./re
 import { directRestCall } from "./rest-call.js";
 import { createRpcDispatch } from "./rpc-dispatch.js";
 import { assembleRpcRouter } from "./rpc-router.js";
+import { answerUnknownMethod } from "./unknown-method.js";
 
 export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./plain-routes.js";
 
@@ -134,13 +135,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     const path = (req.url ?? "/").split("?", 1)[0]!;
     if (dispatchRpc(req, res, path)) return;
-    // A gRPC or gRPC-Web client asking for a method nobody serves gets gRPC's answer (HTTP 200,
-    // grpc-status 12 naming the method), which its library can read; not REST's 404.
-    if ((req.headers["content-type"] ?? "").toLowerCase().startsWith("application/grpc")) {
-      recordRefusal(req, Code.Unimplemented, path.slice(1));
-      refuseRequest(req, res, new ConnectError(`unknown method ${path}: this server does not serve it`, Code.Unimplemented));
-      return;
-    }
+    // An RPC client asking for a method nobody serves gets its protocol's answer, not REST's 404.
+    if (answerUnknownMethod(req, res, path)) return;
     const plain = matchPlainRoute(plainRoutes, path, req.method);
     if (plain) {
       plain.handle(req, res);

@@ -1,18 +1,23 @@
 // A method nobody serves is answered in the caller's protocol: gRPC and
 // gRPC-Web clients get HTTP 200 with grpc-status 12 (UNIMPLEMENTED) naming
 // the method, which their libraries read (grpcio reported "Received http2
-// header with status: 404" for REST's 404); Connect keeps Connect's 404
-// unimplemented, REST its own 404.
+// header with status: 404" for REST's 404); Connect clients get 404 with
+// code unimplemented (not REST's not_found, which means "no such thing"), REST its own 404.
 import assert from "node:assert/strict";
 import { create, type DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { JafflrService } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { captureLogger } from "../support/capture-logger.js";
 import { request } from "../support/http.js";
 import { useServices } from "../support/services.js";
 import { grpcJsUnary } from "../support/transports.js";
 
 describe("an unknown method, in the caller's protocol", () => {
-  const services = useServices();
+  const log = captureLogger();
+  const services = useServices({ chillybinLogger: log.logger });
   const address = () => new URL(services.chillybin.server.url).host;
   const pick = create(v1.PickRequestSchema, { name: "cheese", quantity: 1 });
 
@@ -41,12 +46,39 @@ describe("an unknown method, in the caller's protocol", () => {
     assert.equal(res.headers["content-type"], "application/grpc-web+proto");
   });
 
-  it("Connect keeps Connect's 404 unimplemented, REST its 404", async () => {
+  const connectClients: Array<{ case: string; transport: (baseUrl: string) => Transport }> = [
+    { case: "Connect-ES, JSON over HTTP/1.1", transport: (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "1.1" }) },
+    { case: "Connect-ES, binary over h2c", transport: (baseUrl) => createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true }) },
+  ];
+  for (const c of connectClients) {
+    it(`${c.case}: UNIMPLEMENTED naming the method, logged as connect with the method tried`, async () => {
+      // chillybin serves no jafflr API: its MakeToastie is a method nobody serves here.
+      const client = createClient(JafflrService, c.transport(services.chillybin.server.url));
+      const error = await client.makeToastie({ ingredients: ["cheese"] }).then(
+        () => assert.fail("answered"),
+        (e: unknown) => ConnectError.from(e),
+      );
+      assert.equal(error.code, Code.Unimplemented, error.message);
+      assert.equal(error.rawMessage, "unknown method /jafflr.v1.JafflrService/MakeToastie: this server does not serve it");
+      // The access line is written when the response closes, which may be just after the client has read it.
+      let line: Record<string, unknown> | undefined;
+      for (let i = 0; i < 100 && line?.rpc !== "jafflr.v1.JafflrService/MakeToastie"; i++) {
+        line = [...log.lines].reverse().find((l) => l.msg === "request");
+        if (line?.rpc !== "jafflr.v1.JafflrService/MakeToastie") await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual([line?.protocol, line?.rpc, line?.code, line?.status], ["connect", "jafflr.v1.JafflrService/MakeToastie", "unimplemented", 404]);
+    });
+  }
+
+  it("curl speaking Connect: 404 with code unimplemented in Connect's JSON body; REST keeps its 404 not_found", async () => {
     const connect = await request(services.chillybin.server.url, "POST", "/chillybin.v1.ChillybinService/Steal", {
       body: "{}",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "connect-protocol-version": "1" },
     });
-    assert.equal(connect.status, 404);
+    assert.deepEqual(
+      [connect.status, connect.json],
+      [404, { code: "unimplemented", message: "unknown method /chillybin.v1.ChillybinService/Steal: this server does not serve it" }],
+    );
     const rest = await request(services.chillybin.server.url, "GET", "/steal");
     assert.deepEqual([rest.status, (rest.json as { code: string }).code], [404, "not_found"]);
   });
