@@ -41,7 +41,7 @@ export function healthRoute(health: Health, version: string): PlainRoute {
 export function metricsRoute(metrics: ServerMetrics, logger: Logger): PlainRoute {
   return {
     path: METRICS_PATH,
-    methods: ["GET"],
+    methods: ["GET", "HEAD"], // Node writes no body for a HEAD
     handle(_req, res) {
       metrics.serve(res).catch((error: unknown) => {
         logger.error({ err: error }, "collecting metrics failed");

@@ -50,6 +50,8 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
       );
       return true;
     }
+    // A HEAD (allowed where Connect allows GET) is answered as the GET, without its body: Node drops it.
+    const method = req.method === "HEAD" ? "GET" : req.method!;
     const onWriteError = (error: unknown) => {
       // A client that reset its stream or closed its connection is not a server error.
       if (res.destroyed || req.destroyed) logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
@@ -60,7 +62,7 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
     // Connect's handler, with any body bytes already read (by the direct path) in front.
     const connect = (read: Uint8Array[] = []) => {
       const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
-      rpc({ ...uReq, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) })
+      rpc({ ...uReq, method, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) })
         .then((uRes) => universalResponseToNodeResponse(uRes, res))
         .catch(onWriteError);
     };

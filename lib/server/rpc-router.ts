@@ -93,7 +93,10 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
     // gRPC status messages are encoded as the gRPC spec says, so that every client can read them.
     handlers: new Map(router.handlers.map((h) => [h.requestPath, specEncodedGrpcMessages(correctDecodingErrors(h))])),
     // Connect answers any other method 405 with no Allow header and no body; serve() says what is allowed.
-    allowedMethods: new Map(router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods)].sort()])),
+    // HEAD wherever Connect allows GET (methods without side effects): HTTP answers HEAD as GET, without the body.
+    allowedMethods: new Map(
+      router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])))].sort()]),
+    ),
     unary: unary.specs,
     invoker: new DirectInvoker(interceptors, options.shutdownSignal),
     readMaxBytes: options.readMaxBytes,

@@ -1,6 +1,7 @@
 // Stage 3: the routes of a set of services, read from their google.api.http
 // options, ordered so that the most specific template wins.
 import { getOption, hasOption, type DescField, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { http as httpOption } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
 import { type FieldPathError, isPathBindable, resolveFieldPath } from "./field-path.js";
@@ -121,15 +122,23 @@ export class RouteTable {
     this.routes = [...routes].sort((a, b) => compareSpecificity(a.template, b.template));
   }
 
-  /** The route for a request, or why there is none. Throws PathError for a malformed path. */
+  /**
+   * The route for a request, or why there is none. Throws PathError for a
+   * malformed path. A HEAD takes the GET route of an RPC without side effects
+   * (HTTP answers HEAD wherever GET is safe); a GET that changes something
+   * (the original's GET /pick) does not answer HEAD, which monitors and link
+   * checkers send freely.
+   */
   lookup(httpMethod: string, pathname: string): Lookup {
     const path = splitRequestPath(pathname);
     const allow = new Set<string>();
     for (const route of this.routes) {
       const bindings = matchPath(route.template, path);
       if (!bindings) continue;
-      if (route.httpMethod === httpMethod) return { kind: "found", route, bindings };
+      const headToo = route.httpMethod === "GET" && route.rpc.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+      if (route.httpMethod === httpMethod || (httpMethod === "HEAD" && headToo)) return { kind: "found", route, bindings };
       allow.add(route.httpMethod);
+      if (headToo) allow.add("HEAD");
     }
     return allow.size > 0 ? { kind: "method-not-allowed", allow: [...allow].sort() } : { kind: "not-found" };
   }

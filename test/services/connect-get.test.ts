@@ -40,7 +40,7 @@ describe("Connect GET, and 405 with Allow on RPC paths", () => {
 
   const refused: Array<{ case: string; method: string; path: string; allow: string }> = [
     { case: "GET on Pick, which takes stock", method: "GET", path: "/chillybin.v1.ChillybinService/Pick", allow: "POST" },
-    { case: "PUT on GetStock", method: "PUT", path: "/chillybin.v1.ChillybinService/GetStock", allow: "GET, POST" },
+    { case: "PUT on GetStock", method: "PUT", path: "/chillybin.v1.ChillybinService/GetStock", allow: "GET, HEAD, POST" },
     { case: "DELETE on v2 PickOrder", method: "DELETE", path: "/chillybin.v2.ChillybinService/PickOrder", allow: "POST" },
     { case: "REST: DELETE /restock", method: "DELETE", path: "/restock", allow: "GET, POST" },
   ];
