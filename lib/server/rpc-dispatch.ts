@@ -4,7 +4,8 @@ import type { NodeRequest, NodeResponse } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { HttpError, writeError } from "../transcoding/index.js";
 import type { RequestAdmission } from "./request-admission.js";
-import { recordRefusal } from "./request-log.js";
+import { recordOf, recordRefusal } from "./request-log.js";
+import { rpcRequestProblem } from "./rpc-protocol-checks.js";
 import type { RpcRouter } from "./rpc-router.js";
 import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
 import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
@@ -36,6 +37,7 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
     options.directUnary ? new Map([...rpcs.unary].map(([path, spec]) => [path, make(spec)])) : new Map<string, H>();
   const directGrpc = byPath((spec) => createUnaryGrpcHandler(spec, rpcs.invoker, { ...common, web: false }));
   const directGrpcWeb = byPath((spec) => createUnaryGrpcHandler(spec, rpcs.invoker, { ...common, web: true }));
+  const acceptEncoding = rpcs.acceptCompression.map((c) => c.name).join(",");
   const directConnect = byPath((spec) => createUnaryConnectHandler(spec, rpcs.invoker, { ...common, jsonOptions: rpcs.jsonOptions }));
 
   return (req, res, path) => {
@@ -52,6 +54,15 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
     }
     // A HEAD (allowed where Connect allows GET) is answered as the GET, without its body: Node drops it.
     const method = req.method === "HEAD" ? "GET" : req.method!;
+    const problem = rpcRequestProblem(req, method, path);
+    if (problem) {
+      recordOf(req).protocol = "connect";
+      recordRefusal(req, problem.code, path.slice(1));
+      writeError(res, problem);
+      return true;
+    }
+    // What a gRPC client may compress its requests with (gRPC's Message-Accept-Encoding), on every answer.
+    if ((req.headers["content-type"] ?? "").startsWith("application/grpc")) res.setHeader("grpc-accept-encoding", acceptEncoding);
     const onWriteError = (error: unknown) => {
       // A client that reset its stream or closed its connection is not a server error.
       if (res.destroyed || req.destroyed) logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");

@@ -108,12 +108,12 @@ describe("lib/server: the direct unary Connect path answers as Connect's handler
       headers: { ...JSON_TYPE, "accept-encoding": "gzip" },
       status: 200,
     },
-    // Connect checks the version only when told to require the header (it is not, here).
+    // A version this server does not speak is refused before either path, as connect-go refuses it.
     {
-      case: "protocol version 2 (Connect's path)",
+      case: "protocol version 2 (refused before either path)",
       body: json({ name: "bread", quantity: 1 }),
       headers: { ...JSON_TYPE, "connect-protocol-version": "2" },
-      status: 200,
+      status: 400,
     },
     {
       case: "a connect-timeout-ms that is not one (Connect's path)",
