@@ -28,3 +28,20 @@ export function toFetchHeaders(from: http.IncomingHttpHeaders | http2.IncomingHt
   }
   return to;
 }
+
+/** Node's errors for writing to a stream or connection the other side has reset or closed. */
+const PEER_GONE = new Set(["ERR_HTTP2_INVALID_STREAM", "ERR_HTTP2_STREAM_ERROR", "ERR_STREAM_DESTROYED", "ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
+
+/**
+ * Whether writing a response failed because its client went away (reset its
+ * stream, closed its connection): not a server error. An HTTP/2 response has
+ * no `destroyed` of its own (its stream does), and a library may wrap Node's
+ * error (Connect's ConnectError keeps it as the cause), so both are looked at.
+ */
+export function clientWentAway(req: NodeRequest, res: NodeResponse, error: unknown): boolean {
+  if (res.destroyed || req.destroyed || ("stream" in res && res.stream?.destroyed)) return true;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (PEER_GONE.has((e as NodeJS.ErrnoException).code ?? "")) return true;
+  }
+  return false;
+}

@@ -1,6 +1,6 @@
 import { Code, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import type { NodeRequest, NodeResponse } from "../http/node-http.js";
+import { clientWentAway, type NodeRequest, type NodeResponse } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { HttpError, writeError } from "../transcoding/index.js";
 import type { RequestAdmission } from "./request-admission.js";
@@ -65,7 +65,7 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
     if ((req.headers["content-type"] ?? "").startsWith("application/grpc")) res.setHeader("grpc-accept-encoding", acceptEncoding);
     const onWriteError = (error: unknown) => {
       // A client that reset its stream or closed its connection is not a server error.
-      if (res.destroyed || req.destroyed) logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
+      if (clientWentAway(req, res, error)) logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
       else logger.error({ err: error, rpc: path }, "writing the response failed");
       res.destroy();
     };
