@@ -10,7 +10,7 @@
 // `npm run broker -- --install` only installs the gems (CI does that first).
 import { cliOrExit } from "../support/cli-args.js";
 import { ensureBrokerEnvironments } from "./broker-environments.js";
-import { installPactBroker, startPactBroker } from "./pact-broker.js";
+import { installPactBroker, type RunningPactBroker, startPactBroker } from "./pact-broker.js";
 
 const USAGE = "npm run broker [-- --install]";
 const { values } = cliOrExit(process.argv.slice(2), USAGE, { flags: { install: { type: "boolean" } }, positionals: { min: 0, max: 0 } });
@@ -29,36 +29,40 @@ try {
 }
 if (values.install) process.exit(0);
 
-const broker = await startPactBroker({
-  port,
-  dataDir: process.env.PACT_BROKER_DATA_DIR || ".data/pact-broker",
-  databaseUrl: process.env.PACT_BROKER_DATABASE_URL || undefined,
-  onLine: (line) => console.log(`pact-broker | ${line}`),
-}).catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
-process.env.PACT_BROKER_BASE_URL = broker.url;
-try {
-  const created = await ensureBrokerEnvironments();
-  console.log(`\nPact Broker: ${broker.url}   (environments created: ${created.join(", ") || "none, all there"})`);
-} catch (error) {
-  console.error((error as Error).message);
-  await broker.stop();
-  process.exit(1);
-}
-console.log(`  export PACT_BROKER_BASE_URL=${broker.url}   then npm run can-i-deploy, record-deployment, verify-changed-pact`);
-console.log("  Ctrl-C stops it.");
-
+// Ctrl-C may come at any moment, while the broker starts too: it always stops the broker (puma) before exiting.
 let stopping = false;
+let broker: RunningPactBroker | undefined;
+const stopAndExit = async (code: number) => {
+  await broker?.stop();
+  process.exit(code);
+};
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    void broker.stop().then(() => process.exit(0));
+    if (broker) void stopAndExit(0); // else: stopped as soon as it has started, below
   });
 }
-const code = await broker.process.exited;
+
+try {
+  broker = await startPactBroker({
+    port,
+    dataDir: process.env.PACT_BROKER_DATA_DIR || ".data/pact-broker",
+    databaseUrl: process.env.PACT_BROKER_DATABASE_URL || undefined,
+    onLine: (line) => console.log(`pact-broker | ${line}`),
+  });
+  if (stopping) await stopAndExit(0);
+  process.env.PACT_BROKER_BASE_URL = broker.url;
+  const created = await ensureBrokerEnvironments();
+  console.log(`\nPact Broker: ${broker.url}   (environments created: ${created.join(", ") || "none, all there"})`);
+} catch (error) {
+  console.error((error as Error).message);
+  await stopAndExit(1);
+}
+console.log(`  export PACT_BROKER_BASE_URL=${broker!.url}   then npm run can-i-deploy, record-deployment, verify-changed-pact`);
+console.log("  Ctrl-C stops it.");
+
+const code = await broker!.process.exited;
 if (!stopping) {
   console.error(`the Pact Broker exited on its own (code ${code})`);
   process.exit(1);

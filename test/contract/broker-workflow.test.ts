@@ -196,6 +196,15 @@ describe("contract: npm run broker", function () {
       await assert.rejects(fetch(`http://127.0.0.1:${port}/diagnostic/status/heartbeat`), "the broker (puma) stopped with it");
     } finally {
       await broker.stop("SIGKILL");
+      // Were the test to fail half-way, puma (which printed its pid) must not outlive it.
+      const puma = broker.lines.map((l) => /PID: (\d+)/.exec(l)?.[1]).find(Boolean);
+      if (puma) {
+        try {
+          process.kill(Number(puma), "SIGKILL");
+        } catch {
+          // stopped already, as it should have
+        }
+      }
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
