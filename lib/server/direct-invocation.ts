@@ -40,6 +40,8 @@ export class DirectInvoker {
   constructor(
     private readonly interceptors: Interceptor[],
     private readonly shutdownSignal: AbortSignal,
+    /** The router's requestGate: Connect's handlers apply it, so the direct paths must too. */
+    private readonly requestGate?: (context: HandlerContext) => void | Promise<void>,
   ) {
     shutdownSignal.addEventListener("abort", () => {
       for (const call of this.inProgress) call.abort(shutdownSignal.reason);
@@ -76,6 +78,7 @@ export class DirectInvoker {
       values: call.contextValues,
     };
     try {
+      if (this.requestGate) await this.requestGate(context);
       return { context, output: await invokeUnaryImplementation(spec, context, input as never, this.interceptors) };
     } catch (error) {
       return { context, error: error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error) };

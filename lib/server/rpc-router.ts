@@ -1,5 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, createConnectRouter, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Compression, UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "../logger.js";
@@ -10,11 +11,30 @@ import { grpcHealthRoutes } from "./grpc-health.js";
 import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
 import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import type { Health } from "./health.js";
-import { recordOutcome } from "./request-log.js";
+import { recordOutcome, requestRecordKey } from "./request-log.js";
 import { compileSchemaRules, schemaRules } from "./schema-rules.js";
 import { traceCalls } from "./trace-calls.js";
 import { unaryMethodsOf } from "./unary-methods.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
+
+/** Connect's requestGate: refuses a call by throwing, before it runs. */
+export type RequestGate = (context: HandlerContext) => void | Promise<void>;
+
+/** The gate, noting its refusals on the request's record (it runs outside recordOutcome, as in Connect). */
+function recordingGate(gate: RequestGate): RequestGate {
+  return async (context) => {
+    try {
+      await gate(context);
+    } catch (error) {
+      const record = context.values.get(requestRecordKey);
+      if (record) {
+        record.rpc = `${context.service.typeName}/${context.method.name}`;
+        record.code = codeToString(ConnectError.from(error).code);
+      }
+      throw error;
+    }
+  };
+}
 
 export interface RpcRouterOptions {
   /** Registers the service implementations. */
@@ -24,6 +44,12 @@ export interface RpcRouterOptions {
   errorCodes?: ErrorCodes;
   /** Run for every RPC whatever the protocol, after the request is recorded and checked. */
   interceptors?: readonly Interceptor[];
+  /**
+   * Decides whether a call may run at all, before any interceptor: throw a
+   * ConnectError to refuse it. Connect's handlers and the direct paths (gRPC,
+   * gRPC-Web, Connect unary, REST) all apply it, so a gate guards every path.
+   */
+  requestGate?: RequestGate;
   /** The largest message accepted (REST bodies have the same limit). */
   readMaxBytes: number;
   health: Health;
@@ -72,8 +98,10 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
   // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
   // field, as REST and connect-go do.
   const jsonOptions = { ignoreUnknownFields: false };
+  const requestGate = options.requestGate && recordingGate(options.requestGate);
   const router = createConnectRouter({
     interceptors,
+    requestGate,
     shutdownSignal: options.shutdownSignal,
     acceptCompression,
     jsonOptions,
@@ -98,7 +126,7 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
       router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])))].sort()]),
     ),
     unary: unary.specs,
-    invoker: new DirectInvoker(interceptors, options.shutdownSignal),
+    invoker: new DirectInvoker(interceptors, options.shutdownSignal, requestGate),
     readMaxBytes: options.readMaxBytes,
     acceptCompression,
     jsonOptions,

@@ -17,7 +17,7 @@ import { RequestAdmission } from "./request-admission.js";
 import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./request-log.js";
 import { directRestCall } from "./rest-call.js";
 import { createRpcDispatch } from "./rpc-dispatch.js";
-import { assembleRpcRouter } from "./rpc-router.js";
+import { assembleRpcRouter, type RequestGate } from "./rpc-router.js";
 import { answerUnknownMethod } from "./unknown-method.js";
 
 export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./plain-routes.js";
@@ -44,6 +44,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Run for every RPC whatever the protocol, after the request is recorded (e.g. access checks). */
   interceptors?: readonly Interceptor[];
+  /** Decides whether a call may run at all (authentication, say), on every protocol and path: see RpcRouterOptions. */
+  requestGate?: RequestGate;
   /** The service's own failures that have codes of their own (refusals, its database out of reach); anything else is INTERNAL. */
   errorCodes?: ErrorCodes;
   /** What one client, and all together, may hold (connections, requests, bytes, time); defaults in limits.ts. */
