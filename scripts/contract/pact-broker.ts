@@ -2,7 +2,6 @@
 // pact_broker gem (ops/pact-broker: Gemfile, Gemfile.lock, config.ru) under
 // puma on 127.0.0.1. `npm run broker` and the contract tests both start it
 // through here, so the tests run exactly what a developer runs.
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { commandRuns, type RunningProcess, runProcess } from "../support/processes.js";
@@ -21,13 +20,9 @@ export const RUBY_MISSING =
   "the Pact Broker (the pact_broker gem) needs Ruby 3.1+ with Bundler and a C compiler with Ruby's headers; " +
   "on Debian: apt-get install ruby-full ruby-bundler build-essential";
 
-function run(command: string, args: string[], echo: (line: string) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: BROKER_DIR, env: { ...process.env, ...BUNDLER_ENV }, stdio: ["ignore", "pipe", "pipe"] });
-    for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk: Buffer) => echo(chunk.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve(code ?? 1));
-  });
+/** Runs bundler on the broker's Gemfile, giving each line it writes to `echo`; answers its exit code. */
+async function bundle(args: string[], echo: (line: string) => void): Promise<number> {
+  return (await runProcess("bundle", args, { cwd: BROKER_DIR, env: BUNDLER_ENV, onLine: echo }).exited) ?? 1;
 }
 
 /**
@@ -35,11 +30,11 @@ function run(command: string, args: string[], echo: (line: string) => void): Pro
  * (`bundle check`), printing bundler's progress through `echo`. Throws,
  * naming what to install, when Ruby or Bundler is missing.
  */
-export async function installPactBroker(echo: (text: string) => void = (text) => process.stderr.write(text)): Promise<void> {
+export async function installPactBroker(echo: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
   if (!commandRuns("ruby", ["--version"]) || !commandRuns("bundle", ["--version"])) throw new Error(RUBY_MISSING);
-  if ((await run("bundle", ["check"], () => {})) === 0) return;
-  echo("installing the Pact Broker's gems (ops/pact-broker/Gemfile.lock) into ops/pact-broker/vendor/bundle: minutes the first time\n");
-  const code = await run("bundle", ["install", "--jobs", "4"], echo);
+  if ((await bundle(["check"], () => {})) === 0) return;
+  echo("installing the Pact Broker's gems (ops/pact-broker/Gemfile.lock) into ops/pact-broker/vendor/bundle: minutes the first time");
+  const code = await bundle(["install", "--jobs", "4"], echo);
   if (code !== 0) throw new Error(`bundle install for ops/pact-broker failed (exit ${code}); see its output above. ${RUBY_MISSING}`);
 }
 
