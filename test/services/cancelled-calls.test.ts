@@ -66,11 +66,7 @@ describe("a call its client cancels or abandons is logged and counted canceled",
       const before = log.lines.length;
       const clientSaw = await t.leave();
       assert.ok(clientSaw === grpc.status.CANCELLED || clientSaw === 28, `the client left (it saw ${clientSaw})`);
-      let line: Record<string, unknown> | undefined;
-      for (let i = 0; i < 300 && !line; i++) {
-        line = log.lines.slice(before).find((l) => l.msg === "request" && l.rpc === "jafflr.v1.JafflrService/MakeToastie");
-        if (!line) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const line = await log.waitFor((l) => l.msg === "request" && l.rpc === "jafflr.v1.JafflrService/MakeToastie", before);
       assert.ok(line, "an access line");
       assert.deepEqual([line.protocol, line.code, line.status], [t.protocol, "canceled", 499]);
       const metrics = (await request(jafflr.server.url, "GET", "/metrics")).text;

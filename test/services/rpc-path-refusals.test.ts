@@ -77,12 +77,7 @@ describe("RPC paths refuse what they cannot read, with a body that says why", ()
       const error = JSON.parse(res.body) as { code: string; message: string };
       assert.equal(error.code, "invalid_argument");
       assert.match(error.message, t.message);
-      // The access line is written when the response closes, which may be just after curl has read it.
-      let line: Record<string, unknown> | undefined;
-      for (let i = 0; i < 200 && !line; i++) {
-        line = log.lines.find((l) => l.requestId === res.headers["x-request-id"] && l.msg === "request");
-        if (!line) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const line = await log.waitFor((l) => l.requestId === res.headers["x-request-id"] && l.msg === "request");
       assert.deepEqual([line?.protocol, line?.rpc, line?.code], ["connect", "chillybin.v1.ChillybinService/GetStock", "invalid_argument"]);
     });
   }

@@ -31,11 +31,7 @@ describe("a client leaving a stream is not a server error", function () {
       assert.match(output, /SERVING/, "it watched before it left");
       assert.match(output, /deadline_exceeded/);
       // Its access line is written when the stream closes.
-      let watch: Record<string, unknown> | undefined;
-      for (let i = 0; i < 200 && !watch; i++) {
-        watch = log.lines.slice(before).find((l) => l.msg === "request" && l.rpc === "grpc.health.v1.Health/Watch");
-        if (!watch) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const watch = await log.waitFor((l) => l.msg === "request" && l.rpc === "grpc.health.v1.Health/Watch", before);
       // (Its code depends on which came first, the client's reset or the server's own 1 s deadline from grpc-timeout.)
       assert.equal(watch?.protocol, protocol);
       // Where writing to the stream failed, the debug line says why.

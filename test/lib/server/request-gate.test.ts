@@ -80,11 +80,7 @@ describe("serve({ requestGate }) guards every path", function () {
       it("REST: 403 permission_denied, logged with the RPC and its code; the stock untouched", async () => {
         const res = await request(server.url, "GET", "/pick?name=cheese&quantity=1");
         assert.deepEqual([res.status, (res.json as { code: string }).code], [403, "permission_denied"]);
-        let line: Record<string, unknown> | undefined;
-        for (let i = 0; i < 100 && !line; i++) {
-          line = log.lines.find((l) => l.msg === "request" && l.protocol === "rest" && l.code === "permission_denied");
-          if (!line) await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+        const line = await log.waitFor((l) => l.msg === "request" && l.protocol === "rest" && l.code === "permission_denied");
         assert.equal(line?.rpc, "chillybin.v1.ChillybinService/Pick");
         const stock = await chillybin.db.selectFrom("ingredients").select("quantity").where("name", "=", "cheese").executeTakeFirstOrThrow();
         assert.equal(stock.quantity, 10);
