@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { codeName } from "../code-names.js";
 import { activeContext, injectContext, tracer, tracesRecorded } from "../telemetry.js";
 
 /**
@@ -24,7 +24,7 @@ export const traceClientCalls: Interceptor = (next) => async (req) => {
     return res;
   } catch (error) {
     const err = ConnectError.from(error);
-    span.setAttribute("rpc.response.status_code", codeToString(err.code));
+    span.setAttribute("rpc.response.status_code", codeName(err.code));
     span.setStatus({ code: SpanStatusCode.ERROR, message: err.rawMessage });
     throw error;
   } finally {

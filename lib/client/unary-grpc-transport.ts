@@ -10,7 +10,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { requestHeader, validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
+import { grpcRequestHeader, grpcValidateResponse, grpcValidateTrailer } from "../connect-internals.js";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { toFetchHeaders } from "../http/node-http.js";
 import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-errors.js";
@@ -22,8 +22,8 @@ import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-err
 // unary call as one write on a stream of Connect-Node's own HTTP/2 session
 // manager and reads the answer whole, with Connect's own pieces around it:
 // the interceptors, deadline and cancellation as Connect's runUnaryCall
-// applies them, requestHeader (gRPC's request headers), validateResponse and
-// validateTrailer (status, trailers, error details). Streaming calls, which jafflr does not make, go to
+// applies them, grpcRequestHeader (gRPC's request headers), grpcValidateResponse and
+// grpcValidateTrailer (status, trailers, error details). Streaming calls, which jafflr does not make, go to
 // `streaming`.
 
 /** The gRPC envelope header: one flags byte, then the message length. */
@@ -70,7 +70,7 @@ export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Tr
           method,
           requestMethod: "POST",
           url: `${base}/${method.parent.typeName}/${method.name}`,
-          header: requestHeader(true, timeoutMs, header),
+          header: grpcRequestHeader(true, timeoutMs, header),
           contextValues: contextValues ?? createContextValues(),
           message: isMessage(input, method.input) ? input : create(method.input, input),
           signal: controller.signal,
@@ -135,9 +135,9 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
         try {
           const reset = connectErrorFromResetCode(stream.rstCode);
           if (reset) throw reset;
-          const { headerError } = validateResponse(status, responseHeader);
+          const { headerError } = grpcValidateResponse(status, responseHeader);
           if (headerError) throw headerError; // a trailers-only error
-          validateTrailer(trailer, responseHeader);
+          grpcValidateTrailer(trailer, responseHeader);
           const answer = Buffer.concat(chunks);
           if (answer.length === 0)
             throw new ConnectError("protocol error: missing output message for unary method", trailer.has("grpc-status") ? Code.Unimplemented : Code.Unknown);

@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
-import { encodeEnvelope, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { codeFromString, codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
+import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { codeName, codeNamed } from "../code-names.js";
+import { codeToHttpStatus, encodeEnvelope } from "../connect-internals.js";
 
 // Connect-ES's answers to a request it cannot decode, corrected so that the
 // caller can tell it was their request and what in it was wrong:
@@ -80,7 +81,7 @@ function rewriteConnectUnary(res: UniversalServerResponse, body: Uint8Array, cor
   if (!corrected) return unchanged;
   const rewritten = new TextEncoder().encode(JSON.stringify({ ...error, ...corrected }));
   res.header?.set("content-length", String(rewritten.byteLength));
-  const code = codeFromString(corrected.code);
+  const code = codeNamed(corrected.code);
   return { ...res, status: code === undefined ? res.status : codeToHttpStatus(code), body: oneChunk(rewritten) };
 }
 
@@ -91,7 +92,7 @@ function correctGrpcStatus(
   correct: Correct,
 ): { status: string; message: string } | undefined {
   if (!status || !/^\d+$/.test(status) || !message) return undefined;
-  const name = codeToString(Number(status));
+  const name = codeName(Number(status));
   let decoded: string;
   try {
     decoded = decodeURIComponent(message);
@@ -100,7 +101,7 @@ function correctGrpcStatus(
   }
   const corrected = correct({ code: name, message: decoded });
   if (!corrected) return undefined;
-  return { status: String(codeFromString(corrected.code) ?? status), message: encodeURIComponent(corrected.message) };
+  return { status: String(codeNamed(corrected.code) ?? status), message: encodeURIComponent(corrected.message) };
 }
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -1,14 +1,15 @@
 import type { DescMethodUnary, MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type HandlerContext, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
-import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
+import { Code, ConnectError, createHandlerContext, type ContextValues, type HandlerContext, type MethodImplSpec } from "@connectrpc/connect";
+import { invokeUnaryImplementation } from "../connect-internals.js";
 import { type NodeRequest, type NodeResponse, toFetchHeaders } from "../http/node-http.js";
+import type { RpcOptions } from "./rpc-options.js";
 
-// Calls a unary method's implementation the way Connect's handlers do
-// (invokeUnaryImplementation: the router's interceptors, outermost first),
-// with a HandlerContext that has what createHandlerContext gives it (the
-// deadline, the caller going away, the server giving up draining), built
-// with one AbortController instead of three linked ones. The direct paths
-// (unary-grpc.ts, unary-connect.ts, REST) frame what it answers.
+// Calls a unary method's implementation the way Connect's handlers do: a
+// HandlerContext from Connect's public createHandlerContext (the deadline,
+// the caller going away, the server giving up draining), the router's
+// requestGate, then invokeUnaryImplementation (the router's interceptors,
+// outermost first). The direct paths (unary-grpc.ts, unary-connect.ts, REST)
+// frame what it answers.
 
 export type UnarySpec = MethodImplSpec & { kind: "unary" };
 
@@ -16,7 +17,7 @@ export interface DirectCall {
   req: NodeRequest;
   res: NodeResponse;
   contextValues: ContextValues;
-  /** "grpc" or "connect", as Connect's handlers name themselves. */
+  /** "grpc", "grpc-web" or "connect", as Connect's handlers name themselves. */
   protocolName: string;
   url: string;
   timeoutMs: number | undefined;
@@ -34,58 +35,40 @@ export interface DirectOutcome {
 }
 
 export class DirectInvoker {
-  /** Calls in progress, aborted together when the server gives up draining: one listener, not one per call. */
-  private readonly inProgress = new Set<AbortController>();
-
-  constructor(
-    private readonly interceptors: Interceptor[],
-    private readonly shutdownSignal: AbortSignal,
-    /** The router's requestGate: Connect's handlers apply it, so the direct paths must too. */
-    private readonly requestGate?: (context: HandlerContext) => void | Promise<void>,
-  ) {
-    shutdownSignal.addEventListener("abort", () => {
-      for (const call of this.inProgress) call.abort(shutdownSignal.reason);
-    });
-  }
+  /** The router's own options: the same interceptors, gate, shutdown signal and deadline cap as Connect's handlers. */
+  constructor(readonly options: RpcOptions) {}
 
   async invoke(spec: UnarySpec, input: unknown, call: DirectCall): Promise<DirectOutcome> {
     const { res } = call;
-    const method = spec.method;
-    const controller = new AbortController();
-    this.inProgress.add(controller);
-    if (this.shutdownSignal.aborted) controller.abort(this.shutdownSignal.reason);
     // The caller resetting its stream, or closing its connection, cancels the call, as in Connect's handlers.
+    const caller = new AbortController();
     const onClose = () => {
-      if (!res.writableEnded) controller.abort(new ConnectError("the client cancelled the call", Code.Canceled));
+      if (!res.writableEnded) caller.abort(new ConnectError("the client cancelled the call", Code.Canceled));
     };
     res.once("close", onClose);
-    const deadline = call.timeoutMs === undefined ? undefined : Date.now() + call.timeoutMs;
-    const timer =
-      deadline === undefined
-        ? undefined
-        : setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), call.timeoutMs);
-    const context: HandlerContext = {
-      method,
-      service: method.parent,
+    const context = createHandlerContext({
+      ...spec,
+      service: spec.method.parent,
       requestMethod: "POST",
       protocolName: call.protocolName,
       url: call.url,
-      signal: controller.signal,
-      timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+      timeoutMs: call.timeoutMs,
+      shutdownSignal: this.options.shutdownSignal,
+      requestSignal: caller.signal,
       requestHeader: call.requestHeader,
-      responseHeader: new Headers(call.responseHeader),
-      responseTrailer: new Headers(call.responseTrailer),
-      values: call.contextValues,
-    };
+      responseHeader: call.responseHeader,
+      responseTrailer: call.responseTrailer,
+      contextValues: call.contextValues,
+    });
     try {
-      if (this.requestGate) await this.requestGate(context);
-      return { context, output: await invokeUnaryImplementation(spec, context, input as never, this.interceptors) };
+      if (this.options.requestGate) await this.options.requestGate(context);
+      return { context, output: await invokeUnaryImplementation(spec, context, input as never, this.options.interceptors) };
     } catch (error) {
+      context.abort(error);
       return { context, error: error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error) };
     } finally {
       res.off("close", onClose);
-      clearTimeout(timer);
-      this.inProgress.delete(controller);
+      context.abort(); // clears the deadline's timer, and unlinks the call from the server's shutdown signal
     }
   }
 }

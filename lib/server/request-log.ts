@@ -1,5 +1,5 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { codeName } from "../code-names.js";
 import type { Logger } from "../logger.js";
 import type { NodeRequest } from "../http/node-http.js";
 import type { RequestHandler } from "./h1-h2c-server.js";
@@ -36,7 +36,7 @@ export const recordOutcome: Interceptor = (next) => async (req) => {
     record.code = "ok";
     return res;
   } catch (error) {
-    record.code = codeToString(ConnectError.from(error).code);
+    record.code = codeName(ConnectError.from(error).code);
     throw error;
   }
 };
@@ -45,7 +45,7 @@ export const recordOutcome: Interceptor = (next) => async (req) => {
 export function recordRefusal(req: NodeRequest, code: Code, rpc?: string): void {
   const record = recordOf(req);
   record.rpc ??= rpc;
-  record.code ??= codeToString(code);
+  record.code ??= codeName(code);
 }
 
 /**
@@ -57,7 +57,7 @@ export function recordRefusal(req: NodeRequest, code: Code, rpc?: string): void 
 export function codeOfStatus(status: number): string {
   if (status < 400) return "ok";
   const code = STATUS_CODES[status] ?? (status >= 500 ? Code.Internal : Code.InvalidArgument);
-  return codeToString(code);
+  return codeName(code);
 }
 
 const STATUS_CODES: Readonly<Record<number, Code>> = {
@@ -77,7 +77,7 @@ const STATUS_CODES: Readonly<Record<number, Code>> = {
   504: Code.DeadlineExceeded,
 };
 
-const CANCELED = codeToString(Code.Canceled);
+const CANCELED = codeName(Code.Canceled);
 /** What access logs (nginx's among them) call a response the client left before it was written: no client ever receives it. */
 const CLIENT_CLOSED_REQUEST = 499;
 

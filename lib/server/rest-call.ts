@@ -1,5 +1,5 @@
 import type { ContextValues } from "@connectrpc/connect";
-import { parseTimeout } from "@connectrpc/connect/protocol-connect";
+import { connectParseTimeout } from "../connect-internals.js";
 import type { RestCall } from "../transcoding/index.js";
 import type { DirectInvoker, UnarySpec } from "./direct-invocation.js";
 import type { NodeRequest } from "../http/node-http.js";
@@ -13,7 +13,7 @@ import type { NodeRequest } from "../http/node-http.js";
 export function directRestCall(specs: ReadonlyMap<string, UnarySpec>, invoker: DirectInvoker, contextValues: (req: NodeRequest) => ContextValues): RestCall {
   return async (method, input, header, req, res) => {
     const path = `/${method.parent.typeName}/${method.name}`;
-    const timeout = parseTimeout(header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    const timeout = connectParseTimeout(header.get("connect-timeout-ms"), invoker.options.maxTimeoutMs);
     if (timeout.error) return { header: new Headers(), error: timeout.error };
     const outcome = await invoker.invoke(specs.get(path)!, input, {
       req,

@@ -1,5 +1,6 @@
 import { Code, type ContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import type { DirectPaths } from "../direct-paths.js";
 import { clientWentAway, type NodeRequest, type NodeResponse } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
 import { HttpError, writeError } from "../transcoding/index.js";
@@ -10,19 +11,16 @@ import type { RpcRouter } from "./rpc-router.js";
 import { createUnaryConnectHandler, isPlainUnaryConnect } from "./unary-connect.js";
 import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./unary-grpc.js";
 
-/** Connect responses smaller than this are not compressed (Connect-ES's default, which the router keeps). */
-const CONNECT_COMPRESS_MIN_BYTES = 1024;
-
 export interface RpcDispatchOptions {
   admission: RequestAdmission;
   contextValues: (req: NodeRequest) => ContextValues;
   logger: Logger;
   /**
-   * Plain unary gRPC, gRPC-Web and Connect calls take the direct paths
-   * (unary-grpc.ts, unary-connect.ts) unless this is false; then every call
-   * goes through Connect's handlers (the parity tests compare the two).
+   * Which plain unary calls take a direct path (unary-grpc.ts for grpc and
+   * grpc-web, unary-connect.ts for connect); the others go through Connect's
+   * handlers (the parity tests compare the two).
    */
-  directUnary: boolean;
+  directPaths: DirectPaths;
 }
 
 /**
@@ -32,13 +30,13 @@ export interface RpcDispatchOptions {
  */
 export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions): (req: NodeRequest, res: NodeResponse, path: string) => boolean {
   const { admission, contextValues, logger } = options;
-  const common = { readMaxBytes: rpcs.readMaxBytes, acceptCompression: rpcs.acceptCompression, compressMinBytes: CONNECT_COMPRESS_MIN_BYTES };
-  const byPath = <H>(make: (spec: Parameters<typeof createUnaryGrpcHandler>[0]) => H) =>
-    options.directUnary ? new Map([...rpcs.unary].map(([path, spec]) => [path, make(spec)])) : new Map<string, H>();
-  const directGrpc = byPath((spec) => createUnaryGrpcHandler(spec, rpcs.invoker, { ...common, web: false }));
-  const directGrpcWeb = byPath((spec) => createUnaryGrpcHandler(spec, rpcs.invoker, { ...common, web: true }));
-  const acceptEncoding = rpcs.acceptCompression.map((c) => c.name).join(",");
-  const directConnect = byPath((spec) => createUnaryConnectHandler(spec, rpcs.invoker, { ...common, jsonOptions: rpcs.jsonOptions }));
+  const byPath = <H>(on: boolean, make: (spec: Parameters<typeof createUnaryGrpcHandler>[0]) => H) =>
+    on ? new Map([...rpcs.unary].map(([path, spec]) => [path, make(spec)])) : new Map<string, H>();
+  const { directPaths } = options;
+  const directGrpc = byPath(directPaths.grpc, (spec) => createUnaryGrpcHandler(spec, rpcs.invoker, rpcs.options, "grpc"));
+  const directGrpcWeb = byPath(directPaths["grpc-web"], (spec) => createUnaryGrpcHandler(spec, rpcs.invoker, rpcs.options, "grpc-web"));
+  const directConnect = byPath(directPaths.connect, (spec) => createUnaryConnectHandler(spec, rpcs.invoker, rpcs.options));
+  const acceptEncoding = rpcs.options.acceptCompression.map((c) => c.name).join(",");
 
   return (req, res, path) => {
     const rpc = rpcs.handlers.get(path);

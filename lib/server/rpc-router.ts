@@ -1,8 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { ConnectError, createConnectRouter, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import type { Compression, UniversalHandler } from "@connectrpc/connect/protocol";
+import { ConnectError, createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { codeName } from "../code-names.js";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "../logger.js";
 import { correctDecodingErrors } from "./decoding-errors.js";
 import { DirectInvoker, type UnarySpec } from "./direct-invocation.js";
@@ -12,13 +11,13 @@ import { specEncodedGrpcMessages } from "./grpc-message-encoding.js";
 import { grpcReflectionRoutes } from "./grpc-reflection.js";
 import type { Health } from "./health.js";
 import { recordOutcome, requestRecordKey } from "./request-log.js";
+import { rpcOptions, type RequestGate, type RpcOptions, type RpcOptionsInit } from "./rpc-options.js";
 import { compileSchemaRules, schemaRules } from "./schema-rules.js";
 import { traceCalls } from "./trace-calls.js";
 import { unaryMethodsOf } from "./unary-methods.js";
 import { rejectUnstorableStrings } from "./unstorable-strings.js";
 
-/** Connect's requestGate: refuses a call by throwing, before it runs. */
-export type RequestGate = (context: HandlerContext) => void | Promise<void>;
+export type { RequestGate } from "./rpc-options.js";
 
 /** The gate, noting its refusals on the request's record (it runs outside recordOutcome, as in Connect). */
 function recordingGate(gate: RequestGate): RequestGate {
@@ -29,7 +28,7 @@ function recordingGate(gate: RequestGate): RequestGate {
       const record = context.values.get(requestRecordKey);
       if (record) {
         record.rpc = `${context.service.typeName}/${context.method.name}`;
-        record.code = codeToString(ConnectError.from(error).code);
+        record.code = codeName(ConnectError.from(error).code);
       }
       throw error;
     }
@@ -52,6 +51,8 @@ export interface RpcRouterOptions {
   requestGate?: RequestGate;
   /** The largest message accepted (REST bodies have the same limit). */
   readMaxBytes: number;
+  /** Connect's other options, the same on every path (rpc-options.ts). */
+  rpc?: Pick<RpcOptionsInit, "writeMaxBytes" | "compressMinBytes" | "maxTimeoutMs" | "acceptCompression">;
   health: Health;
   /** Aborted when the server gives up draining: every call in flight ends UNAVAILABLE. */
   shutdownSignal: AbortSignal;
@@ -69,9 +70,8 @@ export interface RpcRouter {
   unary: ReadonlyMap<string, UnarySpec>;
   /** Calls a unary implementation through the router's interceptors (the direct paths, REST). */
   invoker: DirectInvoker;
-  readMaxBytes: number;
-  acceptCompression: Compression[];
-  jsonOptions: { ignoreUnknownFields: boolean };
+  /** The options Connect's router was made with, for every other path to read. */
+  options: RpcOptions;
 }
 
 /**
@@ -92,22 +92,15 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
     schemaRules,
     ...(options.interceptors ?? []),
   ];
-  const acceptCompression = [compressionGzip, compressionBrotli];
-  // Connect-ES ignores what JSON it does not know by default: an unknown enum
-  // name ("doneness":"charcoal") then became the default value and a LIGHT
-  // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
-  // field, as REST and connect-go do.
-  const jsonOptions = { ignoreUnknownFields: false };
-  const requestGate = options.requestGate && recordingGate(options.requestGate);
-  const router = createConnectRouter({
+  const rpc = rpcOptions({
+    ...options.rpc,
     interceptors,
-    requestGate,
+    requestGate: options.requestGate && recordingGate(options.requestGate),
     shutdownSignal: options.shutdownSignal,
-    acceptCompression,
-    jsonOptions,
     // The same limit as REST bodies: larger messages are refused with resource_exhausted.
     readMaxBytes: options.readMaxBytes,
   });
+  const router = createConnectRouter(rpc);
   const unary = unaryMethodsOf(router);
   options.routes(unary.router);
   const served = () => [...new Set(router.handlers.map((h) => h.service))];
@@ -126,9 +119,7 @@ export function assembleRpcRouter(options: RpcRouterOptions): RpcRouter {
       router.handlers.map((h) => [h.requestPath, [...new Set(h.allowedMethods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])))].sort()]),
     ),
     unary: unary.specs,
-    invoker: new DirectInvoker(interceptors, options.shutdownSignal, requestGate),
-    readMaxBytes: options.readMaxBytes,
-    acceptCompression,
-    jsonOptions,
+    invoker: new DirectInvoker(rpc),
+    options: rpc,
   };
 }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
+import { ALL_DIRECT_PATHS, type DirectPaths } from "../direct-paths.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 import type { NodeRequest } from "../http/node-http.js";
 import type { Logger } from "../logger.js";
@@ -17,6 +18,7 @@ import { RequestAdmission } from "./request-admission.js";
 import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./request-log.js";
 import { directRestCall } from "./rest-call.js";
 import { createRpcDispatch } from "./rpc-dispatch.js";
+import type { RpcOptionsInit } from "./rpc-options.js";
 import { assembleRpcRouter, type RequestGate } from "./rpc-router.js";
 import { answerUnknownMethod } from "./unknown-method.js";
 
@@ -56,12 +58,14 @@ export interface ServeOptions {
   plainRoutes?: readonly PlainRoute[];
   /** The REST surface's OpenAPI document (GET /openapi.json): its title, and the RPCs that need a bearer token. */
   openApi?: { title: string; bearerRpcs?: readonly string[] };
+  /** Connect's other options (largest answer, compression, longest deadline), the same on every path: rpc-options.ts. */
+  rpc?: Pick<RpcOptionsInit, "writeMaxBytes" | "compressMinBytes" | "maxTimeoutMs" | "acceptCompression">;
   /**
-   * Plain unary gRPC, gRPC-Web and Connect calls take the direct paths
-   * (unary-grpc.ts, unary-connect.ts) unless this is false; then every call goes through
-   * Connect's handlers (the parity tests compare the two).
+   * Which plain unary calls take the direct paths (unary-grpc.ts,
+   * unary-connect.ts); all by default (DIRECT_PATHS). The others go through
+   * Connect's handlers; the parity tests compare the two.
    */
-  directUnary?: boolean;
+  directPaths?: DirectPaths;
 }
 
 export interface RunningServer {
@@ -102,7 +106,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const admission = new RequestAdmission(limits);
   const contextValues = (req: NodeRequest) => createContextValues().set(requestRecordKey, recordOf(req));
-  const dispatchRpc = createRpcDispatch(rpcs, { admission, contextValues, logger: options.logger, directUnary: options.directUnary !== false });
+  const dispatchRpc = createRpcDispatch(rpcs, { admission, contextValues, logger: options.logger, directPaths: options.directPaths ?? ALL_DIRECT_PATHS });
   const openApi = () =>
     openApiDocument(rpcs.services, {
       title: options.openApi?.title ?? "REST API",
@@ -153,7 +157,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     () => server.connections,
   );
   const port = await server.listen(options.port, host);
-  options.logger.info({ port, host }, "listening");
+  // Which direct unary paths are on (DIRECT_PATHS), so that an operator who turned them off can see it took.
+  const directPaths = Object.entries(options.directPaths ?? ALL_DIRECT_PATHS).flatMap(([name, on]) => (on && name !== "client" ? [name] : []));
+  options.logger.info({ port, host, directPaths }, "listening");
 
   let closing: Promise<void> | undefined;
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;

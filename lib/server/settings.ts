@@ -1,10 +1,11 @@
 import { type LogFormat, readByteSize, readLogFormat, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
 import { readServerLimits, type ServerLimits } from "./limits.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
+import { readDirectPaths, type DirectPaths } from "../direct-paths.js";
 import type { ServeOptions } from "./serve.js";
 
 /** What a service passes on to serve(): its server's own settings and its logger. */
-export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits">;
+export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits" | "directPaths">;
 
 /** The settings every service's server reads from the environment, the same way. */
 export interface ServerSettings {
@@ -22,6 +23,8 @@ export interface ServerSettings {
   maxBodyBytes: number;
   /** What one client, and all together, may hold on the server (limits.ts; the README's "Limits"). */
   limits: ServerLimits;
+  /** Which direct unary paths are on (DIRECT_PATHS; lib/direct-paths.ts): all unless an operator turns them off. */
+  directPaths: DirectPaths;
 }
 
 /** Reads them; the port and host variables are the service's own (CHILLYBIN_PORT…), the rest shared. */
@@ -36,5 +39,6 @@ export function readServerSettings(env: Env, names: { portVar: string; hostVar: 
     drainTimeoutMs: readNumber(env, "DRAIN_TIMEOUT_MS", 30_000),
     maxBodyBytes,
     limits: readServerLimits(env, maxBodyBytes),
+    directPaths: readDirectPaths(env),
   };
 }

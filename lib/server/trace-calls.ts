@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { codeName } from "../code-names.js";
 import { extractContext, runInSpan, tracer, tracesRecorded } from "../telemetry.js";
 import { isServerFault } from "./error-codes.js";
 import { protocolOf } from "./protocol.js";
@@ -39,7 +39,7 @@ export const traceCalls: Interceptor = (next) => async (req) => {
     return res;
   } catch (error) {
     const code = ConnectError.from(error).code;
-    span.setAttribute("rpc.response.status_code", codeToString(code));
+    span.setAttribute("rpc.response.status_code", codeName(code));
     // A refusal is the caller's; only the server's own faults mark the span an error.
     if (isServerFault(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: ConnectError.from(error).rawMessage });
     throw error;

@@ -1,17 +1,18 @@
-import type { DescMethodUnary, JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
-import type { ConnectError, ContextValues } from "@connectrpc/connect";
-import { compressionNegotiate, createMethodSerializationLookup, type Compression } from "@connectrpc/connect/protocol";
+import type { DescMethodUnary } from "@bufbuild/protobuf";
+import { ConnectError, type ContextValues } from "@connectrpc/connect";
 import {
   codeToHttpStatus,
-  contentTypeUnaryJson,
-  contentTypeUnaryProto,
+  compressionNegotiate,
+  connectParseContentType,
+  connectParseTimeout,
+  createMethodSerializationLookup,
   errorToJsonBytes,
-  parseContentType,
-  parseTimeout,
+  mergeNonProtocolHeaders,
   trailerMux,
-} from "@connectrpc/connect/protocol-connect";
+} from "../connect-internals.js";
 import { firstHeader, requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
+import type { RpcOptions } from "./rpc-options.js";
 import { readWholeBody } from "./whole-body.js";
 
 // Connect's unary protocol (POST application/proto or application/json), the
@@ -22,14 +23,9 @@ import { readWholeBody } from "./whole-body.js";
 // would refuse to parse or one over the limit goes to Connect's handler with
 // what was read, so that Connect answers it in its own words.
 
-export interface UnaryConnectOptions {
-  readMaxBytes: number;
-  jsonOptions: Partial<JsonReadOptions & JsonWriteOptions>;
-  /** What responses may be compressed with, as the router accepts (and in its order of preference). */
-  acceptCompression: Compression[];
-  /** Responses smaller than this are not compressed (Connect's default: 1 KiB). */
-  compressMinBytes: number;
-}
+/** Connect's unary content types. */
+const CONTENT_TYPE_PROTO = "application/proto";
+const CONTENT_TYPE_JSON = "application/json";
 
 export interface UnaryConnectCall {
   req: NodeRequest;
@@ -44,7 +40,7 @@ export interface UnaryConnectCall {
 /** Whether a request can take the direct path: a unary Connect POST, uncompressed, protocol version 1 or unsaid. */
 export function isPlainUnaryConnect(req: NodeRequest): boolean {
   if (req.method !== "POST") return false;
-  const type = parseContentType(firstHeader(req, "content-type"));
+  const type = connectParseContentType(firstHeader(req, "content-type"));
   if (!type || type.stream) return false;
   const encoding = firstHeader(req, "content-encoding");
   if (encoding !== null && encoding !== "identity") return false;
@@ -53,24 +49,21 @@ export function isPlainUnaryConnect(req: NodeRequest): boolean {
 }
 
 /** Answers unary Connect calls of one method directly; everything unusual goes to Connect. */
-export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoker, options: UnaryConnectOptions): (call: UnaryConnectCall) => void {
+export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoker, options: RpcOptions): (call: UnaryConnectCall) => void {
   const method = spec.method as DescMethodUnary;
   const url = `/${method.parent.typeName}/${method.name}`;
-  const serialization = createMethodSerializationLookup(method, undefined, options.jsonOptions, {
-    readMaxBytes: options.readMaxBytes,
-    writeMaxBytes: 0xffffffff,
-  });
+  const serialization = createMethodSerializationLookup(method, undefined, options.jsonOptions, options);
   return (call) => {
     const { req, res } = call;
-    const binary = parseContentType(firstHeader(req, "content-type"))!.binary;
-    const timeout = parseTimeout(firstHeader(req, "connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+    const binary = connectParseContentType(firstHeader(req, "content-type"))!.binary;
+    const timeout = connectParseTimeout(firstHeader(req, "connect-timeout-ms"), options.maxTimeoutMs);
     if (timeout.error) return call.fallback([]);
     const compression = compressionNegotiate(options.acceptCompression, null, firstHeader(req, "accept-encoding"), "Accept-Encoding");
     void readWholeBody(req, call.admitBytes, options.readMaxBytes)
       .then(async (body) => {
         if (body.kind === "too-long") return call.fallback(body.read);
         if (body.kind === "failed") return call.onWriteError(body.error);
-        const responseHeader = new Headers({ "content-type": binary ? contentTypeUnaryProto : contentTypeUnaryJson });
+        const responseHeader = new Headers({ "content-type": binary ? CONTENT_TYPE_PROTO : CONTENT_TYPE_JSON });
         if (body.kind === "refused") return write(res, responseHeader, new Headers(), body.error, undefined);
         let input: unknown;
         try {
@@ -88,8 +81,14 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
           requestHeader: requestHeaders(req),
           responseHeader,
         });
-        const answer = outcome.error ? undefined : serialization.getO(binary).serialize(outcome.output!);
-        await write(res, outcome.context.responseHeader, outcome.context.responseTrailer, outcome.error, answer);
+        let { error } = outcome;
+        let answer: Uint8Array | undefined;
+        try {
+          if (!error) answer = serialization.getO(binary).serialize(outcome.output!);
+        } catch (e) {
+          error = ConnectError.from(e); // over writeMaxBytes, say
+        }
+        await write(res, outcome.context.responseHeader, outcome.context.responseTrailer, error, answer);
       })
       .catch(call.onWriteError);
 
@@ -105,8 +104,9 @@ export function createUnaryConnectHandler(spec: UnarySpec, invoker: DirectInvoke
       let bytes = message!;
       if (error) {
         status = codeToHttpStatus(error.code);
-        responseHeader.set("content-type", contentTypeUnaryJson);
-        for (const [key, value] of error.metadata) responseHeader.set(key, value);
+        responseHeader.set("content-type", CONTENT_TYPE_JSON);
+        // What the error carries, but never in place of a protocol header; an error relayed from another service brings none.
+        if (!error.isWireError) mergeNonProtocolHeaders(responseHeader, error.metadata);
         bytes = errorToJsonBytes(error, options.jsonOptions);
       }
       if (compression.response && bytes.byteLength >= options.compressMinBytes) {

@@ -1,11 +1,19 @@
-import { fromBinary, toBinary, type DescMethodUnary } from "@bufbuild/protobuf";
-import type { ConnectError, ContextValues } from "@connectrpc/connect";
-import { compressionNegotiate, type Compression } from "@connectrpc/connect/protocol";
-import * as grpc from "@connectrpc/connect/protocol-grpc";
-import * as grpcWeb from "@connectrpc/connect/protocol-grpc-web";
+import type { DescMethodUnary } from "@bufbuild/protobuf";
+import { ConnectError, type ContextValues } from "@connectrpc/connect";
+import type { Compression } from "@connectrpc/connect/protocol";
+import {
+  compressionNegotiate,
+  createMethodSerializationLookup,
+  grpcParseContentType,
+  grpcParseTimeout,
+  grpcSetTrailerStatus,
+  grpcWebParseContentType,
+  grpcWebTrailerSerialize,
+} from "../connect-internals.js";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "../http/node-http.js";
 import { firstHeader, requestHeaders, type DirectInvoker, type UnarySpec } from "./direct-invocation.js";
+import type { RpcOptions } from "./rpc-options.js";
 import { readWholeBody } from "./whole-body.js";
 
 // Why this exists: Connect-ES's gRPC handler runs every call, unary ones too,
@@ -20,30 +28,22 @@ import { readWholeBody } from "./whole-body.js";
 // over HTTP/2; gRPC-Web over either HTTP version), is read whole and handed to Connect's own unary invocation
 // (invokeUnaryImplementation: the same interceptors; a HandlerContext with
 // the same deadline, cancellation and shutdown), and answered with Connect's own trailer encoding
-// (setTrailerStatus: grpc-status, grpc-message, grpc-status-details-bin; for
-// gRPC-Web, trailerSerialize into the final envelope) and Connect's response
+// (grpcSetTrailerStatus: grpc-status, grpc-message, grpc-status-details-bin; for
+// gRPC-Web, grpcWebTrailerSerialize into the final envelope) and Connect's response
 // compression.
 // Anything else (JSON, compression, a malformed or oversized body, a bad
 // grpc-timeout) replays what was read into Connect's handler, which answers
-// exactly as it always did. invokeUnaryImplementation and setTrailerStatus are
-// marked internal by Connect: package.json pins Connect's exact version, and
-// the gRPC tests (grpc-js, raw frames, deadlines, details) run on this path.
+// exactly as it always did. The Connect internals this uses are listed, with
+// why, in lib/connect-internals.ts; DIRECT_PATHS turns this path off.
 
 /** The gRPC envelope header: one flags byte, then the message length (big-endian uint32). */
 const ENVELOPE_HEADER = 5;
 /** Envelope flags: a compressed message; gRPC-Web's trailers. */
 const COMPRESSED = 0b0000_0001;
+const GRPC_WEB_TRAILERS = 0b1000_0000;
 
-export interface UnaryGrpcOptions {
-  /** gRPC-Web: trailers in the body's last envelope, for HTTP/1.1 and browsers. */
-  web: boolean;
-  /** The largest message accepted (Connect's readMaxBytes); larger ones go to Connect, which refuses them. */
-  readMaxBytes: number;
-  /** What responses may be compressed with, as the router accepts. */
-  acceptCompression: Compression[];
-  /** Messages smaller than this are not compressed (Connect's default: 1 KiB). */
-  compressMinBytes: number;
-}
+/** gRPC, or gRPC-Web (trailers in the body's last envelope, for HTTP/1.1 and browsers). */
+export type GrpcProtocol = "grpc" | "grpc-web";
 
 /** Hands a request to Connect's handler, with the body bytes already read (`read`) replayed in front of the rest. */
 export type ConnectFallback = (read: Uint8Array[]) => void;
@@ -62,26 +62,31 @@ export interface UnaryGrpcCall {
 /** Whether a request can take the direct path: POST, binary gRPC over HTTP/2 or binary gRPC-Web, no message compression. */
 export function isPlainUnaryGrpc(req: NodeRequest, web: boolean): boolean {
   if (req.method !== "POST" || (!web && req.httpVersionMajor !== 2)) return false;
-  const type = (web ? grpcWeb : grpc).parseContentType(firstHeader(req, "content-type"));
+  const type = (web ? grpcWebParseContentType : grpcParseContentType)(firstHeader(req, "content-type"));
   if (!type?.binary || ("text" in type && type.text)) return false; // gRPC-Web's base64 text form: Connect's
   const encoding = firstHeader(req, "grpc-encoding");
   return encoding === null || encoding === "identity";
 }
 
 /** Answers unary gRPC (or gRPC-Web) calls of one method directly (see above); everything unusual goes to Connect. */
-export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, options: UnaryGrpcOptions): (call: UnaryGrpcCall) => void {
+export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, options: RpcOptions, protocol: GrpcProtocol): (call: UnaryGrpcCall) => void {
   const method = spec.method as DescMethodUnary;
   const url = `/${method.parent.typeName}/${method.name}`;
-  const contentType = options.web ? grpcWeb.contentTypeProto : grpc.contentTypeProto;
+  const web = protocol === "grpc-web";
+  const contentType = web ? "application/grpc-web+proto" : "application/grpc+proto";
+  // Connect's own binary serialization, with the router's limits: the same errors for a message too large to answer.
+  const serialization = createMethodSerializationLookup(method, undefined, undefined, options);
+  const parse = serialization.getI(true);
+  const serialize = serialization.getO(true);
   return (call) => {
     const { req } = call;
-    const timeout = grpc.parseTimeout(firstHeader(req, "grpc-timeout"), Number.MAX_SAFE_INTEGER); // Connect's default: no cap
-    if (timeout.error) return call.fallback([]);
+    const timeout = grpcParseTimeout(firstHeader(req, "grpc-timeout"), options.maxTimeoutMs);
+    if (timeout.error) return call.fallback([]); // Connect refuses it in its own words
     const compression = compressionNegotiate(options.acceptCompression, null, firstHeader(req, "grpc-accept-encoding"), "Grpc-Accept-Encoding");
     const responseHeader = new Headers({ "content-type": contentType });
     if (compression.response) responseHeader.set("grpc-encoding", compression.response.name);
     const write = (header: Headers, trailer: Headers, error?: ConnectError, message?: Uint8Array) =>
-      answer(call, options, compression.response, header, trailer, error, message);
+      answer(call, web, options.compressMinBytes, compression.response, header, trailer, error, message);
     void readWholeBody(req, call.admitBytes, options.readMaxBytes + ENVELOPE_HEADER)
       .then(async (body) => {
         // Too large for one message: Connect reads on and refuses it in its own words.
@@ -92,7 +97,7 @@ export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, 
         if (!message) return call.fallback([body.bytes]);
         let input: unknown;
         try {
-          input = fromBinary(method.input, message);
+          input = parse.parse(message);
         } catch {
           return call.fallback([body.bytes]); // Connect says why, naming the field (decoding-errors.ts)
         }
@@ -100,14 +105,22 @@ export function createUnaryGrpcHandler(spec: UnarySpec, invoker: DirectInvoker, 
           req,
           res: call.res,
           contextValues: call.contextValues,
-          protocolName: options.web ? "grpc-web" : "grpc",
+          protocolName: protocol,
           url,
           timeoutMs: timeout.timeoutMs,
           requestHeader: requestHeaders(req),
           responseHeader,
           responseTrailer: { "grpc-status": "0" },
         });
-        await write(outcome.context.responseHeader, outcome.context.responseTrailer, outcome.error, outcome.output && toBinary(method.output, outcome.output));
+        const { context, error, output } = outcome;
+        if (error) return write(context.responseHeader, context.responseTrailer, error);
+        let bytes: Uint8Array;
+        try {
+          bytes = serialize.serialize(output!);
+        } catch (e) {
+          return write(context.responseHeader, context.responseTrailer, ConnectError.from(e)); // over writeMaxBytes, say
+        }
+        await write(context.responseHeader, context.responseTrailer, undefined, bytes);
       })
       .catch(call.onWriteError);
   };
@@ -136,7 +149,8 @@ async function envelope(flags: number, data: Uint8Array, compression: Compressio
 /** Writes the answer: the message (if any) in one envelope, the status in trailers (gRPC) or the last envelope (gRPC-Web). */
 async function answer(
   call: UnaryGrpcCall,
-  options: UnaryGrpcOptions,
+  web: boolean,
+  compressMinBytes: number,
   compression: Compression | null,
   header: Headers,
   trailer: Headers,
@@ -144,14 +158,14 @@ async function answer(
   message?: Uint8Array,
 ): Promise<void> {
   const { res } = call;
-  grpc.setTrailerStatus(trailer, error);
+  grpcSetTrailerStatus(trailer, error);
   // gRPC's spec percent-encoding, which every gRPC client decodes (see grpc-message-encoding.ts); gRPC-Web keeps Connect's.
-  if (error && !options.web) trailer.set(grpc.headerGrpcMessage, grpcPercentEncode(error.rawMessage));
-  const envelopes = message ? [await envelope(0, message, compression, options.compressMinBytes)] : [];
-  if (options.web) envelopes.push(await envelope(grpcWeb.trailerFlag, grpcWeb.trailerSerialize(trailer), compression, options.compressMinBytes));
+  if (error && !web) trailer.set("grpc-message", grpcPercentEncode(error.rawMessage));
+  const envelopes = message ? [await envelope(0, message, compression, compressMinBytes)] : [];
+  if (web) envelopes.push(await envelope(GRPC_WEB_TRAILERS, grpcWebTrailerSerialize(trailer), compression, compressMinBytes));
   if (res.writableEnded || res.destroyed) return;
   writeHead(res, 200, Object.fromEntries(header));
-  if (!options.web) res.addTrailers(Object.fromEntries(trailer));
+  if (!web) res.addTrailers(Object.fromEntries(trailer));
   if (envelopes.length === 0) res.end();
   else res.end(envelopes.length === 1 ? envelopes[0]! : Buffer.concat(envelopes));
 }

@@ -4,7 +4,7 @@
 // response schemas in proto3 JSON, and the error body and statuses REST answers.
 import { type DescEnum, type DescField, type DescMessage, type DescService, ScalarType } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { codeName } from "../code-names.js";
 import { type Route, routesOf } from "./route-table.js";
 
 type Schema = Record<string, unknown>;
@@ -55,7 +55,7 @@ const ERROR_SCHEMA: Schema = {
       type: "string",
       enum: Object.values(Code)
         .filter((c): c is Code => typeof c === "number")
-        .map(codeToString),
+        .map(codeName),
     },
     message: { type: "string" },
     details: {

@@ -5,7 +5,7 @@
 import { toJson, type DescMethod, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 // The Connect protocol's code → HTTP status mapping is the standard one google.api.http transcoding uses.
-import { codeToHttpStatus, errorToJson } from "@connectrpc/connect/protocol-connect";
+import { codeToHttpStatus, errorToJson, mergeNonProtocolHeaders } from "../connect-internals.js";
 import { type NodeRequest, type NodeResponse, toFetchHeaders, writeHead } from "../http/node-http.js";
 import { BindingError, bindRequest } from "./request-binding.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
@@ -147,7 +147,12 @@ async function serveRest(
     if (!NOT_RETURNED.has(name)) res.setHeader(name, value);
   });
   if (outcome.error) {
-    for (const [name, value] of outcome.error.metadata) res.setHeader(name, value);
+    // What the error carries, as Connect answers it: never in place of a protocol header (content-type…), and nothing from an error relayed from another service.
+    if (!outcome.error.isWireError) {
+      const metadata = new Headers();
+      mergeNonProtocolHeaders(metadata, outcome.error.metadata);
+      for (const [name, value] of metadata) res.setHeader(name, value);
+    }
     throw outcome.error;
   }
   writeJson(res, 200, responseJson(route, outcome.output!));

@@ -21,7 +21,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { encodeEnvelope } from "../../lib/connect-internals.js";
 import pg from "pg";
 import { PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
 import { MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";

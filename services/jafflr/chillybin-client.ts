@@ -21,6 +21,8 @@ export interface ChillybinTransportOptions {
   useJson?: boolean;
   /** For HTTP/1.1: the agent to connect with (default: Node's global keep-alive agent). */
   httpAgent?: http.Agent;
+  /** gRPC's unary calls through the direct transport (lib/client/unary-grpc-transport.ts) unless false (DIRECT_PATHS without "client"). */
+  directCalls?: boolean;
   /** Retries and circuit breaking (see lib/client/resilient-calls.ts); defaults apply when omitted. */
   resilience?: Omit<ResilienceOptions, "target">;
 }
@@ -57,6 +59,7 @@ function chillybinTransportWith(options: ChillybinTransportOptions, interceptors
   // default): a call racing the server's GOAWAY for idling would have to be retried.
   const sessionManager = new GuardedSessionManager(options.baseUrl, { idleConnectionTimeoutMs: 60_000 });
   if (options.useJson) return createConnectTransport({ ...common, httpVersion: "2", sessionManager });
+  if (options.directCalls === false) return createGrpcTransport({ ...common, sessionManager });
   // gRPC, each unary call sent and read whole (lib/client/unary-grpc-transport.ts):
   // a toastie's one call costs jafflr a fraction of what Connect's pipeline does.
   return createUnaryGrpcTransport({

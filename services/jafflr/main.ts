@@ -14,10 +14,15 @@ await startMain(async () => {
   const stopTracing = await startTracing("jafflr");
   const config = readJafflrConfig(process.env);
   const logger = createLogger({ service: "jafflr", version: config.version, level: config.logLevel, format: config.logFormat });
-  logger.info(`chillybin: ${config.chillybinUrl}`);
+  const unaryCalls = config.directPaths.client ? "direct unary calls" : "Connect's gRPC transport only (DIRECT_PATHS)";
+  logger.info(`chillybin: ${config.chillybinUrl}, over gRPC, ${unaryCalls}`);
   const server = await startJafflrServer({
     ...config,
-    chillybinTransport: createChillybinTransport({ baseUrl: config.chillybinUrl, resilience: config.chillybinResilience }),
+    chillybinTransport: createChillybinTransport({
+      baseUrl: config.chillybinUrl,
+      resilience: config.chillybinResilience,
+      directCalls: config.directPaths.client,
+    }),
     kitchen: new Kitchen(config.toastTimeScale),
     logger,
   });

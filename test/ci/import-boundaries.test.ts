@@ -108,4 +108,18 @@ describe("import boundaries", () => {
       assert.deepEqual(offenders, []);
     });
   }
+
+  // Connect marks everything in its protocol subpaths @private (no semver): one module names what is used, and why.
+  it("only lib/connect-internals.ts imports values from Connect's protocol internals (@connectrpc/connect/protocol*)", () => {
+    const offenders: string[] = [];
+    for (const root of SHIPPED) {
+      for (const file of typescriptFiles(root)) {
+        if (file === path.join("lib", "connect-internals.ts")) continue;
+        for (const m of readFileSync(file, "utf8").matchAll(/^(import|export)(\s+type)?[^;]*?from\s*["'](@connectrpc\/connect\/protocol[^"']*)["']/gms)) {
+          if (!m[2]) offenders.push(`${file} → ${m[3]}`);
+        }
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
 });

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { JafflrService, MakeToastieRequestSchema, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
+import { grpcJsUnary } from "../support/transports.js";
 import { serviceVersion } from "../../scripts/delivery/version.js";
 import { freePort } from "../../scripts/support/ports.js";
 import { listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
@@ -59,6 +62,39 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(rpc.json.code, "resource_exhausted");
     // Under the limit, all is as usual.
     assert.equal((await post(`${chillybinUrl}/v2/pick`, { ...big, customer: "gita" })).status, 200);
+  });
+
+  it("DIRECT_PATHS=none: both serve every protocol through Connect's own handlers, and jafflr calls chillybin through Connect's transport", async () => {
+    const env = { DIRECT_PATHS: "none", TOAST_TIME_SCALE: "0.01" };
+    const chillybin = runTs("services/chillybin/main.ts", { ...database.env, ...env, CHILLYBIN_PORT: "0" });
+    running.push(chillybin);
+    const chillybinListening = JSON.parse(await chillybin.waitForLine(/"msg":"listening"/)) as { port: number; directPaths: string[] };
+    assert.deepEqual(chillybinListening.directPaths, []);
+    const chillybinUrl = `http://127.0.0.1:${chillybinListening.port}`;
+    const jafflr = runTs("services/jafflr/main.ts", { ...env, JAFFLR_PORT: "0", CHILLYBIN_URL: chillybinUrl });
+    running.push(jafflr);
+    await jafflr.waitForLine(/chillybin: http:\/\/127\.0\.0\.1:\d+, over gRPC, Connect's gRPC transport only \(DIRECT_PATHS\)/);
+    const jafflrListening = JSON.parse(await jafflr.waitForLine(/"msg":"listening"/)) as { port: number; directPaths: string[] };
+    assert.deepEqual(jafflrListening.directPaths, []);
+    // A client nobody here wrote, over gRPC (h2c), through jafflr's and chillybin's Connect handlers.
+    const made = await grpcJsUnary(
+      `127.0.0.1:${jafflrListening.port}`,
+      JafflrService,
+      "MakeToastie",
+      MakeToastieRequestSchema,
+      MakeToastieResponseSchema,
+      create(MakeToastieRequestSchema, { ingredients: ["cheese"] }),
+    );
+    assert.ok(made.toastie);
+    const stock = await post(`${chillybinUrl}/chillybin.v1.ChillybinService/GetStock`, {});
+    assert.deepEqual(stock.json, { stock: { bread: 8, cheese: 9, vegemite: 10 } });
+  });
+
+  it("lists the direct paths on in the listening line: all of them by default", async () => {
+    const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: "0" });
+    running.push(chillybin);
+    const listening = JSON.parse(await chillybin.waitForLine(/"msg":"listening"/)) as { directPaths: string[] };
+    assert.deepEqual(listening.directPaths, ["grpc", "grpc-web", "connect"]);
   });
 
   it("stops at start-up with a clear message for a bad setting", async () => {

@@ -1,6 +1,7 @@
 // Two chillybins on identical databases, one serving the direct unary paths
 // (lib/server/unary-grpc.ts, unary-connect.ts) and one only through Connect's
 // handlers: the parity tests send each call to both and compare.
+import { ALL_DIRECT_PATHS, NO_DIRECT_PATHS } from "../../lib/direct-paths.js";
 import { serve } from "../../lib/server/index.js";
 import { silentLogger } from "../../lib/logger.js";
 import { composeChillybin } from "../../services/chillybin/chillybin-server.js";
@@ -15,7 +16,7 @@ export interface ParityServer {
 /** [direct, Connect only], each with its own stock of bread, cheese and vegemite, 10 each. */
 export async function startParityServers(maxBodyBytes: number): Promise<{ servers: [ParityServer, ParityServer]; stop: () => Promise<void> }> {
   const started: Array<ParityServer & { close: () => Promise<void> }> = [];
-  for (const directUnary of [true, false]) {
+  for (const directPaths of [ALL_DIRECT_PATHS, NO_DIRECT_PATHS]) {
     const chillybin = await startChillybin();
     await chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
     const server = await serve({
@@ -25,7 +26,7 @@ export async function startParityServers(maxBodyBytes: number): Promise<{ server
       version: "parity",
       logger: silentLogger(),
       maxBodyBytes,
-      directUnary,
+      directPaths,
     });
     started.push({ chillybin, url: server.url, close: () => server.close() });
   }

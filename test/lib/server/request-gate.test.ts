@@ -2,6 +2,7 @@
 // handlers and the direct unary paths (gRPC, gRPC-Web, Connect unary, REST)
 // alike, with the direct paths on and off. A refused call runs nothing and
 // takes nothing, and is logged with its RPC and code.
+import { ALL_DIRECT_PATHS, NO_DIRECT_PATHS } from "../../../lib/direct-paths.js";
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
@@ -33,7 +34,7 @@ describe("serve({ requestGate }) guards every path", function () {
           port: 0,
           version: "gate",
           logger: log.logger,
-          directUnary,
+          directPaths: directUnary ? ALL_DIRECT_PATHS : NO_DIRECT_PATHS,
           requestGate: (context) => {
             if (context.requestHeader.get(PASS) !== "yes") throw new ConnectError("no entry without the pass", Code.PermissionDenied);
           },
