@@ -8,7 +8,10 @@
 //     as a ratio to the toastie ceiling;
 //   - each service's resident memory and start-to-ready time;
 //   - what tracing costs: Pick over gRPC with a traceparent on every call, and
-//     against a chillybin exporting every span over OTLP/HTTP.
+//     against a chillybin exporting every span over OTLP/HTTP;
+//   - the direct unary paths off (DIRECT_PATHS): Pick over gRPC and Connect
+//     binary through Connect's own handlers, and toasties with jafflr calling
+//     chillybin through Connect's gRPC transport.
 // The services run from their bundles (npm run build) with their V8 flags, as
 // their images run them. Each load is a number of calls, not a time, so that
 // every call ends and its effect can be checked: the cheese (and bread, and
@@ -78,10 +81,8 @@ for (const service of ["chillybin", "jafflr"] as const) await buildService(servi
 const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"));
 const jafflrPort = await freePort();
 const jafflrStarted = performance.now();
-const jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
-  cwd: path.join(bundles, "jafflr"),
-  env: { JAFFLR_PORT: String(jafflrPort), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" },
-});
+const jafflrEnv = (port: number) => ({ JAFFLR_PORT: String(port), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" });
+const jafflr = runProcess(process.execPath, RUN_BUNDLE_ARGS, { cwd: path.join(bundles, "jafflr"), env: jafflrEnv(jafflrPort) });
 const jafflrUrl = `http://127.0.0.1:${jafflrPort}`;
 const db = new pg.Pool({ connectionString: chillybin.databaseUrl, max: 2 });
 const failures: string[] = [];
@@ -223,9 +224,47 @@ try {
     await exporting.stop();
     sink.close();
   }
+  // The direct paths off (DIRECT_PATHS, lib/direct-paths.ts): what an operator who turns them off
+  // gives up, and whether unary-connect.ts still earns its place beside Connect's own unary handler.
+  const connectOnly = await startBenchChillybin({ DIRECT_PATHS: "none" }, path.join(bundles, "chillybin"));
+  const connectOnlyDb = new pg.Pool({ connectionString: connectOnly.databaseUrl, max: 2 });
+  try {
+    const offPath = `${connectOnly.url}/chillybin.v1.ChillybinService/Pick`;
+    for (const [name, load] of [
+      ["Pick, gRPC, DIRECT_PATHS=none (Connect's handler)", (n: number) => h2load(offPath, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n)],
+      [
+        "Pick, Connect binary, DIRECT_PATHS=none (Connect's handler)",
+        (n: number) => h2load(offPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, n),
+      ],
+    ] as const) {
+      rows.push({ name, figures: await measured(name, "pick", load, () => effectsOn(connectOnlyDb)), ceiling: pickFloor });
+    }
+  } finally {
+    await connectOnlyDb.end();
+    await connectOnly.stop();
+  }
+  // jafflr calling chillybin through Connect's gRPC transport instead of the direct one (its own server's direct paths on).
+  const clientOffPort = await freePort();
+  const clientOff = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
+    cwd: path.join(bundles, "jafflr"),
+    env: { ...jafflrEnv(clientOffPort), DIRECT_PATHS: "grpc,grpc-web,connect" },
+  });
+  try {
+    await waitForHealth(`http://127.0.0.1:${clientOffPort}/health`, clientOff);
+    const name = "Toastie, gRPC, jafflr DIRECT_PATHS without client";
+    rows.push({
+      name,
+      figures: await measured(name, "toastie", (n) =>
+        h2load(`http://127.0.0.1:${clientOffPort}/jafflr.v1.JafflrService/MakeToastie`, encodeEnvelope(0, toastieBytes), grpc, CLIENTS, n),
+      ),
+      ceiling: toastieFloor,
+    });
+  } finally {
+    await clientOff.stop("SIGTERM");
+  }
   console.log(`${CLIENTS} clients, about ${SECONDS} s per load after a warm-up of ${WARM_UP_CALLS} calls, one hot row; ${chillybin.database}`);
   console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);
-  console.log(`${"".padEnd(56)}${"per s".padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"errors".padStart(7)}${"× ceiling".padStart(10)}  target`);
+  console.log(`${"".padEnd(64)}${"per s".padStart(8)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"errors".padStart(7)}${"× ceiling".padStart(10)}  target`);
   const missed: string[] = [];
   for (const { name, figures: f, ceiling, p99TargetMs, ratioTarget } of rows) {
     const ratio = f.perSecond / ceiling.perSecond;
@@ -235,7 +274,7 @@ try {
     const met = (ratioTarget === undefined || ratio >= ratioTarget) && (p99TargetMs === undefined || f.p99Ms < p99TargetMs);
     if (targets && !met) missed.push(name);
     console.log(
-      `${name.padEnd(56)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`,
+      `${name.padEnd(64)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`,
     );
   }
   console.log(

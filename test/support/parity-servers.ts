@@ -2,7 +2,7 @@
 // (lib/server/unary-grpc.ts, unary-connect.ts) and one only through Connect's
 // handlers: the parity tests send each call to both and compare.
 import { ALL_DIRECT_PATHS, NO_DIRECT_PATHS } from "../../lib/direct-paths.js";
-import { serve } from "../../lib/server/index.js";
+import { serve, type ServeOptions } from "../../lib/server/index.js";
 import { silentLogger } from "../../lib/logger.js";
 import { composeChillybin } from "../../services/chillybin/chillybin-server.js";
 import { chillybinErrorCodes, chillybinRoutes } from "../../services/chillybin/service.js";
@@ -13,8 +13,11 @@ export interface ParityServer {
   url: string;
 }
 
-/** [direct, Connect only], each with its own stock of bread, cheese and vegemite, 10 each. */
-export async function startParityServers(maxBodyBytes: number): Promise<{ servers: [ParityServer, ParityServer]; stop: () => Promise<void> }> {
+/** [direct, Connect only], each with its own stock of bread, cheese and vegemite, 10 each, both served with `options`. */
+export async function startParityServers(
+  maxBodyBytes: number,
+  options: Pick<ServeOptions, "rpc" | "interceptors" | "requestGate"> = {},
+): Promise<{ servers: [ParityServer, ParityServer]; stop: () => Promise<void> }> {
   const started: Array<ParityServer & { close: () => Promise<void> }> = [];
   for (const directPaths of [ALL_DIRECT_PATHS, NO_DIRECT_PATHS]) {
     const chillybin = await startChillybin();
@@ -27,6 +30,7 @@ export async function startParityServers(maxBodyBytes: number): Promise<{ server
       logger: silentLogger(),
       maxBodyBytes,
       directPaths,
+      ...options,
     });
     started.push({ chillybin, url: server.url, close: () => server.close() });
   }
