@@ -1,4 +1,5 @@
 import type { Transport } from "@connectrpc/connect";
+import type { DirectPaths } from "../../lib/direct-paths.js";
 import { silentLogger, type Logger } from "../../lib/logger.js";
 import type { RunningServer, ServerLimits } from "../../lib/server/index.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
@@ -47,18 +48,23 @@ export async function startJafflr(options: {
   chillybinTimeoutMs?: number;
   logger?: Logger;
   limits?: ServerLimits;
+  /** Which direct paths jafflr's server and its client to chillybin take (all by default). */
+  directPaths?: DirectPaths;
+  drainTimeoutMs?: number;
 }): Promise<TestJafflr> {
   const kitchen = options.kitchen ?? new Kitchen(0);
   const server = await startJafflrServer({
-    chillybinTransport: options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl }),
+    chillybinTransport:
+      options.chillybinTransport ?? createChillybinTransport({ baseUrl: options.chillybinUrl, directCalls: options.directPaths?.client ?? true }),
     chillybinTimeoutMs: options.chillybinTimeoutMs ?? 5_000,
     kitchen,
     defaultCustomer: options.defaultCustomer ?? DEFAULT_CUSTOMER,
     port: 0,
     version: TEST_VERSION,
     logger: options.logger ?? silentLogger(),
-    drainTimeoutMs: 2_000,
+    drainTimeoutMs: options.drainTimeoutMs ?? 2_000,
     limits: options.limits,
+    directPaths: options.directPaths,
   });
   return { server, kitchen, stop: () => server.close() };
 }

@@ -101,6 +101,19 @@ const cases: Array<{
     },
     expect: { code: "PermissionDenied", message: "closed for stocktake", intercepted: "gate" },
   },
+  {
+    // An error's metadata reaches the client, but never in place of a protocol header: a
+    // content-type of its own would make the answer unreadable, a grpc-status of its own a lie.
+    option: "interceptors: an error with metadata, protocol header names among them",
+    options: {
+      interceptors: [
+        () => () => {
+          throw new ConnectError("try later", Code.Unavailable, { "x-intercepted": "retry in 3 s", "content-type": "text/html", "grpc-status": "0" });
+        },
+      ],
+    },
+    expect: { code: "Unavailable", message: "try later", intercepted: "retry in 3 s" },
+  },
 ];
 
 describe("lib/server: every path runs with the router's one set of options (rpc-options.ts)", function () {
@@ -120,6 +133,15 @@ describe("lib/server: every path runs with the router's one set of options (rpc-
             if (value instanceof RegExp) assert.match(String(seen), value, `${key}: ${JSON.stringify(direct)}`);
             else assert.equal(seen, value, `${key}: ${JSON.stringify(direct)}`);
           }
+        });
+      }
+      if (c.option.includes("protocol header names")) {
+        it("REST: the error's own headers, content-type still JSON", async () => {
+          const res = await request(servers[0]!.url, "GET", "/");
+          assert.equal(res.status, 503);
+          assert.equal(res.headers["content-type"], "application/json");
+          assert.equal(res.headers["x-intercepted"], "retry in 3 s");
+          assert.deepEqual(JSON.parse(res.bytes.toString()), { code: "unavailable", message: "try later" });
         });
       }
       if (c.options.rpc?.maxTimeoutMs !== undefined) {
