@@ -17,6 +17,7 @@ import {
   compressionNegotiate,
   createMethodSerializationLookup,
   encodeEnvelope,
+  envelopeDecompress,
   invokeUnaryImplementation,
   mergeNonProtocolHeaders,
 } from "@connectrpc/connect/protocol";
@@ -41,8 +42,9 @@ export const CONNECT_INTERNALS = {
   grpcParseContentType: "unary-grpc.ts: which requests are plain binary gRPC",
   grpcParseTimeout: "unary-grpc.ts: grpc-timeout, refused as Connect refuses it",
   grpcSetTrailerStatus: "unary-grpc.ts: grpc-status, grpc-message and grpc-status-details-bin from an error",
-  grpcRequestHeader: "unary-grpc-transport.ts: a gRPC call's request headers (te, grpc-timeout, user-agent)",
-  grpcValidateResponse: "unary-grpc-transport.ts: an answer's HTTP status and trailers-only error",
+  grpcRequestHeaderWithCompression: "unary-grpc-transport.ts: a gRPC call's request headers (te, grpc-timeout, user-agent, grpc-accept-encoding)",
+  grpcValidateResponseWithCompression: "unary-grpc-transport.ts: an answer's HTTP status, its encoding and a trailers-only error",
+  envelopeDecompress: "unary-grpc-transport.ts: a compressed answer's message, within the read limit",
   grpcValidateTrailer: "unary-grpc-transport.ts: an answer's grpc-status and error details",
   grpcWebParseContentType: "unary-grpc.ts: which requests are plain binary gRPC-Web",
   grpcWebTrailerSerialize: "unary-grpc.ts: gRPC-Web's trailers as the body's last envelope",
@@ -50,15 +52,15 @@ export const CONNECT_INTERNALS = {
 
 export type ConnectInternal = keyof typeof CONNECT_INTERNALS;
 
-export { compressionNegotiate, createMethodSerializationLookup, encodeEnvelope, invokeUnaryImplementation, mergeNonProtocolHeaders };
+export { compressionNegotiate, createMethodSerializationLookup, encodeEnvelope, envelopeDecompress, invokeUnaryImplementation, mergeNonProtocolHeaders };
 export { codeToHttpStatus, errorToJson, errorToJsonBytes, trailerMux };
 export const connectParseContentType = parseContentType;
 export const connectParseTimeout = parseTimeout;
 export const grpcParseContentType = grpc.parseContentType;
 export const grpcParseTimeout = grpc.parseTimeout;
 export const grpcSetTrailerStatus = grpc.setTrailerStatus;
-export const grpcRequestHeader = grpc.requestHeader;
-export const grpcValidateResponse = grpc.validateResponse;
+export const grpcRequestHeaderWithCompression = grpc.requestHeaderWithCompression;
+export const grpcValidateResponseWithCompression = grpc.validateResponseWithCompression;
 export const grpcValidateTrailer = grpc.validateTrailer;
 export const grpcWebParseContentType = grpcWeb.parseContentType;
 export const grpcWebTrailerSerialize = grpcWeb.trailerSerialize;

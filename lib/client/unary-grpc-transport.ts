@@ -10,7 +10,9 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { grpcRequestHeader, grpcValidateResponse, grpcValidateTrailer } from "../connect-internals.js";
+import type { Compression } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { envelopeDecompress, grpcRequestHeaderWithCompression, grpcValidateResponseWithCompression, grpcValidateTrailer } from "../connect-internals.js";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { toFetchHeaders } from "../http/node-http.js";
 import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-errors.js";
@@ -20,11 +22,13 @@ import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-err
 // its server side (see lib/server/unary-grpc.ts), and jafflr, which makes one
 // such call per toastie, spent most of its CPU there. This transport sends a
 // unary call as one write on a stream of Connect-Node's own HTTP/2 session
-// manager and reads the answer whole, with Connect's own pieces around it:
-// the interceptors, deadline and cancellation as Connect's runUnaryCall
-// applies them, grpcRequestHeader (gRPC's request headers), grpcValidateResponse and
-// grpcValidateTrailer (status, trailers, error details). Streaming calls, which jafflr does not make, go to
-// `streaming`.
+// manager and reads the answer whole, with Connect's own pieces around it
+// (lib/connect-internals.ts): the interceptors, deadline and cancellation as
+// Connect's runUnaryCall applies them; gRPC's request headers, grpc-accept-encoding
+// included; the answer's status, encoding, trailers and error details; a
+// compressed answer decompressed; Connect's read and write limits, in its
+// words. Streaming calls, which jafflr does not make, go to `streaming`.
+// DIRECT_PATHS without "client" makes jafflr use Connect's gRPC transport.
 
 /** The gRPC envelope header: one flags byte, then the message length. */
 const ENVELOPE_HEADER = 5;
@@ -35,15 +39,36 @@ export interface UnaryGrpcTransportOptions {
   interceptors: Interceptor[];
   /** The transport for streaming calls. */
   streaming: Transport;
+  /** What answers may be compressed with (grpc-accept-encoding); Connect's default: gzip and br. */
+  acceptCompression?: Compression[];
+  /** The largest answer read (Connect's default: ~4 GiB); a larger one is RESOURCE_EXHAUSTED, and the stream is cancelled. */
+  readMaxBytes?: number;
+  /** The largest request sent (Connect's default: ~4 GiB); a larger one is RESOURCE_EXHAUSTED, never sent. */
+  writeMaxBytes?: number;
 }
+
+/** What one call needs of the transport's options, Connect's defaults filled in. */
+interface CallLimits {
+  acceptCompression: Compression[];
+  readMaxBytes: number;
+  writeMaxBytes: number;
+}
+
+/** Connect's defaults for a transport's read and write limits. */
+const CONNECT_MAX_BYTES = 0xffffffff;
 
 /** A Transport whose unary calls are gRPC over one HTTP/2 session, sent and read whole. */
 export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Transport {
   const base = options.baseUrl.replace(/\/$/, "");
+  const limits: CallLimits = {
+    acceptCompression: options.acceptCompression ?? [compressionGzip, compressionBrotli],
+    readMaxBytes: options.readMaxBytes ?? CONNECT_MAX_BYTES,
+    writeMaxBytes: options.writeMaxBytes ?? CONNECT_MAX_BYTES,
+  };
   // The interceptors around the call, the first outermost (as Connect's applyInterceptors).
   const send = options.interceptors.reduceRight<UnaryFn>(
     (next, interceptor) => interceptor(next as never) as UnaryFn,
-    (req) => call(options.sessionManager, req),
+    (req) => call(options.sessionManager, limits, req),
   );
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
@@ -70,7 +95,7 @@ export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Tr
           method,
           requestMethod: "POST",
           url: `${base}/${method.parent.typeName}/${method.name}`,
-          header: grpcRequestHeader(true, timeoutMs, header),
+          header: grpcRequestHeaderWithCompression(true, timeoutMs, header, limits.acceptCompression, null),
           contextValues: contextValues ?? createContextValues(),
           message: isMessage(input, method.input) ? input : create(method.input, input),
           signal: controller.signal,
@@ -90,9 +115,19 @@ export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Tr
 type UnaryFn = (req: UnaryRequest) => Promise<UnaryResponse>;
 
 /** Sends one call on its own stream and reads its answer whole. */
-function call<I extends DescMessage, O extends DescMessage>(sessions: Http2SessionManager, req: UnaryRequest<I, O>): Promise<UnaryResponse<I, O>> {
+function call<I extends DescMessage, O extends DescMessage>(
+  sessions: Http2SessionManager,
+  limits: CallLimits,
+  req: UnaryRequest<I, O>,
+): Promise<UnaryResponse<I, O>> {
   const path = `/${req.method.parent.typeName}/${req.method.name}`;
   const message = toBinary(req.method.input, req.message as MessageShape<I>);
+  if (message.byteLength > limits.writeMaxBytes) {
+    // Connect's words (assertWriteMaxBytes); nothing was sent.
+    return Promise.reject(
+      new ConnectError(`message size ${message.byteLength} is larger than configured writeMaxBytes ${limits.writeMaxBytes}`, Code.ResourceExhausted),
+    );
+  }
   const body = Buffer.allocUnsafe(ENVELOPE_HEADER + message.byteLength);
   body[0] = 0;
   body.writeUInt32BE(message.byteLength, 1);
@@ -116,6 +151,8 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
       };
       req.signal.addEventListener("abort", onAbort, { once: true });
       const chunks: Buffer[] = [];
+      let received = 0;
+      let sizeChecked = false;
       let status = 0;
       const responseHeader = new Headers();
       const trailer = new Headers();
@@ -125,37 +162,44 @@ function call<I extends DescMessage, O extends DescMessage>(sessions: Http2Sessi
       });
       stream.on("data", (chunk: Buffer) => {
         chunks.push(chunk);
+        received += chunk.length;
         sessions.notifyResponseByteRead(stream);
+        // An answer larger than the limit is not read on: the stream is cancelled (Connect's words, assertReadMaxBytes).
+        if (!sizeChecked && received >= ENVELOPE_HEADER) {
+          sizeChecked = true;
+          const size = Buffer.concat(chunks, ENVELOPE_HEADER).readUInt32BE(1);
+          if (size > limits.readMaxBytes) {
+            fail(new ConnectError(`message size ${size} is larger than configured readMaxBytes ${limits.readMaxBytes}`, Code.ResourceExhausted));
+            stream.close(http2.constants.NGHTTP2_CANCEL);
+          }
+        }
       });
       stream.on("trailers", (h) => toFetchHeaders(h, undefined, trailer));
       stream.on("error", fail);
       stream.on("close", () => {
         req.signal.removeEventListener("abort", onAbort);
         if (settled) return;
-        try {
-          const reset = connectErrorFromResetCode(stream.rstCode);
-          if (reset) throw reset;
-          const { headerError } = grpcValidateResponse(status, responseHeader);
-          if (headerError) throw headerError; // a trailers-only error
-          grpcValidateTrailer(trailer, responseHeader);
-          const answer = Buffer.concat(chunks);
-          if (answer.length === 0)
-            throw new ConnectError("protocol error: missing output message for unary method", trailer.has("grpc-status") ? Code.Unimplemented : Code.Unknown);
-          if (answer[0] !== 0 || answer.readUInt32BE(1) !== answer.length - ENVELOPE_HEADER)
-            throw new ConnectError("protocol error: the answer is not one uncompressed message", Code.Internal);
+        read().then((message) => {
+          if (settled) return;
           settled = true;
-          resolve({
-            stream: false,
-            service: req.service,
-            method: req.method,
-            header: responseHeader,
-            message: fromBinary(req.method.output, answer.subarray(ENVELOPE_HEADER)),
-            trailer,
-          });
-        } catch (error) {
-          fail(error);
-        }
+          resolve({ stream: false, service: req.service, method: req.method, header: responseHeader, message, trailer });
+        }, fail);
       });
+      /** The answer's one message, as Connect's gRPC transport reads it (status, encoding, trailers, the envelope). */
+      async function read(): Promise<MessageShape<O>> {
+        const reset = connectErrorFromResetCode(stream.rstCode);
+        if (reset) throw reset;
+        const { headerError, compression } = grpcValidateResponseWithCompression(limits.acceptCompression, status, responseHeader);
+        if (headerError) throw headerError; // a trailers-only error
+        grpcValidateTrailer(trailer, responseHeader);
+        const answer = Buffer.concat(chunks);
+        if (answer.length === 0)
+          throw new ConnectError("protocol error: missing output message for unary method", trailer.has("grpc-status") ? Code.Unimplemented : Code.Unknown);
+        if (answer.length < ENVELOPE_HEADER || answer.readUInt32BE(1) !== answer.length - ENVELOPE_HEADER)
+          throw new ConnectError("protocol error: the answer is not one message", Code.Internal);
+        const { data } = await envelopeDecompress({ flags: answer[0]!, data: answer.subarray(ENVELOPE_HEADER) }, compression ?? null, limits.readMaxBytes);
+        return fromBinary(req.method.output, data);
+      }
       stream.end(body);
     }, fail);
   });

@@ -125,18 +125,29 @@ const PROBES: Record<ConnectInternal, () => void | Promise<void>> = {
     internals.grpcSetTrailerStatus(ok, undefined);
     assert.equal(ok.get("grpc-status"), "0");
   },
-  grpcRequestHeader() {
-    const header = internals.grpcRequestHeader(true, 250, { "x-request-id": "r1" });
+  grpcRequestHeaderWithCompression() {
+    const header = internals.grpcRequestHeaderWithCompression(true, 250, { "x-request-id": "r1" }, [compressionGzip], null);
+    assert.equal(header.get("grpc-accept-encoding"), "gzip");
     assert.equal(header.get("content-type"), "application/grpc+proto");
     assert.equal(header.get("grpc-timeout"), "250m");
     assert.equal(header.get("te"), "trailers");
     assert.equal(header.get("x-request-id"), "r1");
   },
-  grpcValidateResponse() {
-    assert.equal(internals.grpcValidateResponse(200, new Headers({ "content-type": "application/grpc" })).headerError, undefined);
-    const trailersOnly = internals.grpcValidateResponse(200, new Headers({ "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "down" }));
-    assert.equal(trailersOnly.headerError?.code, Code.Unavailable);
-    rejects(() => internals.grpcValidateResponse(503, new Headers()), Code.Unavailable);
+  grpcValidateResponseWithCompression() {
+    const validate = (status: number, headers: Record<string, string>) =>
+      internals.grpcValidateResponseWithCompression([compressionGzip], status, new Headers(headers));
+    const plain = validate(200, { "content-type": "application/grpc" });
+    assert.deepEqual([plain.headerError, plain.compression], [undefined, undefined]);
+    assert.equal(validate(200, { "content-type": "application/grpc", "grpc-encoding": "gzip" }).compression?.name, "gzip");
+    rejects(() => validate(200, { "content-type": "application/grpc", "grpc-encoding": "zstd" }), Code.Internal);
+    assert.equal(validate(200, { "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "down" }).headerError?.code, Code.Unavailable);
+    rejects(() => validate(503, {}), Code.Unavailable);
+  },
+  async envelopeDecompress() {
+    const data = new Uint8Array(await compressionGzip.compress(new TextEncoder().encode("cheese")));
+    const { flags, data: out } = await internals.envelopeDecompress({ flags: 1, data }, compressionGzip, 1024);
+    assert.deepEqual([flags, text(out)], [0, "cheese"]);
+    await assert.rejects(internals.envelopeDecompress({ flags: 1, data }, null, 1024), (e: unknown) => e instanceof ConnectError && e.code === Code.Internal);
   },
   grpcValidateTrailer() {
     internals.grpcValidateTrailer(new Headers({ "grpc-status": "0" }), new Headers());

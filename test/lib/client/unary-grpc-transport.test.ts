@@ -5,6 +5,9 @@
 // the answer) must match.
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
+import { gzipSync } from "node:zlib";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -12,17 +15,26 @@ import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { createUnaryGrpcTransport } from "../../../lib/client/unary-grpc-transport.js";
 import { neverSent } from "../../../lib/client/resilient-calls.js";
+import { createChillybinTransport } from "../../../services/jafflr/chillybin-client.js";
 import { freePort } from "../../../scripts/support/ports.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
 
-type Make = (baseUrl: string) => Transport;
+/** The limits a caller may give either transport. */
+type Limits = { readMaxBytes?: number; writeMaxBytes?: number };
+type Make = (baseUrl: string, limits?: Limits) => Transport;
 const TRANSPORTS: Array<[string, Make]> = [
   [
     "direct",
-    (baseUrl) =>
-      createUnaryGrpcTransport({ baseUrl, sessionManager: new Http2SessionManager(baseUrl), interceptors: [], streaming: createGrpcTransport({ baseUrl }) }),
+    (baseUrl, limits) =>
+      createUnaryGrpcTransport({
+        baseUrl,
+        sessionManager: new Http2SessionManager(baseUrl),
+        interceptors: [],
+        streaming: createGrpcTransport({ baseUrl }),
+        ...limits,
+      }),
   ],
-  ["Connect's", (baseUrl) => createGrpcTransport({ baseUrl })],
+  ["Connect's", (baseUrl, limits) => createGrpcTransport({ baseUrl, ...limits })],
 ];
 
 /** What a call came to, comparable across transports. */
@@ -41,13 +53,15 @@ async function outcome(call: () => Promise<unknown>): Promise<unknown> {
 }
 
 /** An HTTP/2 server that answers every stream with `behave`. */
-async function misbehaving(behave: (stream: http2.ServerHttp2Stream) => void): Promise<{ url: string; close: () => Promise<void> }> {
+async function misbehaving(
+  behave: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => sessions.add(session));
-  server.on("stream", (stream) => {
+  server.on("stream", (stream, headers) => {
     stream.on("error", () => {});
-    behave(stream);
+    behave(stream, headers);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -103,16 +117,28 @@ describe("lib/client: the direct unary gRPC transport says what Connect's gRPC t
       expect: "Canceled",
     },
   ];
-  for (const c of calls) {
-    it(c.case, async () => {
-      const outcomes = [];
-      for (const [i, [, make]] of TRANSPORTS.entries()) outcomes.push(await outcome(() => c.call(make(chillybins[i]!.server.url))));
-      assert.deepEqual(outcomes[0], outcomes[1]);
-      if (c.expect)
-        assert.ok(
-          c.expect === "answer" ? "answer" in (outcomes[0] as object) : (outcomes[0] as { code: string }).code === c.expect,
-          JSON.stringify(outcomes[0], (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
-        );
+  // Bare, and with jafflr's own interceptors (request id, client spans, retries and circuit breaker) around each.
+  const chains: Array<[string, Make[]]> = [
+    ["bare transports", TRANSPORTS.map(([, make]) => make)],
+    [
+      "jafflr's interceptor chain (createChillybinTransport)",
+      [true, false].map((directCalls) => (baseUrl: string) => createChillybinTransport({ baseUrl, directCalls })),
+    ],
+  ];
+  for (const [chain, makes] of chains) {
+    describe(chain, () => {
+      for (const c of calls) {
+        it(c.case, async () => {
+          const outcomes = [];
+          for (const [i, make] of makes.entries()) outcomes.push(await outcome(() => c.call(make(chillybins[i]!.server.url))));
+          assert.deepEqual(outcomes[0], outcomes[1]);
+          if (c.expect)
+            assert.ok(
+              c.expect === "answer" ? "answer" in (outcomes[0] as object) : (outcomes[0] as { code: string }).code === c.expect,
+              JSON.stringify(outcomes[0], (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
+            );
+        });
+      }
     });
   }
 
@@ -130,6 +156,60 @@ describe("lib/client: the direct unary gRPC transport says what Connect's gRPC t
         ["Unavailable", true],
       ],
     );
+  });
+
+  const pickAnswer = encodeEnvelope(0, toBinary(v1.PickResponseSchema, create(v1.PickResponseSchema, { name: "cheese" })));
+  const gzippedAnswer = encodeEnvelope(1, gzipSync(toBinary(v1.PickResponseSchema, create(v1.PickResponseSchema, { name: "cheese" }))));
+  /** Answers with `body` and grpc-status 0 in trailers, and the headers given. */
+  const answering = (headers: Record<string, string>, body: Uint8Array) => (s: http2.ServerHttp2Stream) => {
+    s.respond({ ":status": 200, "content-type": "application/grpc", ...headers }, { waitForTrailers: true });
+    s.on("wantTrailers", () => s.sendTrailers({ "grpc-status": "0" }));
+    s.end(body);
+  };
+  const answers: Array<{ case: string; behave: (stream: http2.ServerHttp2Stream) => void; limits?: Limits; expect: string }> = [
+    {
+      case: "an answer compressed with gzip (grpc-encoding), as a server may send it",
+      behave: answering({ "grpc-encoding": "gzip" }, gzippedAnswer),
+      expect: "answer",
+    },
+    { case: "an answer in an encoding nobody asked for", behave: answering({ "grpc-encoding": "zstd" }, gzippedAnswer), expect: "Internal" },
+    { case: "a compressed message without grpc-encoding", behave: answering({}, gzippedAnswer), expect: "Internal" },
+    { case: "an answer larger than readMaxBytes", behave: answering({}, pickAnswer), limits: { readMaxBytes: 4 }, expect: "ResourceExhausted" },
+    { case: "a request larger than writeMaxBytes: never sent", behave: answering({}, pickAnswer), limits: { writeMaxBytes: 4 }, expect: "ResourceExhausted" },
+  ];
+  for (const a of answers) {
+    it(a.case, async () => {
+      let streams = 0;
+      const server = await misbehaving((s) => {
+        streams++;
+        a.behave(s);
+      });
+      try {
+        const outcomes = [];
+        for (const [, make] of TRANSPORTS)
+          outcomes.push(await outcome(() => createClient(v1.ChillybinService, make(server.url, a.limits)).pick({ name: "cheese", quantity: 1 })));
+        assert.deepEqual(outcomes[0], outcomes[1]);
+        const first = outcomes[0] as { code?: string; message?: string };
+        assert.equal(first.code ?? "answer", a.expect, first.message);
+        if (a.limits?.writeMaxBytes) assert.equal(streams, 0, "nothing sent");
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it("advertises what answers it can read (grpc-accept-encoding), as Connect's transport does", async () => {
+    const accepted: unknown[] = [];
+    const server = await misbehaving((s, headers) => {
+      accepted.push(headers["grpc-accept-encoding"]);
+      answering({}, pickAnswer)(s);
+    });
+    try {
+      for (const [, make] of TRANSPORTS) await createClient(v1.ChillybinService, make(server.url)).pick({ name: "cheese", quantity: 1 });
+      assert.deepEqual(accepted, ["gzip,br", "gzip,br"]);
+    } finally {
+      await server.close();
+    }
   });
 
   const resets: Array<{ case: string; behave: (stream: http2.ServerHttp2Stream) => void; code: string; timeoutMs?: number; neverSent?: boolean }> = [
