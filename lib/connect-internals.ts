@@ -6,7 +6,7 @@
 // test/lib/connect-internals.test.ts fails naming the one that changed when
 // an upgrade changes any of them.
 //
-// Most are here for speed: the direct unary paths (lib/server/unary-grpc.ts,
+// Most are here for speed: the direct unary paths (lib/server/rpc/direct/unary-grpc.ts,
 // unary-connect.ts, direct-invocation.ts; lib/client/unary-grpc-transport.ts)
 // answer the common unary call without Connect's async-iterable pipeline, and
 // use Connect's own pieces for everything the protocols define so that the

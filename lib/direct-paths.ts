@@ -1,7 +1,7 @@
 import { ConfigError, type Env } from "./config.js";
 
 // The direct unary paths answer the common unary call without Connect-ES's
-// async-iterable pipeline (lib/server/unary-grpc.ts, unary-connect.ts;
+// async-iterable pipeline (lib/server/rpc/direct/unary-grpc.ts, unary-connect.ts;
 // lib/client/unary-grpc-transport.ts), using Connect internals that may
 // change in any release (lib/connect-internals.ts). DIRECT_PATHS lets an
 // operator whose upgrade misbehaves turn any of them off without a new build:

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeName } from "../code-names.js";
+import { codeName } from "../codes.js";
 import { activeContext, injectContext, tracer, tracesRecorded } from "../telemetry.js";
 
 /**

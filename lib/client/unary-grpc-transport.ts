@@ -14,12 +14,12 @@ import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { envelopeDecompress, grpcRequestHeaderWithCompression, grpcValidateResponseWithCompression, grpcValidateTrailer } from "../connect-internals.js";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
-import { toFetchHeaders } from "../http/node-http.js";
+import { toFetchHeaders } from "../http/index.js";
 import { connectErrorFromNode, connectErrorFromResetCode } from "./node-call-errors.js";
 
 // Why this exists: the client side of Connect-ES's gRPC protocol runs each
 // unary call through the same pipeline of down-levelled async generators as
-// its server side (see lib/server/unary-grpc.ts), and jafflr, which makes one
+// its server side (see lib/server/rpc/direct/unary-grpc.ts), and jafflr, which makes one
 // such call per toastie, spent most of its CPU there. This transport sends a
 // unary call as one write on a stream of Connect-Node's own HTTP/2 session
 // manager and reads the answer whole, with Connect's own pieces around it

@@ -3,3 +3,4 @@ export { assertMigrated, createMigrator, migrateToLatest } from "./migrations.js
 export { migrationsFolder } from "./migrations-folder.js";
 export { pingDatabase } from "./ping-database.js";
 export { isDatabaseUnreachable } from "./unreachable.js";
+export { repositoryMigrations } from "./migrations-folder.js";

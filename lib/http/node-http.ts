@@ -6,6 +6,9 @@ export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 /** A response of either of Node's servers. */
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
+/** Answers one request, whichever HTTP version it came in on. */
+export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
+
 /**
  * `res.writeHead(status, headers)` for either kind of response. Both kinds
  * overload writeHead, and TypeScript cannot call a union of overloaded

@@ -1,12 +1,32 @@
-export { serve, DEFAULT_MAX_BODY_BYTES, HEALTH_PATH, METRICS_PATH, VERSION_HEADER, type PlainRoute, type RunningServer, type ServeOptions } from "./serve.js";
-export { H1H2cServer, startsWithHttp2Preface, type RequestHandler } from "./h1-h2c-server.js";
-export { protocolOf, type Protocol } from "./protocol.js";
-export type { RequestRecord } from "./request-log.js";
-export { onShutdownSignal } from "./shutdown-signal.js";
-export { Health, type CheckResult, type HealthCheck, type HealthReport } from "./health.js";
-export { ServerMetrics, type RequestObservation } from "./metrics.js";
-export { currentRequestId, IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem, propagateRequestId, REQUEST_ID_HEADER } from "./request-context.js";
-export { requireBearerToken } from "./require-bearer-token.js";
+// lib/server: serve() and what services configure it with. Inside, by concern:
+// front-door/ (the port, limits, shutdown), observability/ (health, metrics,
+// request log), interceptors/ (codes, checks, tracing, auth), endpoints/
+// (/health, /metrics, /openapi.json, grpc.health.v1, reflection) and rpc/
+// (the router, dispatch, direct/ unary paths). Outside lib/server, import
+// from here; inside, from a folder's index.ts (test/ci/import-boundaries.test.ts).
+export { DEFAULT_MAX_BODY_BYTES, type RequestHandler } from "../http/index.js";
+export {
+  H1H2cServer,
+  DEFAULT_LIMITS,
+  LIMIT_VARIABLES,
+  onShutdownSignal,
+  readServerLimits,
+  startsWithHttp2Preface,
+  type ServerLimits,
+} from "./front-door/index.js";
+export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./endpoints/index.js";
+export { mapErrorsToCodes, requireBearerToken, type ErrorCodes } from "./interceptors/index.js";
+export {
+  Health,
+  protocolOf,
+  ServerMetrics,
+  type CheckResult,
+  type HealthCheck,
+  type HealthReport,
+  type Protocol,
+  type RequestObservation,
+  type RequestRecord,
+} from "./observability/index.js";
+export type { RequestGate } from "./rpc/index.js";
+export { serve, VERSION_HEADER, type RunningServer, type ServeOptions } from "./serve.js";
 export { readServerSettings, type ServerSettings, type ServiceServerOptions } from "./settings.js";
-export { DEFAULT_LIMITS, LIMIT_VARIABLES, readServerLimits, type ServerLimits } from "./limits.js";
-export { mapErrorsToCodes, type ErrorCodes } from "./error-codes.js";

@@ -2,32 +2,29 @@ import { setMaxListeners } from "node:events";
 import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
 import { ALL_DIRECT_PATHS, type DirectPaths } from "../direct-paths.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
-import type { NodeRequest } from "../http/node-http.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/index.js";
+import type { NodeRequest, RequestHandler } from "../http/index.js";
 import type { Logger } from "../logger.js";
 import { createRestHandler, openApiDocument, RouteTable, routesOf } from "../transcoding/index.js";
-import { type ErrorCodes, isServerFault } from "./error-codes.js";
-import { gracefulClose } from "./graceful-close.js";
-import { H1H2cServer, type RequestHandler } from "./h1-h2c-server.js";
-import { Health, type HealthCheck } from "./health.js";
-import { DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
-import { ServerMetrics } from "./metrics.js";
-import { healthRoute, matchPlainRoute, metricsRoute, openApiRoute, type PlainRoute } from "./plain-routes.js";
-import { refuseRequest } from "./refusal.js";
-import { RequestAdmission } from "./request-admission.js";
-import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./request-log.js";
-import { directRestCall } from "./rest-call.js";
-import { createRpcDispatch } from "./rpc-dispatch.js";
-import type { RpcOptionsInit } from "./rpc-options.js";
-import { assembleRpcRouter, type RequestGate } from "./rpc-router.js";
-import { answerUnknownMethod } from "./unknown-method.js";
-
-export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./plain-routes.js";
+import { isServerFault } from "../codes.js";
+import type { ErrorCodes } from "./interceptors/index.js";
+import { gracefulClose } from "./front-door/index.js";
+import { H1H2cServer } from "./front-door/index.js";
+import { Health, type HealthCheck } from "./observability/index.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "./front-door/index.js";
+import { ServerMetrics } from "./observability/index.js";
+import { healthRoute, matchPlainRoute, metricsRoute, openApiRoute, type PlainRoute } from "./endpoints/index.js";
+import { refuseRequest } from "./rpc/index.js";
+import { RequestAdmission } from "./front-door/index.js";
+import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./observability/index.js";
+import { directRestCall } from "./rpc/index.js";
+import { createRpcDispatch } from "./rpc/index.js";
+import type { RpcOptionsInit } from "./rpc/index.js";
+import { assembleRpcRouter, type RequestGate } from "./rpc/index.js";
+import { answerUnknownMethod } from "./rpc/index.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
-
-export { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
 
 export interface ServeOptions {
   /** Registers the service implementations. */

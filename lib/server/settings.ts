@@ -1,6 +1,6 @@
 import { type LogFormat, readByteSize, readLogFormat, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
-import { readServerLimits, type ServerLimits } from "./limits.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
+import { readServerLimits, type ServerLimits } from "./front-door/index.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/index.js";
 import { readDirectPaths, type DirectPaths } from "../direct-paths.js";
 import type { ServeOptions } from "./serve.js";
 

@@ -5,4 +5,4 @@ export { parsePathTemplate, TemplateError, type PathTemplate, type Segment, type
 export { compareSpecificity, decodeCapture, matchPath, PathError, splitRequestPath } from "./path-match.js";
 export { RouteError, RouteTable, routeOf, routesOf, type Lookup, type Route } from "./route-table.js";
 export { BindingError, bindRequest } from "./request-binding.js";
-export { createRestHandler, writeError, HttpError, type RestCall, type RestHandlerOptions } from "./rest-handler.js";
+export { createRestHandler, type RestCall, type RestHandlerOptions } from "./rest-handler.js";

@@ -4,7 +4,7 @@
 // response schemas in proto3 JSON, and the error body and statuses REST answers.
 import { type DescEnum, type DescField, type DescMessage, type DescService, ScalarType } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { codeName } from "../code-names.js";
+import { codeName } from "../codes.js";
 import { type Route, routesOf } from "./route-table.js";
 
 type Schema = Record<string, unknown>;

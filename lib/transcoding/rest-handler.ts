@@ -5,10 +5,11 @@
 import { toJson, type DescMethod, type DescMethodUnary, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 // The Connect protocol's code → HTTP status mapping is the standard one google.api.http transcoding uses.
-import { codeToHttpStatus, errorToJson, mergeNonProtocolHeaders } from "../connect-internals.js";
-import { type NodeRequest, type NodeResponse, toFetchHeaders, writeHead } from "../http/node-http.js";
+import { mergeNonProtocolHeaders } from "../connect-internals.js";
+import { HttpError, writeError } from "../http/index.js";
+import { type NodeRequest, type NodeResponse, toFetchHeaders, writeHead } from "../http/index.js";
 import { BindingError, bindRequest } from "./request-binding.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../http/body-limit.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../http/index.js";
 import { PathError } from "./path-match.js";
 import type { RouteTable, Route } from "./route-table.js";
 
@@ -57,17 +58,6 @@ const NOT_FORWARDED = new Set([
 ]);
 /** Response headers the RPC set that do not apply to the REST response. */
 const NOT_RETURNED = new Set(["content-type", "content-length", "content-encoding", "accept-encoding", "connect-accept-encoding"]);
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: Code,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Serves the REST routes that the handlers' google.api.http options declare,
@@ -190,24 +180,8 @@ async function readJsonBody(req: NodeRequest, source: AsyncIterable<Uint8Array>,
   }
 }
 
-function writeJson(res: NodeResponse, status: number, json: JsonValue, headers: Record<string, string> = {}): void {
+function writeJson(res: NodeResponse, status: number, json: JsonValue): void {
   const text = JSON.stringify(json);
-  writeHead(res, status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  writeHead(res, status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
-}
-
-/**
- * Errors answer the standard HTTP status for their code, with the same JSON
- * body a Connect client gets: {"code":"not_found","message":"…","details":[…]}.
- */
-export function writeError(res: NodeResponse, error: ConnectError | HttpError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (error instanceof HttpError) {
-    writeJson(res, error.status, errorToJson(new ConnectError(error.message, error.code), undefined) as JsonValue, error.headers);
-    return;
-  }
-  writeJson(res, codeToHttpStatus(error.code), errorToJson(error, undefined) as JsonValue);
 }

@@ -1,7 +1,7 @@
 // The services this repository delivers, and what the import graph cannot
 // tell about each: where it starts and which migrations it runs, if any (they
 // are loaded from a folder at run time, not imported).
-import { repositoryMigrations } from "../../lib/db/migrations-folder.js";
+import { repositoryMigrations } from "../../lib/db/index.js";
 import { CHILLYBIN_PORT } from "../../services/chillybin/config.js";
 import { JAFFLR_PORT } from "../../services/jafflr/config.js";
 

@@ -1,5 +1,5 @@
 import { readOptionalString, readString, type Env } from "../../lib/config.js";
-import { readServerSettings, type ServerSettings } from "../../lib/server/settings.js";
+import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
 /** chillybin's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
 export const CHILLYBIN_PORT = { variable: "CHILLYBIN_PORT", default: 7001 } as const;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
-import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/server/index.js";
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/idempotency-key.js";
 import { type ChillybinDatabase, inTransaction } from "./database.js";
 import { Orders } from "./orders.js";
 import { Stock } from "./stock.js";

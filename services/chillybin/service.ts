@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import * as v1 from "../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
-import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
+import { IDEMPOTENCY_KEY_HEADER } from "../../lib/idempotency-key.js";
 import type { IdempotentCalls } from "./idempotent-calls.js";
 import { isDatabaseUnreachable } from "../../lib/db/index.js";
 import { OutOfStockError, type Stock, UnknownIngredientError } from "./stock.js";
@@ -28,7 +28,7 @@ export function chillybinErrorCodes(error: unknown): ConnectError | undefined {
 
 // What a request must look like (names, quantities, customers, items, the
 // reference's length) is stated in proto/ as buf/validate rules and enforced
-// before these handlers run (lib/server/schema-rules.ts): what reaches them is
+// before these handlers run (lib/server/interceptors/schema-rules.ts): what reaches them is
 // valid, and only the database can still refuse it (unknown ingredient, too
 // little stock).
 

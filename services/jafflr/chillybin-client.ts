@@ -1,11 +1,11 @@
 import type * as http from "node:http";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { createUnaryGrpcTransport } from "../../lib/client/unary-grpc-transport.js";
-import { GuardedSessionManager } from "../../lib/client/guarded-session-manager.js";
-import { resilientCalls, type ResilienceOptions } from "../../lib/client/resilient-calls.js";
-import { traceClientCalls } from "../../lib/client/trace-client-calls.js";
-import { propagateRequestId } from "../../lib/server/index.js";
+import { createUnaryGrpcTransport } from "../../lib/client/index.js";
+import { GuardedSessionManager } from "../../lib/client/index.js";
+import { resilientCalls, type ResilienceOptions } from "../../lib/client/index.js";
+import { traceClientCalls } from "../../lib/client/index.js";
+import { propagateRequestId } from "../../lib/client/index.js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
 
 /** The generated Connect clients for the chillybin version jafflr calls (v2: v1 Pick is deprecated). */

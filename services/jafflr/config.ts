@@ -1,5 +1,5 @@
 import { readHttpUrl, readNumber, readString, type Env } from "../../lib/config.js";
-import { readServerSettings, type ServerSettings } from "../../lib/server/settings.js";
+import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
 /** jafflr's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
 export const JAFFLR_PORT = { variable: "JAFFLR_PORT", default: 7000 } as const;

@@ -1,5 +1,5 @@
 import { createClient, createContextValues, type Transport } from "@connectrpc/connect";
-import { healthProbe } from "../../lib/client/resilient-calls.js";
+import { healthProbe } from "../../lib/client/index.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { chillybinCircuitState, createChillybinClients } from "./chillybin-client.js";

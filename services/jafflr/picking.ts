@@ -1,6 +1,6 @@
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
-import { callOptionsFor, type Caller } from "../../lib/client/caller-deadline.js";
-import { IDEMPOTENCY_KEY_HEADER } from "../../lib/server/index.js";
+import { callOptionsFor, type Caller } from "../../lib/client/index.js";
+import { IDEMPOTENCY_KEY_HEADER } from "../../lib/idempotency-key.js";
 import { StockRefusalSchema } from "../../gen/chillybin/v2/chillybin_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 

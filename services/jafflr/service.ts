@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
-import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/server/index.js";
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/idempotency-key.js";
 import { GetStatusResponseSchema, JafflrService, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import type { ChillybinClients } from "./chillybin-client.js";
 import type { Kitchen } from "./kitchen.js";

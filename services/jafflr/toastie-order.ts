@@ -17,7 +17,7 @@ export interface ToastieOrder {
 
 /**
  * The order a request asks for. The request has passed jafflr.proto's rules
- * (lib/server/schema-rules.ts runs them before the handler): fillings named
+ * (lib/server/interceptors/schema-rules.ts runs them before the handler): fillings named
  * properly, cheese among them, a doneness this version knows. So the whole
  * order is known valid before anything is picked, and an invalid one takes
  * nothing from stock (the original picked first and failed later).

@@ -1,8 +1,11 @@
 // What ships (lib/, services/, scripts/, gen/, migrations/) never imports
 // tests: scripts that need what tests need (ports, processes, scratch
 // databases, provider states) get it from scripts/support and scripts/contract.
-// And no module imports itself round a circle: each can be read, tested and
-// replaced on its own.
+// No module imports itself round a circle: each can be read, tested and
+// replaced on its own. lib/ is shared code: it imports no service and no
+// script, and neither service imports the other (they meet only over RPC,
+// through the generated code). A folder with an index.ts is used through it
+// from outside. And test/lib mirrors lib/.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -122,4 +125,63 @@ describe("import boundaries", () => {
     }
     assert.deepEqual(offenders, []);
   });
+
+  /** Each import of a shipped file as [importer, imported file], both relative to the repository. */
+  const shippedImports = (): Array<[string, string]> =>
+    [...importGraph()].flatMap(([file, targets]) => targets.map((target): [string, string] => [file, target]));
+  const top = (file: string, depth: number) => file.split(path.sep).slice(0, depth).join("/");
+
+  it("lib/ imports nothing from services/ or scripts/", () => {
+    const offenders = shippedImports().filter(([from, to]) => top(from, 1) === "lib" && ["services", "scripts"].includes(top(to, 1)));
+    assert.deepEqual(offenders, []);
+  });
+
+  it("neither service imports the other", () => {
+    const offenders = shippedImports().filter(([from, to]) => top(from, 1) === "services" && top(to, 1) === "services" && top(from, 2) !== top(to, 2));
+    assert.deepEqual(offenders, []);
+  });
+
+  it("finds an import past a folder's index.ts, and only that", () => {
+    const indexed = new Set(["lib/a", "lib/a/b"]);
+    assert.equal(pastIndex("lib/x.ts", "lib/a/one.ts", indexed), "lib/a");
+    assert.equal(pastIndex("lib/x.ts", "lib/a/index.ts", indexed), undefined);
+    assert.equal(pastIndex("lib/a/one.ts", "lib/a/two.ts", indexed), undefined);
+    assert.equal(pastIndex("lib/a/one.ts", "lib/a/b/deep.ts", indexed), "lib/a/b");
+    assert.equal(pastIndex("lib/a/b/deep.ts", "lib/a/one.ts", indexed), undefined);
+    assert.equal(pastIndex("services/s.ts", "lib/a/b/index.ts", indexed), "lib/a");
+  });
+
+  it("a folder with an index.ts is imported through it from outside (lib/server/rpc/index.ts, not rpc-router.ts)", () => {
+    const indexed = new Set(
+      SHIPPED.flatMap((root) =>
+        [...typescriptFiles(root)].filter((f) => path.basename(f) === "index.ts").map((f) => path.dirname(f).split(path.sep).join("/")),
+      ),
+    );
+    const offenders = shippedImports().flatMap(([from, to]) => {
+      const folder = pastIndex(from.split(path.sep).join("/"), to.split(path.sep).join("/"), indexed);
+      return folder ? [`${from} → ${to} (import ${folder}/index.ts)`] : [];
+    });
+    assert.deepEqual(offenders, []);
+  });
+
+  it("test/lib mirrors lib/: every folder of tests has its folder of code", () => {
+    const folders = [...typescriptFiles(path.join("test", "lib"))].map((f) => path.relative("test", path.dirname(f)));
+    assert.deepEqual([...new Set(folders.filter((folder) => !existsSync(folder)))], []);
+  });
 });
+
+/**
+ * The folder (with an index.ts) that an import from `from` to `to` reaches
+ * past, or undefined: the outermost folder holding `to` but not `from`,
+ * when it has an index.ts and `to` is not that index.
+ */
+function pastIndex(from: string, to: string, indexed: ReadonlySet<string>): string | undefined {
+  const parts = to.split("/");
+  for (let depth = 1; depth < parts.length; depth++) {
+    const folder = parts.slice(0, depth).join("/");
+    if (from.startsWith(`${folder}/`)) continue;
+    if (!indexed.has(folder)) continue;
+    return to === `${folder}/index.ts` ? undefined : folder;
+  }
+  return undefined;
+}

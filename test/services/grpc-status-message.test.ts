@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as v2 from "../../gen/chillybin/v2/chillybin_pb.js";
-import { grpcPercentEncode } from "../../lib/server/grpc-message-encoding.js";
+import { grpcPercentEncode } from "../../lib/server/rpc/grpc-message-encoding.js";
 import { useServices } from "../support/services.js";
 import { grpcJsUnary } from "../support/transports.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
 import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
-import { REQUEST_ID_HEADER } from "../../lib/server/index.js";
+import { REQUEST_ID_HEADER } from "../../lib/request-id.js";
 import { captureLogger } from "../support/capture-logger.js";
 import { request } from "../support/http.js";
 import { TEST_VERSION, useServices, type TestChillybin, type TestJafflr } from "../support/services.js";

@@ -1,5 +1,5 @@
 // Two chillybins on identical databases, one serving the direct unary paths
-// (lib/server/unary-grpc.ts, unary-connect.ts) and one only through Connect's
+// (lib/server/rpc/direct/unary-grpc.ts, unary-connect.ts) and one only through Connect's
 // handlers: the parity tests send each call to both and compare.
 import { ALL_DIRECT_PATHS, NO_DIRECT_PATHS } from "../../lib/direct-paths.js";
 import { serve, type ServeOptions } from "../../lib/server/index.js";

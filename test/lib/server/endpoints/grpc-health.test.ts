@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import type { Kysely } from "kysely";
+import {
+  Health,
+  HealthCheckRequestSchema,
+  HealthCheckResponse_ServingStatus as Status,
+  HealthCheckResponseSchema,
+} from "../../../../gen/grpc/health/v1/health_pb.js";
+import { migrateToLatest, openDatabase } from "../../../../lib/db/index.js";
+import { silentLogger } from "../../../../lib/logger.js";
+import { startChillybinServer } from "../../../../services/chillybin/chillybin-server.js";
+import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../../services/chillybin/database.js";
+import { request } from "../../../support/http.js";
+import { startChillybin, startJafflr, TEST_VERSION, type TestChillybin } from "../../../support/services.js";
+import { TcpProxy } from "../../../support/tcp-proxy.js";
+import { createScratchDatabase, usingPostgresServer } from "../../../../scripts/support/scratch-database.js";
+import { grpcJsUnary, TRANSPORTS } from "../../../support/transports.js";
+
+describe("grpc.health.v1.Health", () => {
+  let chillybin: TestChillybin;
+  before(async () => (chillybin = await startChillybin()));
+  after(() => chillybin?.stop());
+
+  const checks: Array<{ service: string; status?: Status; code?: Code }> = [
+    { service: "", status: Status.SERVING },
+    { service: "chillybin.v1.ChillybinService", status: Status.SERVING },
+    { service: "chillybin.v2.ChillybinService", status: Status.SERVING },
+    { service: "liveness", status: Status.SERVING },
+    { service: "toaster.v1.Nope", code: Code.NotFound },
+  ];
+  for (const c of checks) {
+    it(`Check(${JSON.stringify(c.service)}) → ${c.status !== undefined ? Status[c.status] : Code[c.code!]}`, async () => {
+      const health = createClient(Health, TRANSPORTS[2]!.make(chillybin.server.url));
+      if (c.status !== undefined) assert.equal((await health.check({ service: c.service })).status, c.status);
+      else await assert.rejects(health.check({ service: c.service }), (e: unknown) => ConnectError.from(e).code === c.code);
+    });
+  }
+
+  it("answers @grpc/grpc-js (what Kubernetes' gRPC probe speaks)", async () => {
+    const res = await grpcJsUnary(
+      new URL(chillybin.server.url).host,
+      Health,
+      "Check",
+      HealthCheckRequestSchema,
+      HealthCheckResponseSchema,
+      create(HealthCheckRequestSchema),
+    );
+    assert.equal(res.status, Status.SERVING);
+  });
+
+  it("Watch streams the current status, then changes: NOT_SERVING when shutting down", async () => {
+    const own = await startChillybin();
+    const health = createClient(Health, TRANSPORTS[2]!.make(own.server.url));
+    const seen: Status[] = [];
+    try {
+      for await (const res of health.watch({ service: "" })) {
+        seen.push(res.status);
+        if (seen.length === 1) own.server.health.markShuttingDown();
+      }
+      // Draining is not dying: liveness stays SERVING until the process exits.
+      assert.equal((await health.check({ service: "liveness" })).status, Status.SERVING);
+    } finally {
+      await own.stop();
+    }
+    assert.deepEqual(seen, [Status.SERVING, Status.NOT_SERVING]);
+  });
+
+  it("Watch of an unknown service answers SERVICE_UNKNOWN", async () => {
+    const health = createClient(Health, TRANSPORTS[2]!.make(chillybin.server.url));
+    const controller = new AbortController();
+    const stream = health.watch({ service: "toaster.v1.Nope" }, { signal: controller.signal })[Symbol.asyncIterator]();
+    const first = await stream.next();
+    controller.abort(); // a watch runs until the watcher leaves
+    assert.equal(first.value?.status, Status.SERVICE_UNKNOWN);
+  });
+
+  describe("jafflr reports its dependency on chillybin", () => {
+    it('Check("chillybin") follows chillybin, and jafflr itself stays SERVING', async () => {
+      const own = await startChillybin();
+      const jafflr = await startJafflr({ chillybinUrl: own.server.url });
+      const health = createClient(Health, TRANSPORTS[2]!.make(jafflr.server.url));
+      try {
+        assert.equal((await health.check({ service: "chillybin" })).status, Status.SERVING);
+        own.server.health.markShuttingDown();
+        assert.equal((await health.check({ service: "chillybin" })).status, Status.NOT_SERVING);
+        assert.equal((await health.check({ service: "" })).status, Status.SERVING);
+        const rest = await request(jafflr.server.url, "GET", "/health");
+        assert.equal(rest.status, 200);
+        assert.deepEqual(rest.json, {
+          status: "SERVING",
+          version: TEST_VERSION,
+          dependencies: { chillybin: { status: "NOT_SERVING", reason: "chillybin reports NOT_SERVING" } },
+        });
+        await own.stop();
+        const gone = (await request(jafflr.server.url, "GET", "/health")).json as { dependencies: { chillybin: { status: string; reason: string } } };
+        assert.equal(gone.dependencies.chillybin.status, "NOT_SERVING");
+        assert.match(gone.dependencies.chillybin.reason, /unavailable|ECONNREFUSED|connect/i);
+      } finally {
+        await jafflr.stop();
+        await own.stop();
+      }
+    });
+  });
+
+  // A PostgreSQL server behind a proxy the test can cut: needs the suite's
+  // DATABASE_URL pass (CI runs both); the embedded database cannot go away.
+  if (usingPostgresServer) {
+    it("chillybin is NOT_SERVING while its database is unreachable, SERVING again when it is back, without a restart", async function () {
+      this.timeout(30_000);
+      const database = await createScratchDatabase();
+      const url = new URL(database.env.DATABASE_URL!);
+      const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+      await proxy.start();
+      url.hostname = "127.0.0.1";
+      url.port = String(proxy.port);
+      const db: Kysely<ChillybinDatabase> = openDatabase({ kind: "postgres", url: url.toString() });
+      await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
+      const server = await startChillybinServer({ db, port: 0, version: TEST_VERSION, logger: silentLogger() });
+      const health = createClient(Health, TRANSPORTS[2]!.make(server.url));
+      try {
+        assert.equal((await health.check({ service: "" })).status, Status.SERVING);
+        proxy.cut();
+        assert.equal((await health.check({ service: "" })).status, Status.NOT_SERVING);
+        // Not ready, but alive: Kubernetes must not restart it for its database's outage.
+        assert.equal((await health.check({ service: "liveness" })).status, Status.SERVING);
+        const rest = await request(server.url, "GET", "/health");
+        assert.equal(rest.status, 503);
+        assert.match((rest.json as { reason: string }).reason, /database unreachable/);
+        await proxy.restore();
+        let status = Status.NOT_SERVING;
+        for (let i = 0; i < 50 && status !== Status.SERVING; i++) {
+          status = (await health.check({ service: "" })).status;
+          if (status !== Status.SERVING) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, Status.SERVING);
+        assert.equal((await request(server.url, "GET", "/health")).status, 200);
+      } finally {
+        await server.close();
+        await db.destroy();
+        await proxy.stop();
+        await database.drop();
+      }
+    });
+  }
+});
