@@ -47,6 +47,8 @@ export function grpcHealthRoutes(health: Health, serviceNames: () => readonly st
           if (health.isShuttingDown) return;
           await sleep(WATCH_INTERVAL_MS, undefined, { signal: ctx.signal }).catch(() => {});
         }
+        // Ended by its deadline, its caller or the server giving up: the stream says so, never OK.
+        throw ConnectError.from(ctx.signal.reason, Code.Canceled);
       },
       async list() {
         const report = await health.report();

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { create } from "@bufbuild/protobuf";
+import * as http2 from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import type { Kysely } from "kysely";
 import {
   Health,
@@ -65,6 +67,29 @@ describe("grpc.health.v1.Health", () => {
       await own.stop();
     }
     assert.deepEqual(seen, [Status.SERVING, Status.NOT_SERVING]);
+  });
+
+  // A client that enforces no deadline of its own (raw HTTP/2, grpc-timeout only) reads how the server ended the stream.
+  it("Watch ended by its deadline says DEADLINE_EXCEEDED, not OK", async () => {
+    const session = http2.connect(chillybin.server.url);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/grpc.health.v1.Health/Watch",
+        "content-type": "application/grpc",
+        te: "trailers",
+        "grpc-timeout": "300m",
+      });
+      const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.on("trailers", resolve));
+      let messages = 0;
+      stream.on("data", () => messages++);
+      stream.end(encodeEnvelope(0, toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema))));
+      const status = await trailers;
+      assert.equal(status["grpc-status"], String(Code.DeadlineExceeded), String(status["grpc-message"]));
+      assert.ok(messages > 0, "it watched before its deadline");
+    } finally {
+      session.close();
+    }
   });
 
   it("Watch of an unknown service answers SERVICE_UNKNOWN", async () => {
