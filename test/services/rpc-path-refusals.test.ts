@@ -5,29 +5,14 @@
 // every gRPC answer advertises what requests may be compressed with
 // (grpc-accept-encoding). Checked with curl, as a person debugging would call.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
+import { curl } from "../support/curl.js";
 import { captureLogger } from "../support/capture-logger.js";
 import { useServices } from "../support/services.js";
 
 const GET_STOCK = "/chillybin.v1.ChillybinService/GetStock";
-
-/** curl: the status, the headers (lower-cased names) and the body. */
-async function curl(args: string[]): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  const { stdout } = await promisify(execFile)("curl", ["-s", "-i", ...args], { encoding: "latin1" });
-  const split = stdout.indexOf("\r\n\r\n");
-  const lines = stdout.slice(0, split).split("\r\n");
-  const headers = Object.fromEntries(
-    lines.slice(1).map((l) => {
-      const i = l.indexOf(":");
-      return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()];
-    }),
-  );
-  return { status: Number(lines[0]!.split(" ")[1]), headers, body: stdout.slice(split + 4) };
-}
 
 describe("RPC paths refuse what they cannot read, with a body that says why", () => {
   const log = captureLogger();
