@@ -23,7 +23,9 @@ export const onBehalfOfKey = createContextKey<OnBehalfOf | undefined>(undefined)
  */
 export function callOptionsFor(caller: Caller, ownTimeoutMs: number): CallOptions {
   if (caller.signal.aborted) throw ConnectError.from(caller.signal.reason);
-  const remaining = caller.timeoutMs();
+  // Whole milliseconds: the protocols' timeouts are integers (grpc-timeout "296.9m" is refused).
+  const left = caller.timeoutMs();
+  const remaining = left === undefined ? undefined : Math.floor(left);
   if (remaining !== undefined && remaining <= 0) throw new ConnectError("the deadline ran out", Code.DeadlineExceeded);
   const deadlineIsCallers = remaining !== undefined && remaining <= ownTimeoutMs;
   return {

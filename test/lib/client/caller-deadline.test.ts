@@ -17,6 +17,14 @@ describe("callOptionsFor: a call made for a caller inherits its deadline and can
     },
     { case: "a caller already out of time: DEADLINE_EXCEEDED, nothing sent", caller: caller(0), own: 5_000, throws: Code.DeadlineExceeded },
     {
+      case: "a fraction of a millisecond left: whole milliseconds (grpc-timeout takes integers)",
+      caller: caller(296.9),
+      own: 5_000,
+      timeoutMs: 296,
+      callers: true,
+    },
+    { case: "less than a millisecond left: DEADLINE_EXCEEDED, nothing sent", caller: caller(0.4), own: 5_000, throws: Code.DeadlineExceeded },
+    {
       case: "a caller already gone: CANCELED, nothing sent",
       caller: caller(100, AbortSignal.abort(new ConnectError("gone", Code.Canceled))),
       own: 5_000,
