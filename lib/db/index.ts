@@ -4,3 +4,4 @@ export { migrationsFolder } from "./migrations-folder.js";
 export { pingDatabase } from "./ping-database.js";
 export { isDatabaseUnreachable } from "./unreachable.js";
 export { repositoryMigrations } from "./migrations-folder.js";
+export { isDatabaseTimeout, limitTransaction, lockWaitAtMost, stillWaiting, workDeadline, type WorkDeadline } from "./work-limits.js";

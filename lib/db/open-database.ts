@@ -5,8 +5,12 @@ import pg from "pg";
 import { traceStatement } from "./trace-statements.js";
 
 export type DatabaseLocation =
-  /** A PostgreSQL server, through pg's connection pool. */
-  | { kind: "postgres"; url: string; poolSize?: number }
+  /**
+   * A PostgreSQL server, through pg's connection pool of `poolSize`
+   * connections (10 by default); a statement waits for one no longer than
+   * `acquireTimeoutMs` (pg's connectionTimeoutMillis), then fails.
+   */
+  | { kind: "postgres"; url: string; poolSize?: number; acquireTimeoutMs?: number }
   /** Embedded PostgreSQL (PGlite) kept in a directory, or in memory when dataDir is undefined. */
   | { kind: "embedded"; dataDir?: string };
 
@@ -15,30 +19,45 @@ export type DatabaseLocation =
  * otherwise embedded PostgreSQL in `dataDir`, so that running a service needs
  * no database server.
  */
-export function databaseLocation(url: string | undefined, dataDir: string): DatabaseLocation {
-  return url ? { kind: "postgres", url } : { kind: "embedded", dataDir };
+export function databaseLocation(url: string | undefined, dataDir: string, pool: { size?: number; acquireTimeoutMs?: number } = {}): DatabaseLocation {
+  return url ? { kind: "postgres", url, poolSize: pool.size, acquireTimeoutMs: pool.acquireTimeoutMs } : { kind: "embedded", dataDir };
 }
 
-const pools = new WeakMap<Kysely<never>, pg.Pool>();
+const pools = new WeakMap<Kysely<never>, { pool: pg.Pool; acquireTimeouts: number }>();
 
-/** Connections of a database's pool, for metrics (undefined for the embedded database). */
-export function poolUsage<DB>(db: Kysely<DB>): { total: number; idle: number; waiting: number; max: number } | undefined {
-  const pool = pools.get(db as unknown as Kysely<never>);
-  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
+/** Connections of a database's pool, and the waits for one that timed out, for metrics (undefined for the embedded database). */
+export function poolUsage<DB>(db: Kysely<DB>): { total: number; idle: number; waiting: number; max: number; acquireTimeouts: number } | undefined {
+  const entry = pools.get(db as unknown as Kysely<never>);
+  if (!entry) return undefined;
+  const { pool } = entry;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10, acquireTimeouts: entry.acquireTimeouts };
 }
+
+/** pg's words when a wait for a pool connection passed connectionTimeoutMillis. */
+const ACQUIRE_TIMEOUT = /timeout exceeded when trying to connect/;
 
 /** A Kysely instance for the location; `destroy()` closes the pool or the embedded database. */
 export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
   if (location.kind === "postgres") {
-    const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10, connectionTimeoutMillis: location.acquireTimeoutMs });
     // A connection losing its server (a restart, a network cut) must not
     // crash the process: idle ones are dropped by the pool, and a query on a
     // checked-out one fails with the error. Without these listeners pg emits
     // 'error' with nobody listening, which Node turns into an uncaught exception.
     pool.on("error", () => {});
     pool.on("connect", (client) => client.on("error", () => {}));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: traceStatement });
-    pools.set(db as unknown as Kysely<never>, pool);
+    const entry = { pool, acquireTimeouts: 0 };
+    // Kysely takes a connection with pool.connect(); a wait that timed out is counted on its way back.
+    const acquire = () =>
+      pool.connect().catch((error: unknown) => {
+        if (error instanceof Error && ACQUIRE_TIMEOUT.test(error.message)) entry.acquireTimeouts++;
+        throw error;
+      });
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool: { connect: acquire, end: () => pool.end(), options: pool.options, Client: pg.Client } }),
+      log: traceStatement,
+    });
+    pools.set(db as unknown as Kysely<never>, entry);
     return db;
   }
   if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });

@@ -23,6 +23,8 @@ export interface ScratchChillybinOptions {
   adminToken?: string;
   limits?: ServerLimits;
   maxBodyBytes?: number;
+  /** DATABASE_TIMEOUT_MS: the longest a call's database work may take without a shorter deadline of the caller's. */
+  databaseTimeoutMs?: number;
 }
 
 /** Sets stock levels, adding ingredients it does not know yet. */
@@ -50,6 +52,7 @@ export async function startScratchChillybin(options: ScratchChillybinOptions): P
     adminToken: options.adminToken,
     limits: options.limits,
     maxBodyBytes: options.maxBodyBytes,
+    databaseTimeoutMs: options.databaseTimeoutMs,
   });
   return {
     server,

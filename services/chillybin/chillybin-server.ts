@@ -15,7 +15,12 @@ export interface ChillybinServerOptions extends ServiceServerOptions {
   db: Kysely<ChillybinDatabase>;
   /** When set, administrative calls (Restock) need "Authorization: Bearer <adminToken>". */
   adminToken?: string;
+  /** The longest any call's database work may take when its caller gives no shorter deadline (DATABASE_TIMEOUT_MS). */
+  databaseTimeoutMs?: number;
 }
+
+/** DATABASE_TIMEOUT_MS's default: below jafflr's CHILLYBIN_TIMEOUT_MS (5 s), so a toastie hears chillybin's own answer. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 4_000;
 
 /** The calls that change stock for everyone rather than take some of it. */
 export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.method.restock.name}`];
@@ -29,18 +34,20 @@ export interface ChillybinParts {
   orders: Orders;
   /** Calls with an Idempotency-Key happen once; without one they use `stock` and `orders`. */
   calls: IdempotentCalls;
+  /** The longest a call's database work may take when its caller gives no shorter deadline. */
+  databaseTimeoutMs: number;
 }
 
 /** Builds chillybin's parts on a database: the one place they are put together. */
-export function composeChillybin(db: Kysely<ChillybinDatabase>): ChillybinParts {
+export function composeChillybin(db: Kysely<ChillybinDatabase>, databaseTimeoutMs = DEFAULT_DATABASE_TIMEOUT_MS): ChillybinParts {
   const batchers = createBatchers(db);
   const store: Store = { stock: new Stock(db, batchers.picks), orders: new Orders(db, batchers.orders) };
-  return { db, batchers, ...store, calls: new IdempotentCalls(db, store) };
+  return { db, batchers, ...store, calls: new IdempotentCalls(db, store), databaseTimeoutMs };
 }
 
 /** chillybin on one port: its RPCs, their REST paths, and health that follows the database. */
-export function startChillybinServer({ db, adminToken, ...server }: ChillybinServerOptions): Promise<RunningServer> {
-  const parts = composeChillybin(db);
+export function startChillybinServer({ db, adminToken, databaseTimeoutMs, ...server }: ChillybinServerOptions): Promise<RunningServer> {
+  const parts = composeChillybin(db, databaseTimeoutMs);
   const v1PickCallers = countV1PickCallers();
   return serve({
     ...server,

@@ -1,4 +1,5 @@
-import { readOptionalString, readString, type Env } from "../../lib/config.js";
+import { readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
+import { DEFAULT_DATABASE_TIMEOUT_MS } from "./chillybin-server.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
 /** chillybin's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
@@ -10,7 +11,14 @@ export interface ChillybinConfig extends ServerSettings {
   dataDir: string;
   /** Restock needs this bearer token when set; unset, restock is open to anyone. */
   adminToken: string | undefined;
+  /** The longest a call's database work may take (waiting for a connection, for row locks, each statement) when its caller gives no shorter deadline. */
+  databaseTimeoutMs: number;
+  /** Connections to a PostgreSQL server (DATABASE_URL): replicas × this must stay below what the server allows. */
+  databasePoolSize: number;
 }
+
+/** DATABASE_POOL_SIZE's default (pg's own). */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
 
 export function readChillybinConfig(env: Env): ChillybinConfig {
   return {
@@ -18,5 +26,7 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     databaseUrl: readOptionalString(env, "DATABASE_URL"),
     dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
     adminToken: readOptionalString(env, "CHILLYBIN_ADMIN_TOKEN"),
+    databaseTimeoutMs: readNumber(env, "DATABASE_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUT_MS, 1),
+    databasePoolSize: readNumber(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1),
   };
 }

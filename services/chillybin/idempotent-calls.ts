@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
+import { limitTransaction, stillWaiting, type WorkDeadline } from "../../lib/db/index.js";
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/idempotency-key.js";
 import { type ChillybinDatabase, inTransaction } from "./database.js";
 import { Orders } from "./orders.js";
 import { Stock } from "./stock.js";
+import { asCallerSees, stoppedWaiting } from "./waiting-callers.js";
 
 /** What a call's work takes stock and records orders with. */
 export interface Store {
@@ -27,6 +29,8 @@ export function keyScope(method: DescMethodUnary): string {
  * work done and its answer stored in one transaction, so a retry (even one
  * racing the first attempt: it waits on the key's row) gets the first answer
  * and takes nothing; a refused call stores nothing, and its retry runs again.
+ * The transaction waits for locks, and runs each statement, no longer than
+ * the call's deadline.
  */
 export class IdempotentCalls {
   /** `shared`: what calls without a key use (the service's own, so their work can be batched). */
@@ -40,6 +44,7 @@ export class IdempotentCalls {
     key: string | null,
     method: DescMethodUnary<I, O>,
     request: MessageShape<I>,
+    deadline: WorkDeadline,
     work: (store: Store) => Promise<MessageShape<O>>,
   ): Promise<MessageShape<O>> {
     if (key === null) return work(this.shared);
@@ -48,7 +53,8 @@ export class IdempotentCalls {
     const rpc = keyScope(method);
     const output = method.output;
     const fingerprint = createHash("sha256").update(toBinary(method.input, request)).digest("hex");
-    return inTransaction(this.db, async (trx) => {
+    const run = inTransaction(this.db, async (trx) => {
+      await limitTransaction(trx, deadline.at - Date.now());
       const claimed = await trx
         .insertInto("idempotency_keys")
         .values({ key, rpc, fingerprint })
@@ -74,7 +80,12 @@ export class IdempotentCalls {
         .where("key", "=", key)
         .where("rpc", "=", rpc)
         .execute();
+      // Each lock wait is bounded, but a caller can still stop waiting while the work runs: then it rolls back.
+      if (!stillWaiting(deadline)) throw stoppedWaiting(deadline);
       return answer;
+    });
+    return run.catch((error: unknown) => {
+      throw asCallerSees(deadline, error);
     });
   }
 }

@@ -14,7 +14,7 @@ await startMain(async () => {
   const stopTracing = await startTracing("chillybin");
   const config = readChillybinConfig(process.env);
   const logger = createLogger({ service: "chillybin", version: config.version, level: config.logLevel, format: config.logFormat });
-  const location = databaseLocation(config.databaseUrl, config.dataDir);
+  const location = databaseLocation(config.databaseUrl, config.dataDir, { size: config.databasePoolSize, acquireTimeoutMs: config.databaseTimeoutMs });
   logger.info(`database: ${describeLocation(location)}`);
   const db = openDatabase<ChillybinDatabase>(location);
   await migrateToLatest(db, CHILLYBIN_MIGRATIONS);

@@ -43,7 +43,8 @@ export function chillybinMetrics({ stock, batchers, pool, logger }: ChillybinMet
       collect() {
         const usage = pool();
         if (!usage) return;
-        for (const [state, value] of Object.entries(usage)) this.set({ state }, value);
+        const { acquireTimeouts: _counted, ...states } = usage;
+        for (const [state, value] of Object.entries(states)) this.set({ state }, value);
       },
     });
     // rate(picks) / rate(batches): how many picks a statement carries (1 when idle, more under contention).
@@ -70,5 +71,10 @@ export function chillybinMetrics({ stock, batchers, pool, logger }: ChillybinMet
       () => batchers.orders.totals.batches,
     );
     counter("chillybin_batched_orders_total", "v2 picks and orders taken in those transactions.", () => batchers.orders.totals.orders);
+    counter(
+      "db_pool_acquire_timeouts_total",
+      "Waits for a database pool connection that passed DATABASE_TIMEOUT_MS (the call failed UNAVAILABLE).",
+      () => pool()?.acquireTimeouts ?? 0,
+    );
   };
 }

@@ -1,12 +1,11 @@
 import type { Kysely } from "kysely";
+import { isDatabaseTimeout, limitTransaction, stillWaiting, type WorkDeadline } from "../../lib/db/index.js";
 import type { ChillybinDatabase } from "./database.js";
 import { takeOrders, type OrderRequest, type RecordedOrderRow } from "./take-orders.js";
+import { DECIDE_AGAIN, stillWaitingIn, stoppedWaiting, type WaitingCaller, waitingCaller } from "./waiting-callers.js";
 
-interface PendingOrder {
-  order: OrderRequest;
-  resolve(rows: RecordedOrderRow[]): void;
-  reject(error: unknown): void;
-}
+/** An order waiting for its batch, and its caller (answered with the order's rows, or why not). */
+type PendingOrder = { order: OrderRequest } & WaitingCaller<RecordedOrderRow[]>;
 
 /** At most this many orders share one transaction. */
 const MAX_BATCH = 256;
@@ -24,6 +23,15 @@ const MAX_BATCH = 256;
  * alone, as if the orders had run one after another (a batch's in arrival
  * order). A batch that fails (the database out of reach) fails each of its
  * orders, and none of them took anything.
+ *
+ * A caller's deadline bounds its order's work: it is answered when it stops
+ * waiting (its deadline, or it cancelled), not when the database is done, and
+ * then nothing is taken for it. A batch waits for the rows' locks no longer
+ * than its earliest deadline (PostgreSQL's lock_timeout), so every order is
+ * decided while its caller still waits; when that wait runs out, the callers
+ * whose deadline passed are answered and the rest try again. A caller that
+ * stops waiting after its order was decided but before COMMIT rolls the batch
+ * back, to be decided again without it.
  */
 export class OrderBatcher {
   private waiting: PendingOrder[] = [];
@@ -44,10 +52,15 @@ export class OrderBatcher {
     private readonly maxInFlight = 2,
   ) {}
 
-  /** Takes the order, answering its rows (in its items' order) or why it was refused. */
-  take(order: OrderRequest): Promise<RecordedOrderRow[]> {
+  /** Takes the order, answering its rows (in its items' order) or why it was refused, or why its caller stopped waiting. */
+  take(order: OrderRequest, deadline: WorkDeadline): Promise<RecordedOrderRow[]> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ order, resolve, reject });
+      if (!stillWaiting(deadline)) return reject(stoppedWaiting(deadline));
+      // One that stops waiting before its batch goes leaves the queue.
+      const pending: PendingOrder = waitingCaller({ order }, deadline, { resolve, reject }, () => {
+        this.waiting = this.waiting.filter((p) => p !== pending);
+      });
+      this.waiting.push(pending);
       if (this.inFlight < this.maxInFlight) void this.flush();
     });
   }
@@ -55,28 +68,39 @@ export class OrderBatcher {
   private async flush(): Promise<void> {
     this.inFlight++;
     try {
-      while (this.waiting.length) {
-        const batch = this.waiting.splice(0, MAX_BATCH);
-        this.totals.batches++;
-        this.totals.orders += batch.length;
-        try {
-          const outcomes = await this.db.transaction().execute((trx) =>
-            takeOrders(
-              trx,
-              batch.map((p) => p.order),
-            ),
-          );
-          batch.forEach((pending, i) => {
-            const outcome = outcomes[i]!;
-            if (outcome instanceof Error) pending.reject(outcome);
-            else pending.resolve(outcome);
-          });
-        } catch (error) {
-          for (const pending of batch) pending.reject(error);
-        }
-      }
+      while (this.waiting.length) await this.decide(this.waiting.splice(0, MAX_BATCH));
     } finally {
       this.inFlight--;
+    }
+  }
+
+  /** Decides a batch's orders for the callers still waiting, trying again while the earliest deadline runs out on the locks. */
+  private async decide(batch: PendingOrder[]): Promise<void> {
+    for (;;) {
+      const live = stillWaitingIn(batch);
+      if (live.length === 0) return;
+      this.totals.batches++;
+      this.totals.orders += live.length;
+      const waits = (i: number) => stillWaiting(live[i]!.deadline);
+      try {
+        const outcomes = await this.db.transaction().execute(async (trx) => {
+          await limitTransaction(trx, Math.min(...live.map((p) => p.deadline.at)) - Date.now());
+          const decided = await takeOrders(
+            trx,
+            live.map((p) => p.order),
+            waits,
+          );
+          if (decided.some((outcome, i) => Array.isArray(outcome) && !waits(i))) throw DECIDE_AGAIN;
+          return decided;
+        });
+        for (const [i, outcome] of outcomes.entries()) if (outcome !== undefined) live[i]!.answer(outcome);
+        // Orders not decided (their callers stopped waiting) are answered at the top of the loop.
+      } catch (error) {
+        // The earliest deadline ran out waiting for the locks, or a caller left before COMMIT: decide again without them.
+        if (error === DECIDE_AGAIN || isDatabaseTimeout(error)) continue;
+        for (const pending of live) pending.answer(error as Error);
+        return;
+      }
     }
   }
 }

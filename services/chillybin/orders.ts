@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { limitTransaction, type WorkDeadline } from "../../lib/db/index.js";
 import { type ChillybinDatabase, inTransaction } from "./database.js";
 import type { OrderBatcher } from "./order-batcher.js";
 import { takeOrders, type OrderLine, type OrderRequest, type RecordedOrderRow } from "./take-orders.js";
@@ -19,8 +20,8 @@ export class Orders {
    * Takes one ingredient for a customer and records the order, in one
    * transaction: when the pick is refused, no order is written.
    */
-  async takeOne(customer: string, ingredient: string, quantity: number): Promise<{ orderId: string; remaining: number }> {
-    const [row] = await this.take({ customer, items: [{ ingredient, quantity }], reference: "" });
+  async takeOne(customer: string, ingredient: string, quantity: number, deadline: WorkDeadline): Promise<{ orderId: string; remaining: number }> {
+    const [row] = await this.take({ customer, items: [{ ingredient, quantity }], reference: "" }, deadline);
     return { orderId: row!.id, remaining: row!.remaining };
   }
 
@@ -29,14 +30,21 @@ export class Orders {
    * caller's reference, in one transaction: when any item is refused, nothing
    * is taken or recorded. Answers the orders in the items' order.
    */
-  takeAll(customer: string, items: ReadonlyArray<OrderLine>, reference = ""): Promise<RecordedOrderRow[]> {
-    return this.take({ customer, items, reference });
+  takeAll(customer: string, items: ReadonlyArray<OrderLine>, reference: string, deadline: WorkDeadline): Promise<RecordedOrderRow[]> {
+    return this.take({ customer, items, reference }, deadline);
   }
 
-  /** One order: batched with concurrent ones when it can be, on its own inside a transaction. */
-  private async take(order: OrderRequest): Promise<RecordedOrderRow[]> {
-    if (this.batcher && !this.db.isTransaction) return this.batcher.take(order);
-    const [outcome] = await inTransaction(this.db, (trx) => takeOrders(trx, [order]));
+  /**
+   * One order: batched with concurrent ones when it can be, on its own inside
+   * a transaction (whose own limits bound it: IdempotentCalls), or in a new
+   * one that waits no longer than the deadline.
+   */
+  private async take(order: OrderRequest, deadline: WorkDeadline): Promise<RecordedOrderRow[]> {
+    if (this.batcher && !this.db.isTransaction) return this.batcher.take(order, deadline);
+    const [outcome] = await inTransaction(this.db, async (trx) => {
+      if (!this.db.isTransaction) await limitTransaction(trx, deadline.at - Date.now());
+      return takeOrders(trx, [order]);
+    });
     if (outcome instanceof Error) throw outcome;
     return outcome!;
   }

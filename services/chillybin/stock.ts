@@ -1,4 +1,6 @@
 import type { Kysely } from "kysely";
+import { limitTransaction, type WorkDeadline } from "../../lib/db/index.js";
+import { inTransaction } from "./database.js";
 import type { ChillybinDatabase } from "./database.js";
 import type { PickBatcher } from "./pick-batcher.js";
 import { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
@@ -35,11 +37,12 @@ export class Stock {
   /**
    * Takes `quantity` of an ingredient, answering what is left: batched with
    * concurrent picks of it when it can be, on its own inside a transaction
-   * (which must see its own pick).
+   * (which must see its own pick, and whose own limits bound it), or in a new
+   * one that waits no longer than the deadline.
    */
-  async pick(name: string, quantity: number): Promise<number> {
-    if (this.picks && !this.db.isTransaction) return this.picks.pick(name, quantity);
-    return takeStock(this.db, name, quantity);
+  async pick(name: string, quantity: number, deadline: WorkDeadline): Promise<number> {
+    if (this.picks && !this.db.isTransaction) return this.picks.pick(name, quantity, deadline);
+    return this.bounded(deadline, (db) => takeStock(db, name, quantity));
   }
 
   /** Every ingredient with its quantity, by name. */
@@ -48,14 +51,25 @@ export class Stock {
     return Object.fromEntries(rows.map((r) => [r.name, r.quantity]));
   }
 
-  /** Puts the default stock back and answers the new levels. */
-  async restock(): Promise<Record<string, number>> {
+  /** Puts the default stock back and answers the new levels, waiting for the rows no longer than the deadline. */
+  async restock(deadline: WorkDeadline): Promise<Record<string, number>> {
     const rows = Object.entries(DEFAULT_STOCK).map(([name, quantity]) => ({ name, quantity }));
-    await this.db
-      .insertInto("ingredients")
-      .values(rows)
-      .onConflict((oc) => oc.column("name").doUpdateSet({ quantity: (eb) => eb.ref("excluded.quantity") }))
-      .execute();
+    await this.bounded(deadline, (db) =>
+      db
+        .insertInto("ingredients")
+        .values(rows)
+        .onConflict((oc) => oc.column("name").doUpdateSet({ quantity: (eb) => eb.ref("excluded.quantity") }))
+        .execute(),
+    );
     return this.levels();
+  }
+
+  /** Runs `work` in the caller's transaction (already bounded), or in a new one bounded by the deadline. */
+  private bounded<T>(deadline: WorkDeadline, work: (db: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this.db);
+    return inTransaction(this.db, async (trx) => {
+      await limitTransaction(trx, deadline.at - Date.now());
+      return work(trx);
+    });
   }
 }

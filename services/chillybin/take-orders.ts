@@ -29,22 +29,32 @@ const byIngredient = (a: OrderLine, b: OrderLine) => (a.ingredient < b.ingredien
  * they had run one after another in the given order: an order is granted when
  * every item is there in full at its turn, and refused otherwise (the first
  * item short, in name order, says why), leaving the stock for later orders.
- * Answers each order's rows (in its items' order) or its refusal.
+ * Answers each order's rows (in its items' order) or its refusal; an order
+ * `decide` says no to once the rows are locked (its caller stopped waiting)
+ * is neither: undefined, nothing taken for it.
  *
  * Two statements however many orders: the rows of every ingredient involved
  * are locked in name order (so concurrent callers cannot deadlock) and read;
  * then one statement sets the new levels and inserts every granted order row.
  */
-export async function takeOrders(trx: Kysely<ChillybinDatabase>, orders: ReadonlyArray<OrderRequest>): Promise<Array<RecordedOrderRow[] | Error>> {
+export async function takeOrders(
+  trx: Kysely<ChillybinDatabase>,
+  orders: ReadonlyArray<OrderRequest>,
+  decide: (index: number) => boolean = () => true,
+): Promise<Array<RecordedOrderRow[] | Error | undefined>> {
   const names = [...new Set(orders.flatMap((o) => o.items.map((i) => i.ingredient)))].sort();
   const rows = names.length
     ? await trx.selectFrom("ingredients").select(["name", "quantity"]).where("name", "in", names).orderBy("name").forUpdate().execute()
     : [];
   const left = new Map(rows.map((r) => [r.name, r.quantity]));
 
-  const outcomes: Array<RecordedOrderRow[] | Error> = [];
+  const outcomes: Array<RecordedOrderRow[] | Error | undefined> = [];
   const inserts: Array<{ customer: string; reference: string; row: RecordedOrderRow }> = [];
-  for (const order of orders) {
+  for (const [index, order] of orders.entries()) {
+    if (!decide(index)) {
+      outcomes.push(undefined);
+      continue;
+    }
     const refusal = refusalOf(order, left);
     if (refusal) {
       outcomes.push(refusal);

@@ -26,10 +26,15 @@ export class Kitchen {
     private readonly heat: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) => sleep(ms, undefined, { signal }),
   ) {}
 
+  /** How long a toastie of this doneness takes to cook here, in milliseconds. */
+  cookingMs(doneness: keyof typeof COOKING_SECONDS): number {
+    return COOKING_SECONDS[doneness] * 1000 * this.timeScale;
+  }
+
   async cook(doneness: keyof typeof COOKING_SECONDS, signal?: AbortSignal): Promise<void> {
     this.cookingNow++;
     try {
-      await this.heat(COOKING_SECONDS[doneness] * 1000 * this.timeScale, signal);
+      await this.heat(this.cookingMs(doneness), signal);
     } catch (error) {
       // Stopped early (the caller left, or shutdown ran out of time): say why.
       throw signal?.aborted ? signal.reason : error;

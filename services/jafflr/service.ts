@@ -25,10 +25,17 @@ export function jafflrServiceImpl(deps: JafflrDependencies): ServiceImpl<typeof 
       const problem = idempotencyKeyProblem(idempotencyKey);
       if (problem) throw new ConnectError(problem, Code.InvalidArgument);
       const customer = order.customer || deps.defaultCustomer;
+      // A toastie that cannot be cooked before the caller's deadline is refused before anything is
+      // picked; one that can is picked within the time cooking leaves, so stock is never taken for a
+      // toastie its caller will not get.
+      const cookingMs = deps.kitchen.cookingMs(order.doneness);
+      const left = ctx.timeoutMs();
+      if (left !== undefined && left <= cookingMs)
+        throw new ConnectError(`the toastie takes ${cookingMs} ms to cook, longer than the deadline leaves: nothing was picked`, Code.DeadlineExceeded);
       const orderIds = await pickIngredients(
         deps.chillybin,
         { picks: order.picks, customer, reference: toastieReference(order), idempotencyKey: idempotencyKey ?? undefined },
-        ctx,
+        { signal: ctx.signal, timeoutMs: () => (left === undefined ? undefined : (ctx.timeoutMs() ?? 0) - cookingMs) },
         deps.chillybinTimeoutMs,
       );
       await deps.kitchen.cook(order.doneness, ctx.signal);

@@ -8,7 +8,7 @@ import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
 import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
 import { silentLogger } from "../../../lib/logger.js";
 import { serve, type ErrorCodes } from "../../../lib/server/index.js";
-import { chillybinErrorCodes, chillybinRoutes, chillybinV1Impl, chillybinV2Impl } from "../../../services/chillybin/service.js";
+import { chillybinErrorCodes, chillybinRoutes, chillybinV1Impl, chillybinV2Impl, deadlinesWithin } from "../../../services/chillybin/service.js";
 import { stripVTControlCharacters } from "node:util";
 import type { VerifierOptions } from "@pact-foundation/pact";
 import { type ChillybinParts, composeChillybin } from "../../../services/chillybin/chillybin-server.js";
@@ -29,14 +29,14 @@ export type ProviderVariant =
 export const PROVIDER_VARIANTS: Record<ProviderVariant, (parts: ChillybinParts) => (router: ConnectRouter) => void> = {
   real: chillybinRoutes,
   "without-v1-pick": (parts) => (router) => {
-    const { getStock, restock } = chillybinV1Impl(parts.stock, parts.calls);
+    const { getStock, restock } = chillybinV1Impl(parts.stock, parts.calls, deadlinesWithin(parts.databaseTimeoutMs));
     router.service(v1.ChillybinService, { getStock, restock });
-    router.service(v2.ChillybinService, chillybinV2Impl(parts.calls));
+    router.service(v2.ChillybinService, chillybinV2Impl(parts.calls, deadlinesWithin(parts.databaseTimeoutMs)));
   },
   "without-refusal-details": chillybinRoutes,
   "v2-without-named-orders": (parts) => (router) => {
-    router.service(v1.ChillybinService, chillybinV1Impl(parts.stock, parts.calls));
-    const real = chillybinV2Impl(parts.calls);
+    router.service(v1.ChillybinService, chillybinV1Impl(parts.stock, parts.calls, deadlinesWithin(parts.databaseTimeoutMs)));
+    const real = chillybinV2Impl(parts.calls, deadlinesWithin(parts.databaseTimeoutMs));
     router.service(v2.ChillybinService, {
       ...real,
       async pickOrder(req, ctx) {

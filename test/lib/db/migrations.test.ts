@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { noHurry } from "../../support/deadlines.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -83,7 +84,7 @@ describe("embedded database", () => {
     try {
       const first = openDatabase<ChillybinDatabase>({ kind: "embedded", dataDir });
       await migrateToLatest(first, CHILLYBIN_MIGRATIONS);
-      await new Stock(first).pick("cheese", 4);
+      await new Stock(first).pick("cheese", 4, noHurry());
       await first.destroy();
 
       const second = openDatabase<ChillybinDatabase>({ kind: "embedded", dataDir });

@@ -1,7 +1,8 @@
-// OrderBatcher: concurrent orders share one transaction of two statements,
+// OrderBatcher: concurrent orders share one transaction of three statements,
 // and each is still all or nothing with the answer it would have got alone,
 // in arrival order.
 import assert from "node:assert/strict";
+import { noHurry } from "../../support/deadlines.js";
 import type { Kysely, KyselyPlugin } from "kysely";
 import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
@@ -57,19 +58,22 @@ describe("OrderBatcher", () => {
       ),
     );
 
-  it("a lone order goes at once, in two statements, and answers its rows in its items' order", async () => {
+  it("a lone order goes at once, in three statements (its time limits, the rows locked and read, the write), and answers its rows in its items' order", async () => {
     await setStock({ bread: 10, cheese: 10, vegemite: 10 });
     const counter = countingStatements();
     const batcher = new OrderBatcher(db.withPlugin(counter));
-    const rows = await batcher.take({
-      customer: "gita",
-      items: [
-        { ingredient: "vegemite", quantity: 1 },
-        { ingredient: "bread", quantity: 2 },
-      ],
-      reference: "toastie, burnt",
-    });
-    assert.equal(counter.statements, 2);
+    const rows = await batcher.take(
+      {
+        customer: "gita",
+        items: [
+          { ingredient: "vegemite", quantity: 1 },
+          { ingredient: "bread", quantity: 2 },
+        ],
+        reference: "toastie, burnt",
+      },
+      noHurry(),
+    );
+    assert.equal(counter.statements, 3);
     const recorded = await orderRows();
     assert.deepEqual(
       rows,
@@ -88,13 +92,13 @@ describe("OrderBatcher", () => {
     assert.deepEqual(await stock(), { bread: 8, cheese: 10, vegemite: 9 });
   });
 
-  it("orders arriving while two batches are in flight share the next transaction: 100 toasties, three transactions, six statements", async () => {
+  it("orders arriving while two batches are in flight share the next transaction: 100 toasties, three transactions, nine statements", async () => {
     await setStock({ bread: 1_000, cheese: 1_000 });
     const counter = countingStatements();
     const batcher = new OrderBatcher(db.withPlugin(counter));
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => batcher.take(toastie(`c${i}`))));
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => batcher.take(toastie(`c${i}`), noHurry())));
     // The first two went alone, one after the other on bread's lock; the 98 that queued behind them went together.
-    assert.equal(counter.statements, 6);
+    assert.equal(counter.statements, 9);
     assert.deepEqual(batcher.totals, { batches: 3, orders: 100 });
     // Each as if the orders had run one after another: together, exactly the serial sequence;
     // within the shared batch, in arrival order (the batches in whichever order the database
@@ -162,7 +166,7 @@ describe("OrderBatcher", () => {
     it(c.case, async () => {
       await setStock(c.stock);
       const batcher = new OrderBatcher(db);
-      const outcomes = await settle(c.orders.map((o) => batcher.take(o)));
+      const outcomes = await settle(c.orders.map((o) => batcher.take(o, noHurry())));
       assert.deepEqual(
         outcomes.map((o) => (o instanceof Error ? o.message : o.length)),
         c.answers,
@@ -175,7 +179,7 @@ describe("OrderBatcher", () => {
   it("never oversells: 300 concurrent toasties, bread for 100, exactly 100 granted", async () => {
     await setStock({ bread: 200, cheese: 1_000 });
     const batcher = new OrderBatcher(db);
-    const outcomes = await settle(Array.from({ length: 300 }, (_, i) => batcher.take(toastie(`c${i}`))));
+    const outcomes = await settle(Array.from({ length: 300 }, (_, i) => batcher.take(toastie(`c${i}`), noHurry())));
     assert.equal(outcomes.filter((o) => !(o instanceof Error)).length, 100);
     assert.deepEqual(await stock(), { bread: 0, cheese: 900, vegemite: 10 });
     assert.equal((await orderRows()).length, 200);
@@ -184,20 +188,21 @@ describe("OrderBatcher", () => {
   it("a failing database fails every order of the batch, takes nothing, and the next batch tries again", async () => {
     await setStock({});
     // One batch at a time: the first order goes alone; the two behind it share the second batch, whose write fails.
-    let writes = 0;
+    // Each batch sends two raw statements: its time limits (set_config), then its write.
+    let raw = 0;
     const failing: KyselyPlugin = {
       transformQuery(args) {
-        if (args.node.kind === "RawNode" && ++writes === 2) throw new Error("connection terminated");
+        if (args.node.kind === "RawNode" && ++raw === 4) throw new Error("connection terminated");
         return args.node;
       },
       transformResult: async (args) => args.result,
     };
     const batcher = new OrderBatcher(db.withPlugin(failing), 1);
-    const outcomes = await settle([batcher.take(toastie("alone")), batcher.take(toastie("a")), batcher.take(toastie("b"))]);
+    const outcomes = await settle([batcher.take(toastie("alone"), noHurry()), batcher.take(toastie("a"), noHurry()), batcher.take(toastie("b"), noHurry())]);
     assert.ok(Array.isArray(outcomes[0]));
     for (const o of outcomes.slice(1)) assert.match(String(o), /connection terminated/);
     assert.deepEqual(await stock(), { bread: 8, cheese: 9, vegemite: 10 }, "only the first order's");
     assert.equal((await orderRows()).length, 2);
-    assert.equal((await batcher.take(toastie("c")))[0]!.remaining, 6);
+    assert.equal((await batcher.take(toastie("c"), noHurry()))[0]!.remaining, 6);
   });
 });

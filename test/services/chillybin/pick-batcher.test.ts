@@ -1,6 +1,7 @@
 // PickBatcher: concurrent picks of one ingredient share statements, and each
 // still gets the answer it would have got running alone, in arrival order.
 import assert from "node:assert/strict";
+import { noHurry } from "../../support/deadlines.js";
 import type { Kysely, KyselyPlugin } from "kysely";
 import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
@@ -45,7 +46,7 @@ describe("PickBatcher", () => {
     await setStock("cheese", 10);
     const counter = countingUpdates();
     const batcher = new PickBatcher(db.withPlugin(counter));
-    assert.equal(await batcher.pick("cheese", 3), 7);
+    assert.equal(await batcher.pick("cheese", 3, noHurry()), 7);
     assert.equal(counter.updates, 1);
     assert.equal(await stockOf("cheese"), 7);
   });
@@ -54,7 +55,7 @@ describe("PickBatcher", () => {
     await setStock("cheese", 1_000);
     const counter = countingUpdates();
     const batcher = new PickBatcher(db.withPlugin(counter));
-    const remaining = await Promise.all(Array.from({ length: 100 }, () => batcher.pick("cheese", 2)));
+    const remaining = await Promise.all(Array.from({ length: 100 }, () => batcher.pick("cheese", 2, noHurry())));
     // The first went alone; the 99 that queued behind it went together.
     assert.equal(counter.updates, 2);
     assert.deepEqual(
@@ -91,7 +92,7 @@ describe("PickBatcher", () => {
     it(c.case, async () => {
       await setStock("cheese", c.stock);
       const batcher = new PickBatcher(db);
-      const outcomes = await settle(c.picks.map((q) => batcher.pick("cheese", q)));
+      const outcomes = await settle(c.picks.map((q) => batcher.pick("cheese", q, noHurry())));
       assert.deepEqual(
         outcomes.map((o) => (o instanceof OutOfStockError ? o.message : o)),
         c.answers,
@@ -103,7 +104,7 @@ describe("PickBatcher", () => {
   it("never oversells: 300 concurrent picks of 200 in stock, exactly 200 granted", async () => {
     await setStock("cheese", 200);
     const batcher = new PickBatcher(db);
-    const outcomes = await settle(Array.from({ length: 300 }, () => batcher.pick("cheese", 1)));
+    const outcomes = await settle(Array.from({ length: 300 }, () => batcher.pick("cheese", 1, noHurry())));
     const granted = outcomes.filter((o): o is number => typeof o === "number");
     assert.equal(granted.length, 200);
     assert.deepEqual(
@@ -117,7 +118,12 @@ describe("PickBatcher", () => {
   it("an unknown ingredient refuses every pick of it; other ingredients are unaffected", async () => {
     await setStock("bread", 10);
     const batcher = new PickBatcher(db);
-    const outcomes = await settle([batcher.pick("ham", 1), batcher.pick("bread", 1), batcher.pick("ham", 2), batcher.pick("bread", 2)]);
+    const outcomes = await settle([
+      batcher.pick("ham", 1, noHurry()),
+      batcher.pick("bread", 1, noHurry()),
+      batcher.pick("ham", 2, noHurry()),
+      batcher.pick("bread", 2, noHurry()),
+    ]);
     assert.ok(outcomes[0] instanceof UnknownIngredientError && outcomes[2] instanceof UnknownIngredientError);
     assert.deepEqual([outcomes[1], outcomes[3]], [9, 7]);
   });
@@ -136,8 +142,8 @@ describe("PickBatcher", () => {
       transformResult: async (args) => args.result,
     };
     const batcher = new PickBatcher(db.withPlugin(failing));
-    const outcomes = await settle([batcher.pick("vegemite", 1)]);
+    const outcomes = await settle([batcher.pick("vegemite", 1, noHurry())]);
     assert.match(String(outcomes[0]), /connection terminated/);
-    assert.equal(await batcher.pick("vegemite", 1), 9);
+    assert.equal(await batcher.pick("vegemite", 1, noHurry()), 9);
   });
 });
