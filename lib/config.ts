@@ -48,6 +48,18 @@ export function readByteSize(env: Env, name: string, fallback: number): number {
   return Number(value);
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A duration with its unit (500ms, 90s, 15m, 24h), in milliseconds: at least 1 ms. */
+export function readDuration(env: Env, name: string, fallbackMs: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallbackMs;
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : 0;
+  if (ms < 1) throw new ConfigError(`${name} must be a duration with its unit (500ms, 90s, 15m, 24h), got "${value}"`);
+  return ms;
+}
+
 /** An absolute http(s) URL, returned without a trailing slash. */
 export function readHttpUrl(env: Env, name: string, fallback: string): string {
   const value = raw(env, name) ?? fallback;

@@ -25,6 +25,8 @@ export interface ScratchChillybinOptions {
   maxBodyBytes?: number;
   /** DATABASE_TIMEOUT_MS: the longest a call's database work may take without a shorter deadline of the caller's. */
   databaseTimeoutMs?: number;
+  /** IDEMPOTENCY_KEY_TTL: how long a key and its answer are kept. */
+  idempotencyKeyTtlMs?: number;
 }
 
 /** Sets stock levels, adding ingredients it does not know yet. */
@@ -53,6 +55,7 @@ export async function startScratchChillybin(options: ScratchChillybinOptions): P
     limits: options.limits,
     maxBodyBytes: options.maxBodyBytes,
     databaseTimeoutMs: options.databaseTimeoutMs,
+    idempotencyKeyTtlMs: options.idempotencyKeyTtlMs,
   });
   return {
     server,

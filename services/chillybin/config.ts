@@ -1,5 +1,5 @@
-import { readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
-import { DEFAULT_DATABASE_TIMEOUT_MS } from "./chillybin-server.js";
+import { readDuration, readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
+import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from "./chillybin-server.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
 /** chillybin's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
@@ -15,6 +15,8 @@ export interface ChillybinConfig extends ServerSettings {
   databaseTimeoutMs: number;
   /** Connections to a PostgreSQL server (DATABASE_URL): replicas × this must stay below what the server allows. */
   databasePoolSize: number;
+  /** How long an Idempotency-Key and its answer are kept before a retry counts as a new call. */
+  idempotencyKeyTtlMs: number;
 }
 
 /** DATABASE_POOL_SIZE's default (pg's own). */
@@ -28,5 +30,6 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     adminToken: readOptionalString(env, "CHILLYBIN_ADMIN_TOKEN"),
     databaseTimeoutMs: readNumber(env, "DATABASE_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUT_MS, 1),
     databasePoolSize: readNumber(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1),
+    idempotencyKeyTtlMs: readDuration(env, "IDEMPOTENCY_KEY_TTL", DEFAULT_IDEMPOTENCY_KEY_TTL_MS),
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { limitTransaction, stillWaiting, type WorkDeadline } from "../../lib/db/index.js";
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/idempotency-key.js";
 import { type ChillybinDatabase, inTransaction } from "./database.js";
@@ -30,13 +30,15 @@ export function keyScope(method: DescMethodUnary): string {
  * racing the first attempt: it waits on the key's row) gets the first answer
  * and takes nothing; a refused call stores nothing, and its retry runs again.
  * The transaction waits for locks, and runs each statement, no longer than
- * the call's deadline.
+ * the call's deadline. A key is kept `ttlMs` (IDEMPOTENCY_KEY_TTL): a retry
+ * after that is a new call, and the pruner (key-pruner.ts) deletes it.
  */
 export class IdempotentCalls {
   /** `shared`: what calls without a key use (the service's own, so their work can be batched). */
   constructor(
     private readonly db: Kysely<ChillybinDatabase>,
     private readonly shared: Store,
+    private readonly ttlMs: number,
   ) {}
 
   /** Runs `work` for a call of `method`, once per Idempotency-Key (every time without one). */
@@ -55,10 +57,16 @@ export class IdempotentCalls {
     const fingerprint = createHash("sha256").update(toBinary(method.input, request)).digest("hex");
     const run = inTransaction(this.db, async (trx) => {
       await limitTransaction(trx, deadline.at - Date.now());
+      // Claimed when new, or when the key is there but expired (not pruned yet): then it is this call's.
       const claimed = await trx
         .insertInto("idempotency_keys")
         .values({ key, rpc, fingerprint })
-        .onConflict((oc) => oc.columns(["key", "rpc"]).doNothing())
+        .onConflict((oc) =>
+          oc
+            .columns(["key", "rpc"])
+            .doUpdateSet({ fingerprint, response: null, created_at: sql`now()` })
+            .where("idempotency_keys.created_at", "<", sql<Date>`now() - make_interval(secs => ${this.ttlMs / 1000})`),
+        )
         .returning("key")
         .executeTakeFirst();
       if (!claimed) {

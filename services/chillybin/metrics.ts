@@ -10,6 +10,8 @@ export interface ChillybinMetricsSources {
   batchers: Batchers;
   /** The database pool's connections (undefined for the embedded database). */
   pool: () => ReturnType<typeof poolUsage>;
+  /** How many idempotency keys are kept (IDEMPOTENCY_KEY_TTL bounds it). */
+  keys: () => Promise<number>;
   logger: Logger;
 }
 
@@ -19,8 +21,21 @@ export interface ChillybinMetricsSources {
  * statements and orders share transactions. A scrape while the database is down leaves the stock out
  * rather than failing the scrape.
  */
-export function chillybinMetrics({ stock, batchers, pool, logger }: ChillybinMetricsSources): (registry: Registry) => void {
+export function chillybinMetrics({ stock, batchers, pool, keys, logger }: ChillybinMetricsSources): (registry: Registry) => void {
   return (registry) => {
+    new Gauge({
+      name: "chillybin_idempotency_keys",
+      help: "Idempotency keys kept, with their answers (each for IDEMPOTENCY_KEY_TTL, then pruned).",
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await keys());
+        } catch (error) {
+          this.reset();
+          logger.warn({ err: error }, "idempotency keys unavailable for metrics");
+        }
+      },
+    });
     new Gauge({
       name: "chillybin_stock",
       help: "Quantity in stock, by ingredient.",

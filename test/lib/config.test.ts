@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, readByteSize, readHttpUrl, readLogFormat, readNumber, readPort, readString } from "../../lib/config.js";
+import { ConfigError, readByteSize, readDuration, readHttpUrl, readLogFormat, readNumber, readPort, readString } from "../../lib/config.js";
 
 describe("config", () => {
   const table: Array<{ case: string; read: () => unknown; expected?: unknown; error?: RegExp }> = [
@@ -27,6 +27,18 @@ describe("config", () => {
     { case: "bytes value", read: () => readByteSize({ B: "2048" }, "B", 1024), expected: 2048 },
     { case: "bytes zero", read: () => readByteSize({ B: "0" }, "B", 1024), error: /^B must be a whole number of bytes, at least 1, got "0"$/ },
     { case: "bytes with a unit", read: () => readByteSize({ B: "1MB" }, "B", 1024), error: /B must be a whole number of bytes/ },
+    { case: "duration default", read: () => readDuration({}, "T", 5), expected: 5 },
+    { case: "duration in hours", read: () => readDuration({ T: "24h" }, "T", 5), expected: 86_400_000 },
+    { case: "duration in minutes", read: () => readDuration({ T: "15m" }, "T", 5), expected: 900_000 },
+    { case: "duration in seconds", read: () => readDuration({ T: "90s" }, "T", 5), expected: 90_000 },
+    { case: "duration in milliseconds", read: () => readDuration({ T: "500ms" }, "T", 5), expected: 500 },
+    {
+      case: "duration without a unit",
+      read: () => readDuration({ T: "3600" }, "T", 5),
+      error: /^T must be a duration with its unit \(500ms, 90s, 15m, 24h\), got "3600"$/,
+    },
+    { case: "duration of zero", read: () => readDuration({ T: "0h" }, "T", 5), error: /^T must be a duration with its unit/ },
+    { case: "duration in days", read: () => readDuration({ T: "1d" }, "T", 5), error: /^T must be a duration with its unit/ },
     { case: "string default", read: () => readString({}, "S", "dev"), expected: "dev" },
     { case: "string trimmed", read: () => readString({ S: " v1 " }, "S", "dev"), expected: "v1" },
   ];

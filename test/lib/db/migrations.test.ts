@@ -22,10 +22,17 @@ describe("chillybin migrations", () => {
     const migrations = await migrator.getMigrations();
     assert.deepEqual(
       migrations.map((m) => m.name),
-      ["0001_create_ingredients", "0002_create_orders", "0003_create_idempotency_keys", "0004_add_order_reference"],
+      ["0001_create_ingredients", "0002_create_orders", "0003_create_idempotency_keys", "0004_add_order_reference", "0005_index_idempotency_keys_by_age"],
     );
     assert.ok(migrations.every((m) => m.executedAt instanceof Date));
 
+    assert.equal((await migrator.migrateDown()).error, undefined);
+    const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = 'idempotency_keys'`.execute(database.db);
+    assert.deepEqual(
+      indexes.rows.map((r) => r.indexname),
+      ["idempotency_keys_pkey"],
+      "the age index is gone",
+    );
     assert.equal((await migrator.migrateDown()).error, undefined);
     await assert.rejects(sql`select reference from orders`.execute(database.db), /reference/);
     assert.equal((await migrator.migrateDown()).error, undefined);
