@@ -48,6 +48,14 @@ export function readByteSize(env: Env, name: string, fallback: number): number {
   return Number(value);
 }
 
+/** true or false (as written), or the fallback when unset. */
+export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (value !== "true" && value !== "false") throw new ConfigError(`${name} must be true or false, got "${value}"`);
+  return value === "true";
+}
+
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** A duration with its unit (500ms, 90s, 15m, 24h), in milliseconds: at least 1 ms. */

@@ -1,5 +1,5 @@
 export { databaseLocation, describeLocation, openDatabase, poolUsage, type DatabaseLocation } from "./open-database.js";
-export { assertMigrated, createMigrator, migrateToLatest } from "./migrations.js";
+export { assertMigrated, assertNothingToMigrate, createMigrator, migrateToLatest } from "./migrations.js";
 export { migrationsFolder } from "./migrations-folder.js";
 export { pingDatabase } from "./ping-database.js";
 export { isDatabaseUnreachable } from "./unreachable.js";

@@ -24,6 +24,18 @@ export function assertMigrated({ error, results }: MigrationResultSet): void {
   throw new Error(`migration ${failed ?? "(setup)"} failed: ${cause}`, { cause: error });
 }
 
+/**
+ * Throws, naming them, when migrations in `folder` have not been applied: for
+ * a service that must not migrate itself (behind a transaction-pooling
+ * PgBouncer, which cannot keep the migrator's session-level advisory lock).
+ * Reads the migrator's table only; takes no lock.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before (and whatever) the typed schema is.
+export async function assertNothingToMigrate(db: Kysely<any>, folder: string): Promise<void> {
+  const pending = (await createMigrator(db, folder).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+  if (pending.length > 0) throw new Error(`migrations not applied yet: ${pending.join(", ")}; run npm run migrate against the database server itself`);
+}
+
 /** Brings the schema to the newest migration. */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before (and whatever) the typed schema is.
 export async function migrateToLatest(db: Kysely<any>, folder: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { readDuration, readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
+import { readBoolean, readDuration, readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
 import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from "./chillybin-server.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
@@ -17,6 +17,12 @@ export interface ChillybinConfig extends ServerSettings {
   databasePoolSize: number;
   /** How long an Idempotency-Key and its answer are kept before a retry counts as a new call. */
   idempotencyKeyTtlMs: number;
+  /**
+   * Whether chillybin migrates its database at start (it does by default). Behind a
+   * transaction-pooling PgBouncer it must not: it then only checks that nothing is left
+   * to migrate, and `npm run migrate` runs against the server itself.
+   */
+  migrateOnStart: boolean;
 }
 
 /** DATABASE_POOL_SIZE's default (pg's own). */
@@ -31,5 +37,6 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     databaseTimeoutMs: readNumber(env, "DATABASE_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUT_MS, 1),
     databasePoolSize: readNumber(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1),
     idempotencyKeyTtlMs: readDuration(env, "IDEMPOTENCY_KEY_TTL", DEFAULT_IDEMPOTENCY_KEY_TTL_MS),
+    migrateOnStart: readBoolean(env, "MIGRATE_ON_START", true),
   };
 }

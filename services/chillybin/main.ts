@@ -1,6 +1,6 @@
 // chillybin: wiring only. Reads the environment, opens and migrates the
 // database, serves, and shuts down cleanly on SIGTERM/SIGINT.
-import { databaseLocation, describeLocation, migrateToLatest, openDatabase } from "../../lib/db/index.js";
+import { assertNothingToMigrate, databaseLocation, describeLocation, migrateToLatest, openDatabase } from "../../lib/db/index.js";
 import { createLogger } from "../../lib/logger.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
 import { startMain } from "../../lib/start-main.js";
@@ -17,7 +17,8 @@ await startMain(async () => {
   const location = databaseLocation(config.databaseUrl, config.dataDir, { size: config.databasePoolSize, acquireTimeoutMs: config.databaseTimeoutMs });
   logger.info(`database: ${describeLocation(location)}`);
   const db = openDatabase<ChillybinDatabase>(location);
-  await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
+  if (config.migrateOnStart) await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
+  else await assertNothingToMigrate(db, CHILLYBIN_MIGRATIONS);
 
   if (!config.adminToken) logger.warn("CHILLYBIN_ADMIN_TOKEN is not set: anyone can restock");
   const server = await startChillybinServer({ db, ...config, logger });

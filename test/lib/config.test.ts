@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, readByteSize, readDuration, readHttpUrl, readLogFormat, readNumber, readPort, readString } from "../../lib/config.js";
+import { ConfigError, readBoolean, readByteSize, readDuration, readHttpUrl, readLogFormat, readNumber, readPort, readString } from "../../lib/config.js";
 
 describe("config", () => {
   const table: Array<{ case: string; read: () => unknown; expected?: unknown; error?: RegExp }> = [
@@ -27,6 +27,9 @@ describe("config", () => {
     { case: "bytes value", read: () => readByteSize({ B: "2048" }, "B", 1024), expected: 2048 },
     { case: "bytes zero", read: () => readByteSize({ B: "0" }, "B", 1024), error: /^B must be a whole number of bytes, at least 1, got "0"$/ },
     { case: "bytes with a unit", read: () => readByteSize({ B: "1MB" }, "B", 1024), error: /B must be a whole number of bytes/ },
+    { case: "boolean default", read: () => readBoolean({}, "F", true), expected: true },
+    { case: "boolean false", read: () => readBoolean({ F: "false" }, "F", true), expected: false },
+    { case: "boolean of another spelling", read: () => readBoolean({ F: "no" }, "F", true), error: /^F must be true or false, got "no"$/ },
     { case: "duration default", read: () => readDuration({}, "T", 5), expected: 5 },
     { case: "duration in hours", read: () => readDuration({ T: "24h" }, "T", 5), expected: 86_400_000 },
     { case: "duration in minutes", read: () => readDuration({ T: "15m" }, "T", 5), expected: 900_000 },
