@@ -11,7 +11,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { CONNECT_MAX_BYTES, connectCompressions } from "../connect-defaults.js";
 import { envelopeDecompress, grpcRequestHeaderWithCompression, grpcValidateResponseWithCompression, grpcValidateTrailer } from "../connect-internals.js";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { toFetchHeaders } from "../http/index.js";
@@ -54,14 +54,11 @@ interface CallLimits {
   writeMaxBytes: number;
 }
 
-/** Connect's defaults for a transport's read and write limits. */
-const CONNECT_MAX_BYTES = 0xffffffff;
-
 /** A Transport whose unary calls are gRPC over one HTTP/2 session, sent and read whole. */
 export function createUnaryGrpcTransport(options: UnaryGrpcTransportOptions): Transport {
   const base = options.baseUrl.replace(/\/$/, "");
   const limits: CallLimits = {
-    acceptCompression: options.acceptCompression ?? [compressionGzip, compressionBrotli],
+    acceptCompression: options.acceptCompression ?? connectCompressions(),
     readMaxBytes: options.readMaxBytes ?? CONNECT_MAX_BYTES,
     writeMaxBytes: options.writeMaxBytes ?? CONNECT_MAX_BYTES,
   };

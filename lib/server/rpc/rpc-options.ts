@@ -1,7 +1,7 @@
 import type { JsonReadOptions, JsonWriteOptions } from "@bufbuild/protobuf";
 import type { ConnectRouterOptions, HandlerContext, Interceptor } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
-import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { CONNECT_COMPRESS_MIN_BYTES, CONNECT_MAX_BYTES, connectCompressions } from "../../connect-defaults.js";
 
 /** Connect's requestGate: refuses a call by throwing, before it runs. */
 export type RequestGate = (context: HandlerContext) => void | Promise<void>;
@@ -42,20 +42,16 @@ export interface RpcOptionsInit {
   acceptCompression?: Compression[];
 }
 
-/** Connect's defaults, said here so that the direct paths do not depend on Connect filling them in. */
-const CONNECT_WRITE_MAX_BYTES = 0xffffffff;
-const CONNECT_COMPRESS_MIN_BYTES = 1024;
-
 export function rpcOptions(init: RpcOptionsInit): RpcOptions {
   return {
     interceptors: init.interceptors,
     requestGate: init.requestGate,
     shutdownSignal: init.shutdownSignal,
     readMaxBytes: init.readMaxBytes,
-    writeMaxBytes: init.writeMaxBytes ?? CONNECT_WRITE_MAX_BYTES,
+    writeMaxBytes: init.writeMaxBytes ?? CONNECT_MAX_BYTES,
     compressMinBytes: init.compressMinBytes ?? CONNECT_COMPRESS_MIN_BYTES,
     maxTimeoutMs: init.maxTimeoutMs ?? Number.MAX_SAFE_INTEGER,
-    acceptCompression: init.acceptCompression ?? [compressionGzip, compressionBrotli],
+    acceptCompression: init.acceptCompression ?? connectCompressions(),
     // Connect-ES ignores what JSON it does not know by default: an unknown enum
     // name ("doneness":"charcoal") then became the default value and a LIGHT
     // toastie. Refuse it, and unknown fields, as INVALID_ARGUMENT naming the
