@@ -1,4 +1,4 @@
-export { databaseLocation, describeLocation, openDatabase, poolUsage, type DatabaseLocation } from "./open-database.js";
+export { copyOfEmbedded, databaseLocation, describeLocation, openDatabase, poolUsage, type DatabaseLocation } from "./open-database.js";
 export { assertMigrated, assertNothingToMigrate, createMigrator, migrateToLatest } from "./migrations.js";
 export { migrationsFolder } from "./migrations-folder.js";
 export { pingDatabase } from "./ping-database.js";

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
+import { Kysely, PGliteDialect, type PGlite as PGliteAsKyselyUsesIt, PostgresDialect } from "kysely";
 import pg from "pg";
 import { traceStatement } from "./trace-statements.js";
 
@@ -11,8 +11,12 @@ export type DatabaseLocation =
    * `acquireTimeoutMs` (pg's connectionTimeoutMillis), then fails.
    */
   | { kind: "postgres"; url: string; poolSize?: number; acquireTimeoutMs?: number }
-  /** Embedded PostgreSQL (PGlite) kept in a directory, or in memory when dataDir is undefined. */
-  | { kind: "embedded"; dataDir?: string };
+  /**
+   * Embedded PostgreSQL (PGlite) kept in a directory, or in memory when
+   * dataDir is undefined; started from `copyOf` (another's data directory, as
+   * PGlite's dumpDataDir() gives it) when the directory is new.
+   */
+  | { kind: "embedded"; dataDir?: string; copyOf?: Blob };
 
 /**
  * Where a service keeps its data: the server at `url` when one is given,
@@ -61,7 +65,8 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
     return db;
   }
   if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });
-  return new EmbeddedKysely<DB>(new PGlite(location.dataDir));
+  const pglite = new PGlite({ dataDir: location.dataDir, loadDataDir: location.copyOf });
+  return new EmbeddedKysely<DB>(new ReleasedOnClose(pglite));
 }
 
 /**
@@ -71,14 +76,75 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
  * process opens the same directory.
  */
 class EmbeddedKysely<DB> extends Kysely<DB> {
-  constructor(private readonly pglite: PGlite) {
+  constructor(private readonly pglite: ReleasedOnClose) {
     super({ dialect: new PGliteDialect({ pglite }), log: traceStatement });
   }
 
   override async destroy(): Promise<void> {
     await super.destroy();
-    if (!this.pglite.closed) await this.pglite.close();
+    await this.pglite.close();
   }
+
+  copy(): Promise<Blob> {
+    return this.pglite.dump();
+  }
+}
+
+/**
+ * The PGlite Kysely is given, which lets go of the database once it is closed.
+ * A PGlite holds its WebAssembly memory (some 240 MB) for as long as anything
+ * references it, closed or not, and Kysely's driver keeps its PGlite after
+ * destroy(): a Kysely instance kept after destroy() (a variable of a test
+ * suite, a closure) would keep that memory for the life of the process.
+ */
+class ReleasedOnClose implements PGliteAsKyselyUsesIt {
+  #pglite: PGlite | undefined;
+
+  constructor(pglite: PGlite) {
+    this.#pglite = pglite;
+  }
+
+  #open(): PGlite {
+    if (!this.#pglite) throw new Error("the embedded database is closed");
+    return this.#pglite;
+  }
+
+  get closed(): boolean {
+    return this.#pglite?.closed ?? true;
+  }
+
+  get ready(): boolean {
+    return this.#pglite?.ready ?? false;
+  }
+
+  get waitReady(): Promise<void> {
+    return this.#open().waitReady;
+  }
+
+  query: PGlite["query"] = (query, params, options) => this.#open().query(query, params, options);
+
+  transaction: PGlite["transaction"] = (callback) => this.#open().transaction(callback);
+
+  /** The data directory as a tarball, which `copyOf` starts another embedded database from. */
+  dump(): Promise<Blob> {
+    return this.#open().dumpDataDir("none");
+  }
+
+  async close(): Promise<void> {
+    const pglite = this.#pglite;
+    this.#pglite = undefined;
+    if (pglite && !pglite.closed) await pglite.close();
+  }
+}
+
+/**
+ * A copy of an embedded database's data directory, to start others from
+ * (`copyOf`): starting from a copy skips initdb and migrations, the second or
+ * so that opening a new embedded database otherwise takes.
+ */
+export function copyOfEmbedded<DB>(db: Kysely<DB>): Promise<Blob> {
+  if (!(db instanceof EmbeddedKysely)) throw new Error("only an embedded database can be copied this way");
+  return db.copy();
 }
 
 /** Describes a location for logs without leaking a password. */

@@ -2,7 +2,6 @@
 // (a new one on DATABASE_URL's server, or embedded in a temporary directory),
 // migrated, with plenty of every ingredient, served by the real service
 // (`services/chillybin/main.ts`) in a process of its own.
-import { migrateToLatest } from "../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
 import { freePort } from "../support/ports.js";
 import { runProcess, runTs, type RunningProcess } from "../support/processes.js";
@@ -28,8 +27,7 @@ export interface BenchChillybin {
  * `node main.mjs`, as the image does; by default the source, through tsx.
  */
 export async function startBenchChillybin(env: Record<string, string> = {}, bundle?: string): Promise<BenchChillybin> {
-  const database = await createScratchDatabase({ onDisk: true });
-  await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
+  const database = await createScratchDatabase({ onDisk: true, migrations: CHILLYBIN_MIGRATIONS });
   await database.db.updateTable("ingredients").set({ quantity: PLENTY }).execute();
   await database.handOver(); // to the service
 

@@ -1,5 +1,4 @@
 import type { Kysely } from "kysely";
-import { migrateToLatest } from "../../lib/db/index.js";
 import { silentLogger, type Logger } from "../../lib/logger.js";
 import type { RunningServer, ServerLimits } from "../../lib/server/index.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
@@ -42,9 +41,8 @@ export async function setStockLevels(db: Kysely<ChillybinDatabase>, levels: Reco
 
 /** A real chillybin on an ephemeral port, on its own migrated scratch database. */
 export async function startScratchChillybin(options: ScratchChillybinOptions): Promise<ScratchChillybin> {
-  const database = await createScratchDatabase();
+  const database = await createScratchDatabase({ migrations: CHILLYBIN_MIGRATIONS });
   const db = database.db as Kysely<ChillybinDatabase>;
-  await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
   const server = await startChillybinServer({
     db,
     port: 0,

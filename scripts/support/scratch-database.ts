@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Kysely } from "kysely";
 import pg from "pg";
-import { openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
+import { copyOfEmbedded, migrateToLatest, openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
 
 /**
  * Where a test (or benchmark) keeps data: with DATABASE_URL set, a fresh
@@ -41,12 +41,44 @@ async function onServer(adminUrl: string, statement: string): Promise<void> {
   }
 }
 
-export async function createScratchDatabase(options: { onDisk?: boolean } = {}): Promise<ScratchDatabase> {
+/**
+ * Migrated embedded databases to copy, one per migrations folder in this
+ * process: a copy starts in a third of the time initdb and the migrations take.
+ */
+const migratedEmbedded = new Map<string, Promise<Blob>>();
+
+function migratedEmbeddedCopy(migrations: string): Promise<Blob> {
+  let copy = migratedEmbedded.get(migrations);
+  if (!copy) {
+    copy = (async () => {
+      const db = openDatabase({ kind: "embedded" });
+      try {
+        await migrateToLatest(db, migrations);
+        return await copyOfEmbedded(db);
+      } finally {
+        await db.destroy();
+      }
+    })();
+    migratedEmbedded.set(migrations, copy);
+    copy.catch(() => migratedEmbedded.delete(migrations)); // the next caller tries again
+  }
+  return copy;
+}
+
+export interface ScratchDatabaseOptions {
+  /** Embedded only: keep it in a temporary directory (another process can open it) instead of in memory. */
+  onDisk?: boolean;
+  /** A migrations folder whose migrations the new database has had. */
+  migrations?: string;
+}
+
+export async function createScratchDatabase(options: ScratchDatabaseOptions = {}): Promise<ScratchDatabase> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dir = options.onDisk ? mkdtempSync(path.join(tmpdir(), "chillybin-test-")) : undefined;
     const location: DatabaseLocation = { kind: "embedded", dataDir: dir };
-    const db = openDatabase(location);
+    // Only this first opening starts from the copy: PGlite refuses to load one over an existing database.
+    const db = openDatabase({ ...location, copyOf: options.migrations ? await migratedEmbeddedCopy(options.migrations) : undefined });
     return {
       location,
       db,
@@ -65,15 +97,21 @@ export async function createScratchDatabase(options: { onDisk?: boolean } = {}):
   url.pathname = `/${name}`;
   const location: DatabaseLocation = { kind: "postgres", url: url.toString() };
   const db = openDatabase(location);
+  const drop = async () => {
+    await db.destroy();
+    await onServer(adminUrl, `drop database if exists "${name}" with (force)`);
+  };
+  if (options.migrations)
+    await migrateToLatest(db, options.migrations).catch(async (error: unknown) => {
+      await drop();
+      throw error;
+    });
   return {
     location,
     db,
     env: { DATABASE_URL: url.toString() },
     description: "PostgreSQL server (DATABASE_URL)",
     handOver: async () => {},
-    async drop() {
-      await db.destroy();
-      await onServer(adminUrl, `drop database if exists "${name}" with (force)`);
-    },
+    drop,
   };
 }

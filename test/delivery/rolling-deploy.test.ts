@@ -11,7 +11,6 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { migrateToLatest } from "../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS } from "../../services/chillybin/database.js";
 import { freePort } from "../../scripts/support/ports.js";
 import { commandRuns, listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
@@ -58,8 +57,7 @@ if (usingPostgresServer)
     before(async () => {
       if (!commandRuns("haproxy", ["-v"])) throw new Error("haproxy is not installed: apt-get install haproxy (as .ci/run does)");
       dir = mkdtempSync(path.join(tmpdir(), "rolling-"));
-      database = await createScratchDatabase();
-      await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
+      database = await createScratchDatabase({ migrations: CHILLYBIN_MIGRATIONS });
       await database.db.updateTable("ingredients").set({ quantity: STOCK }).where("name", "=", "cheese").execute();
     });
 

@@ -77,8 +77,7 @@ describe("faults under load", function () {
   }
 
   it("chillybin restarted while jafflr makes toasties: UNAVAILABLE meanwhile, jafflr recovers by itself, no lost or half toasties", async () => {
-    const database = await createScratchDatabase({ onDisk: true });
-    await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
+    const database = await createScratchDatabase({ onDisk: true, migrations: CHILLYBIN_MIGRATIONS });
     await database.db.updateTable("ingredients").set({ quantity: STOCK }).execute();
     // Hand it to chillybin; reopened below to check.
     await database.handOver();

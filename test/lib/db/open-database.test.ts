@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { sql } from "kysely";
-import { openDatabase } from "../../../lib/db/index.js";
+import { copyOfEmbedded, openDatabase } from "../../../lib/db/index.js";
 
 describe("openDatabase (embedded)", function () {
   this.timeout(60_000);
@@ -23,5 +25,67 @@ describe("openDatabase (embedded)", function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("copyOfEmbedded and copyOf", function () {
+  this.timeout(60_000);
+
+  it("a database started from a copy has the original's rows as they were when copied, and goes its own way after", async () => {
+    const original = openDatabase({ kind: "embedded" });
+    let copy: Blob;
+    try {
+      await sql`create table things (name text primary key)`.execute(original);
+      await sql`insert into things values ('kept')`.execute(original);
+      copy = await copyOfEmbedded(original);
+      await sql`insert into things values ('after the copy')`.execute(original);
+    } finally {
+      await original.destroy();
+    }
+    const started = openDatabase({ kind: "embedded", copyOf: copy });
+    try {
+      assert.deepEqual((await sql<{ name: string }>`select name from things order by name`.execute(started)).rows, [{ name: "kept" }]);
+    } finally {
+      await started.destroy();
+    }
+  });
+
+  it("refuses to copy a database on a server", async () => {
+    const db = openDatabase({ kind: "postgres", url: "postgres://postgres@127.0.0.1:1/none" });
+    try {
+      assert.throws(() => copyOfEmbedded(db), /only an embedded database/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("destroy() of an embedded database", function () {
+  this.timeout(120_000);
+
+  /** The process's memory outside V8's heap (where WebAssembly memory is), after full collections. */
+  async function externalAfterCollecting(): Promise<number> {
+    const collect = runInNewContext("gc") as () => void;
+    for (let i = 0; i < 3; i++) {
+      collect();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return process.memoryUsage().external;
+  }
+
+  before(() => setFlagsFromString("--expose-gc"));
+
+  it("lets go of the database's memory even while the Kysely instance is still referenced (as a test suite's variable is)", async () => {
+    const kept: unknown[] = [];
+    const before = await externalAfterCollecting();
+    for (let i = 0; i < 3; i++) {
+      const db = openDatabase({ kind: "embedded" });
+      await sql`select 1`.execute(db);
+      await db.destroy();
+      kept.push(db);
+    }
+    const grown = (await externalAfterCollecting()) - before;
+    // Each PGlite holds some 240 MB of WebAssembly memory while referenced: three kept would be over 700 MB.
+    assert.ok(grown < 200e6, `external memory grew by ${Math.round(grown / 1e6)} MB with ${kept.length} destroyed databases referenced`);
   });
 });

@@ -6,7 +6,6 @@ import { noHurry } from "../../support/deadlines.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely, KyselyPlugin } from "kysely";
 import pg from "pg";
-import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { OrderBatcher } from "../../../services/chillybin/order-batcher.js";
 import type { OrderRequest, RecordedOrderRow } from "../../../services/chillybin/take-orders.js";
@@ -37,9 +36,8 @@ describe("OrderBatcher", () => {
   let database: ScratchDatabase;
   let db: Kysely<ChillybinDatabase>;
   before(async () => {
-    database = await createScratchDatabase();
+    database = await createScratchDatabase({ migrations: CHILLYBIN_MIGRATIONS });
     db = database.db as Kysely<ChillybinDatabase>;
-    await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
   });
   after(() => database?.drop());
   beforeEach(() => db.deleteFrom("orders").execute());

@@ -14,7 +14,6 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { sql, type Kysely } from "kysely";
 import pg from "pg";
 import * as v2 from "../../../gen/chillybin/v2/chillybin_pb.js";
-import { migrateToLatest } from "../../../lib/db/index.js";
 import { freePort } from "../../../scripts/support/ports.js";
 import { commandRuns, listeningPort, runTs, type RunningProcess } from "../../../scripts/support/processes.js";
 import { createScratchDatabase, type ScratchDatabase, usingPostgresServer } from "../../../scripts/support/scratch-database.js";
@@ -78,9 +77,8 @@ if (usingPostgresServer)
     before(async () => {
       if (!commandRuns("pgbouncer", ["--version"])) throw new Error("pgbouncer is not installed: apt-get install pgbouncer (as .ci/run does)");
       dir = mkdtempSync(path.join(tmpdir(), "pgbouncer-"));
-      database = await createScratchDatabase();
+      database = await createScratchDatabase({ migrations: CHILLYBIN_MIGRATIONS });
       db = database.db as Kysely<ChillybinDatabase>;
-      await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
       const serverUrl = new URL(database.env.DATABASE_URL!);
       const port = await freePort();
       bouncer = startPgBouncer(dir, port, serverUrl);

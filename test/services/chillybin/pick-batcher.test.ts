@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { noHurry } from "../../support/deadlines.js";
 import type { Kysely, KyselyPlugin } from "kysely";
-import { migrateToLatest } from "../../../lib/db/index.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../services/chillybin/database.js";
 import { PickBatcher } from "../../../services/chillybin/pick-batcher.js";
 import { OutOfStockError, UnknownIngredientError } from "../../../services/chillybin/stock.js";
@@ -25,9 +24,8 @@ describe("PickBatcher", () => {
   let database: ScratchDatabase;
   let db: Kysely<ChillybinDatabase>;
   before(async () => {
-    database = await createScratchDatabase();
+    database = await createScratchDatabase({ migrations: CHILLYBIN_MIGRATIONS });
     db = database.db as Kysely<ChillybinDatabase>;
-    await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
   });
   after(() => database?.drop());
   const setStock = (name: string, quantity: number) => db.updateTable("ingredients").set({ quantity }).where("name", "=", name).execute();
