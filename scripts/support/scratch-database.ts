@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import pg from "pg";
-import { copyOfEmbedded, migrateToLatest, openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
+import { migrateToLatest, openDatabase, type DatabaseLocation } from "../../lib/db/index.js";
+import { migratedEmbeddedCopy } from "./migrated-copies.js";
 
 /**
  * Where a test (or benchmark) keeps data: with DATABASE_URL set, a fresh
@@ -41,30 +42,6 @@ async function onServer(adminUrl: string, statement: string): Promise<void> {
   }
 }
 
-/**
- * Migrated embedded databases to copy, one per migrations folder in this
- * process: a copy starts in a third of the time initdb and the migrations take.
- */
-const migratedEmbedded = new Map<string, Promise<Blob>>();
-
-function migratedEmbeddedCopy(migrations: string): Promise<Blob> {
-  let copy = migratedEmbedded.get(migrations);
-  if (!copy) {
-    copy = (async () => {
-      const db = openDatabase({ kind: "embedded" });
-      try {
-        await migrateToLatest(db, migrations);
-        return await copyOfEmbedded(db);
-      } finally {
-        await db.destroy();
-      }
-    })();
-    migratedEmbedded.set(migrations, copy);
-    copy.catch(() => migratedEmbedded.delete(migrations)); // the next caller tries again
-  }
-  return copy;
-}
-
 export interface ScratchDatabaseOptions {
   /** Embedded only: keep it in a temporary directory (another process can open it) instead of in memory. */
   onDisk?: boolean;
@@ -78,7 +55,10 @@ export async function createScratchDatabase(options: ScratchDatabaseOptions = {}
     const dir = options.onDisk ? mkdtempSync(path.join(tmpdir(), "chillybin-test-")) : undefined;
     const location: DatabaseLocation = { kind: "embedded", dataDir: dir };
     // Only this first opening starts from the copy: PGlite refuses to load one over an existing database.
-    const db = openDatabase({ ...location, copyOf: options.migrations ? await migratedEmbeddedCopy(options.migrations) : undefined });
+    const db = openDatabase({ ...location, copyOf: await migratedEmbeddedCopy(options.migrations) });
+    // Ready before it is handed out: PGlite starts in the background, and a
+    // service's first health check would otherwise wait for that second or so.
+    await sql`select 1`.execute(db);
     return {
       location,
       db,
