@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { copyOfEmbedded, migrateToLatest, openDatabase } from "../../lib/db/index.js";
@@ -16,10 +16,20 @@ const COPIES_FOLDER_VARIABLE = "TOASTIES_SCRATCH_COPIES";
 
 const copies = new Map<string | undefined, Promise<Blob>>();
 
-/** The copy's file: one per migrations folder, and one of a database without any. */
+/**
+ * The copy's file: one per set of migrations, named by their contents (a
+ * scratch clone of the repository finds the copy its own migrations make),
+ * and one of a database without any.
+ */
 function copyFile(folder: string, migrations: string | undefined): string {
-  const name = migrations === undefined ? "unmigrated" : createHash("sha256").update(path.resolve(migrations)).digest("hex").slice(0, 16);
-  return path.join(folder, `${name}.tar`);
+  if (migrations === undefined) return path.join(folder, "unmigrated.tar");
+  const hash = createHash("sha256");
+  for (const name of readdirSync(migrations).sort())
+    hash
+      .update(`${name}\0`)
+      .update(readFileSync(path.join(migrations, name)))
+      .update("\0");
+  return path.join(folder, `${hash.digest("hex").slice(0, 16)}.tar`);
 }
 
 /** Keeps a copy where the processes this one starts will look, making the folder (and its removal at exit) if it is the first. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { sql } from "kysely";
-import { isDatabaseTimeout, limitTransaction, openDatabase, stillWaiting, workDeadline } from "../../../lib/db/index.js";
+import { type Kysely, sql } from "kysely";
+import { isDatabaseTimeout, limitTransaction, stillWaiting, workDeadline } from "../../../lib/db/index.js";
+import { createScratchDatabase } from "../../../scripts/support/scratch-database.js";
 
 describe("work limits (lib/db/work-limits.ts)", () => {
   const open = new AbortController().signal;
@@ -32,7 +33,8 @@ describe("work limits (lib/db/work-limits.ts)", () => {
     it(`${name} is ${timeout ? "" : "not "}a database timeout`, () => assert.equal(isDatabaseTimeout(error), timeout));
 
   it("limitTransaction sets lock_timeout and statement_timeout for the transaction only (PostgreSQL's own settings)", async () => {
-    const db = openDatabase<Record<string, never>>({ kind: "embedded" });
+    const scratch = await createScratchDatabase();
+    const db = scratch.db as Kysely<Record<string, never>>;
     try {
       const setting = async (name: string) => (await sql<{ v: string }>`select current_setting(${name}) as v`.execute(db)).rows[0]!.v;
       const inside = await db.transaction().execute(async (trx) => {
@@ -43,7 +45,7 @@ describe("work limits (lib/db/work-limits.ts)", () => {
       assert.deepEqual(inside, { l: "1235ms", s: "1235ms" });
       assert.deepEqual([await setting("lock_timeout"), await setting("statement_timeout")], ["0", "0"], "gone after COMMIT");
     } finally {
-      await db.destroy();
+      await scratch.drop();
     }
   });
 });
