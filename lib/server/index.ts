@@ -10,8 +10,10 @@ export {
   DEFAULT_LIMITS,
   LIMIT_VARIABLES,
   onShutdownSignal,
+  readAllowedOrigins,
   readServerLimits,
   startsWithHttp2Preface,
+  type AllowedOrigins,
   type ServerLimits,
 } from "./front-door/index.js";
 export { HEALTH_PATH, METRICS_PATH, type PlainRoute } from "./endpoints/index.js";

@@ -16,6 +16,7 @@ import { ServerMetrics } from "./observability/index.js";
 import { healthRoute, matchPlainRoute, metricsRoute, openApiRoute, type PlainRoute } from "./endpoints/index.js";
 import { refuseRequest } from "./rpc/index.js";
 import { RequestAdmission } from "./front-door/index.js";
+import { type AllowedOrigins, Cors } from "./front-door/index.js";
 import { observeRequests, recordOf, recordRefusal, requestRecordKey } from "./observability/index.js";
 import { directRestCall } from "./rpc/index.js";
 import { createRpcDispatch } from "./rpc/index.js";
@@ -63,6 +64,8 @@ export interface ServeOptions {
    * Connect's handlers; the parity tests compare the two.
    */
   directPaths?: DirectPaths;
+  /** Origins whose pages may call (CORS_ALLOWED_ORIGINS): none by default. */
+  corsAllowedOrigins?: AllowedOrigins;
 }
 
 export interface RunningServer {
@@ -111,7 +114,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       bearerRpcs: options.openApi?.bearerRpcs,
     });
   const plainRoutes = [healthRoute(health, options.version), metricsRoute(metrics, options.logger), openApiRoute(openApi), ...(options.plainRoutes ?? [])];
-  const rest = createRestHandler(new RouteTable(routesOf(rpcs.services)), {
+  const routeTable = new RouteTable(routesOf(rpcs.services));
+  // What a browser's preflight may ask for on a path: what its RPC, its plain route or its REST routes take.
+  const methodsOn = (path: string): string[] => {
+    const rest = routeTable.lookup("OPTIONS", path);
+    return [
+      ...new Set([
+        ...(rpcs.allowedMethods.get(path) ?? []),
+        ...plainRoutes.filter((r) => r.path === path).flatMap((r) => r.methods),
+        ...(rest.kind === "method-not-allowed" ? rest.allow : []),
+      ]),
+    ]
+      .filter((m) => m !== "HEAD")
+      .sort();
+  };
+  const cors = new Cors(options.corsAllowedOrigins ?? new Set(), methodsOn);
+  const rest = createRestHandler(routeTable, {
     rpcs: new Set([...rpcs.unary.keys()].map((path) => path.slice(1))),
     call: directRestCall(rpcs.unary, rpcs.invoker, contextValues),
     maxBodyBytes: readMaxBytes,
@@ -130,6 +148,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const handler: RequestHandler = (req, res) => {
     res.setHeader(VERSION_HEADER, options.version);
+    cors.allowReading(req, res);
     const refusal = admission.admit(req, res);
     if (refusal) {
       recordRefusal(req, refusal.code);
@@ -137,6 +156,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       return;
     }
     const path = (req.url ?? "/").split("?", 1)[0]!;
+    if (cors.isPreflight(req)) {
+      cors.answerPreflight(req, res, path);
+      return;
+    }
     if (dispatchRpc(req, res, path)) return;
     // An RPC client asking for a method nobody serves gets its protocol's answer, not REST's 404.
     if (answerUnknownMethod(req, res, path)) return;

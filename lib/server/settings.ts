@@ -1,11 +1,14 @@
 import { type LogFormat, readByteSize, readLogFormat, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
-import { readServerLimits, type ServerLimits } from "./front-door/index.js";
+import { type AllowedOrigins, readAllowedOrigins, readServerLimits, type ServerLimits } from "./front-door/index.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/index.js";
 import { readDirectPaths, type DirectPaths } from "../direct-paths.js";
 import type { ServeOptions } from "./serve.js";
 
 /** What a service passes on to serve(): its server's own settings and its logger. */
-export type ServiceServerOptions = Pick<ServeOptions, "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits" | "directPaths">;
+export type ServiceServerOptions = Pick<
+  ServeOptions,
+  "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits" | "directPaths" | "corsAllowedOrigins"
+>;
 
 /** The settings every service's server reads from the environment, the same way. */
 export interface ServerSettings {
@@ -25,6 +28,8 @@ export interface ServerSettings {
   limits: ServerLimits;
   /** Which direct unary paths are on (DIRECT_PATHS; lib/direct-paths.ts): all unless an operator turns them off. */
   directPaths: DirectPaths;
+  /** Origins whose pages may call (CORS_ALLOWED_ORIGINS): none unless an operator names them, or `*`. */
+  corsAllowedOrigins: AllowedOrigins;
 }
 
 /** Reads them; the port and host variables are the service's own (CHILLYBIN_PORT…), the rest shared. */
@@ -40,5 +45,6 @@ export function readServerSettings(env: Env, names: { portVar: string; hostVar: 
     maxBodyBytes,
     limits: readServerLimits(env, maxBodyBytes),
     directPaths: readDirectPaths(env),
+    corsAllowedOrigins: readAllowedOrigins(env),
   };
 }

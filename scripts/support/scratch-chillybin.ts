@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { silentLogger, type Logger } from "../../lib/logger.js";
-import type { RunningServer, ServerLimits } from "../../lib/server/index.js";
+import type { AllowedOrigins, RunningServer, ServerLimits } from "../../lib/server/index.js";
+import type { DirectPaths } from "../../lib/direct-paths.js";
 import { startChillybinServer } from "../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../services/chillybin/database.js";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-database.js";
@@ -26,6 +27,10 @@ export interface ScratchChillybinOptions {
   databaseTimeoutMs?: number;
   /** IDEMPOTENCY_KEY_TTL: how long a key and its answer are kept. */
   idempotencyKeyTtlMs?: number;
+  /** CORS_ALLOWED_ORIGINS: the origins whose pages may call. */
+  corsAllowedOrigins?: AllowedOrigins;
+  /** DIRECT_PATHS: which direct paths the server takes (all by default). */
+  directPaths?: DirectPaths;
 }
 
 /** Sets stock levels, adding ingredients it does not know yet. */
@@ -54,6 +59,8 @@ export async function startScratchChillybin(options: ScratchChillybinOptions): P
     maxBodyBytes: options.maxBodyBytes,
     databaseTimeoutMs: options.databaseTimeoutMs,
     idempotencyKeyTtlMs: options.idempotencyKeyTtlMs,
+    corsAllowedOrigins: options.corsAllowedOrigins,
+    directPaths: options.directPaths,
   });
   return {
     server,

@@ -1,7 +1,7 @@
 import type { Transport } from "@connectrpc/connect";
 import type { DirectPaths } from "../../lib/direct-paths.js";
 import { silentLogger, type Logger } from "../../lib/logger.js";
-import type { RunningServer, ServerLimits } from "../../lib/server/index.js";
+import type { AllowedOrigins, RunningServer, ServerLimits } from "../../lib/server/index.js";
 import { createChillybinTransport } from "../../services/jafflr/chillybin-client.js";
 import { startJafflrServer } from "../../services/jafflr/jafflr-server.js";
 import { DEFAULT_CUSTOMER } from "../../services/jafflr/config.js";
@@ -51,6 +51,7 @@ export async function startJafflr(options: {
   /** Which direct paths jafflr's server and its client to chillybin take (all by default). */
   directPaths?: DirectPaths;
   drainTimeoutMs?: number;
+  corsAllowedOrigins?: AllowedOrigins;
 }): Promise<TestJafflr> {
   const kitchen = options.kitchen ?? new Kitchen(0);
   const server = await startJafflrServer({
@@ -65,6 +66,7 @@ export async function startJafflr(options: {
     drainTimeoutMs: options.drainTimeoutMs ?? 2_000,
     limits: options.limits,
     directPaths: options.directPaths,
+    corsAllowedOrigins: options.corsAllowedOrigins,
   });
   return { server, kitchen, stop: () => server.close() };
 }

@@ -6,3 +6,4 @@ export { onShutdownSignal } from "./shutdown-signal.js";
 export { DEFAULT_LIMITS, LIMIT_VARIABLES, readServerLimits, type ServerLimits } from "./limits.js";
 export { RequestAdmission } from "./request-admission.js";
 export { gracefulClose } from "./graceful-close.js";
+export { type AllowedOrigins, Cors, readAllowedOrigins } from "./cors.js";
