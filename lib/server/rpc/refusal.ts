@@ -1,6 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { writeError } from "../../http/index.js";
 import { grpcPercentEncode } from "./grpc-message-encoding.js";
+import { GRPC_WEB_TEXT_TYPE, isGrpcWebText } from "./grpc-web-text.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "../../http/index.js";
 
 /**
@@ -21,7 +22,9 @@ export function refuseRequest(req: NodeRequest, res: NodeResponse, error: Connec
   }
   const status = { "grpc-status": String(error.code), "grpc-message": grpcPercentEncode(error.rawMessage) };
   if (type.startsWith("application/grpc-web") || req.httpVersionMajor !== 2) {
-    writeHead(res, 200, { "content-type": type.startsWith("application/grpc-web") ? "application/grpc-web+proto" : "application/grpc", ...status });
+    // A gRPC-Web text client reads only an answer that says it is text.
+    const answerType = isGrpcWebText(type) ? GRPC_WEB_TEXT_TYPE : type.startsWith("application/grpc-web") ? "application/grpc-web+proto" : "application/grpc";
+    writeHead(res, 200, { "content-type": answerType, ...status });
     res.end();
     return;
   }

@@ -7,6 +7,7 @@ import { HttpError, writeError } from "../../http/index.js";
 import type { RequestAdmission } from "../front-door/index.js";
 import { recordOf, recordRefusal } from "../observability/index.js";
 import { rpcRequestProblem } from "./rpc-protocol-checks.js";
+import { asBinaryRequest, asTextResponse, isGrpcWebText } from "./grpc-web-text.js";
 import type { RpcRouter } from "./rpc-router.js";
 import { createUnaryConnectHandler, isPlainUnaryConnect } from "./direct/index.js";
 import { createUnaryGrpcHandler, isPlainUnaryGrpc, replay } from "./direct/index.js";
@@ -69,10 +70,13 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
     };
     const admitBytes = admission.bodyBudget(req, res);
     // Connect's handler, with any body bytes already read (by the direct path) in front.
+    // gRPC-Web's text mode is its binary mode in base64: translated on the way in and out (grpc-web-text.ts).
+    const text = isGrpcWebText(req.headers["content-type"]);
     const connect = (read: Uint8Array[] = []) => {
       const uReq = universalRequestFromNodeRequest(req, res, undefined, contextValues(req));
-      rpc({ ...uReq, method, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) })
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      const metered = { ...uReq, method, body: replay(read, admission.meter(req, res, uReq.body as AsyncIterable<Uint8Array>, admitBytes)) };
+      rpc(text ? asBinaryRequest(metered) : metered)
+        .then((uRes) => universalResponseToNodeResponse(text ? asTextResponse(uRes) : uRes, res))
         .catch(onWriteError);
     };
     const call = { req, res, contextValues: contextValues(req), admitBytes, fallback: connect, onWriteError };

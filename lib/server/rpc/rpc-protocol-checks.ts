@@ -38,7 +38,7 @@ export function rpcRequestProblem(req: NodeRequest, method: string, path: string
     return new HttpError(
       415,
       Code.InvalidArgument,
-      `content-type ${type ? `"${type}"` : "(none)"} is not one ${path} reads: application/json or application/proto (Connect), application/grpc or application/grpc-web (gRPC)`,
+      `content-type ${type ? `"${type}"` : "(none)"} is not one ${path} reads: application/json or application/proto (Connect), application/grpc, application/grpc-web or application/grpc-web-text (gRPC)`,
     );
   return undefined;
 }
