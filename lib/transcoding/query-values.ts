@@ -53,6 +53,17 @@ function scalarToJson(type: ScalarType, raw: string): JsonValue {
   return raw;
 }
 
+/** The prefix buf lint requires of an enum's values: DONENESS_ for Doneness. */
+function enumPrefix(desc: DescEnum): string {
+  return `${desc.name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_`;
+}
+
+/** A value's name as the original REST API spelled it: without the prefix, lower case, "-" for "_" (well-done). */
+function shortSpelling(desc: DescEnum, name: string): string {
+  const prefix = enumPrefix(desc);
+  return name.startsWith(prefix) ? name.slice(prefix.length).toLowerCase().replace(/_/g, "-") : name;
+}
+
 /**
  * An enum by number, by full name (DONENESS_MEDIUM), or by the name without
  * the enum's prefix in any case, with "-" for "_" (medium, well-done): how the
@@ -61,10 +72,28 @@ function scalarToJson(type: ScalarType, raw: string): JsonValue {
 function enumToJson(desc: DescEnum, raw: string): JsonValue {
   if (/^-?\d+$/.test(raw)) return Number(raw);
   const wanted = raw.toUpperCase().replace(/-/g, "_");
-  const prefix = `${desc.name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_`;
+  const prefix = enumPrefix(desc);
   const value = desc.values.find((v) => v.name === raw || v.name === wanted || v.name === prefix + wanted);
   if (value) return value.name;
   // Listed as the original spelled them (well-done), which is also how they are accepted.
-  const names = desc.values.map((v) => (v.name.startsWith(prefix) ? v.name.slice(prefix.length).toLowerCase().replace(/_/g, "-") : v.name));
-  throw new ValueError(`"${raw}" is not a ${desc.name}; one of ${names.join(", ")}`);
+  throw new ValueError(`"${raw}" is not a ${desc.name}; one of ${desc.values.map((v) => shortSpelling(desc, v.name)).join(", ")}`);
+}
+
+/**
+ * The spellings enumToJson accepts, as a JSON Schema (ECMA-262) pattern for
+ * the OpenAPI document: each name with or without its prefix, in any case,
+ * "-" or "_" between words; and numbers (only the defined ones when `onlyDefined`).
+ */
+export function enumQueryPattern(desc: DescEnum, onlyDefined: boolean): string {
+  const prefix = enumPrefix(desc);
+  const anyCase = (text: string) =>
+    [...text].map((c) => (c === "_" || c === "-" ? "[-_]" : c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join("");
+  const names = desc.values.map((v) => (v.name.startsWith(prefix) ? `(?:${anyCase(prefix)})?${anyCase(v.name.slice(prefix.length))}` : anyCase(v.name)));
+  const numbers = onlyDefined ? desc.values.map((v) => String(v.number)).join("|") : "-?\\d+";
+  return `^(?:${names.join("|")}|${numbers})$`;
+}
+
+/** What a query parameter of the enum takes, in words, for the OpenAPI document. */
+export function enumQueryDescription(desc: DescEnum): string {
+  return `One of ${desc.values.map((v) => shortSpelling(desc, v.name)).join(", ")} (any case, with or without the ${enumPrefix(desc)} prefix), or its number.`;
 }

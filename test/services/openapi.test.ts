@@ -33,6 +33,80 @@ function answerChecker(document: OpenApiDocument) {
   };
 }
 
+/** A REST operation of the document, and how to tell whether it accepts a request. */
+interface Operation {
+  service: ServiceName;
+  template: string;
+  method: string;
+  /** Query parameters by name, with whether each is a list. */
+  query: Array<{ name: string; list: boolean; schema: Record<string, unknown> }>;
+  /** Whether the document says the request is valid. */
+  accepts: (query: Array<[string, string]>, body: unknown) => boolean;
+  body?: Record<string, unknown>;
+}
+
+/** The document's REST operations (not /health and /openapi.json), each with a validator of requests built from what it declares. */
+function operationsOf(service: ServiceName): Operation[] {
+  const document = DOCUMENTS[service];
+  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+  ajv.addSchema({ ...document, $id: "openapi.json" });
+  const ops: Operation[] = [];
+  for (const [template, methods] of Object.entries(document.paths)) {
+    if (template === "/health" || template === "/openapi.json") continue;
+    for (const [method, op] of Object.entries(methods) as Array<
+      [string, { parameters: Array<Record<string, unknown>>; requestBody?: Record<string, unknown> }]
+    >) {
+      const params = op.parameters.filter((p) => p.in === "query");
+      const query = params.map((p) => ({
+        name: String(p.name),
+        list: (p.schema as { type?: string }).type === "array",
+        schema: p.schema as Record<string, unknown>,
+      }));
+      const querySchema = {
+        type: "object",
+        additionalProperties: false,
+        properties: Object.fromEntries(params.map((p) => [p.name, p.schema])),
+        required: params.filter((p) => p.required).map((p) => p.name),
+        components: document.components,
+      };
+      const validateQuery = ajv.compile(JSON.parse(JSON.stringify(querySchema).replaceAll('"#/components/', '"openapi.json#/components/')));
+      const bodySchema = (op.requestBody?.content as Record<string, { schema: unknown }> | undefined)?.["application/json"]?.schema as
+        | Record<string, unknown>
+        | undefined;
+      const validateBody = bodySchema && ajv.compile(JSON.parse(JSON.stringify(bodySchema).replaceAll('"#/components/', '"openapi.json#/components/')));
+      ops.push({
+        service,
+        template,
+        method: method.toUpperCase(),
+        query,
+        body: bodySchema,
+        accepts(pairs, body) {
+          // A query value is text: a whole number where the schema takes integers, a list where it takes arrays (each given once otherwise).
+          const values: Record<string, unknown> = {};
+          for (const [name, raw] of pairs) {
+            const param = query.find((q) => q.name === name);
+            const types = [
+              ((param?.list ? (param.schema.items as Record<string, unknown>) : param?.schema)?.type as string | string[] | undefined) ?? [],
+            ].flat();
+            const value = types.includes("integer") && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+            if (param?.list) values[name] = [...((values[name] as unknown[] | undefined) ?? []), value];
+            else if (name in values) return false;
+            else values[name] = value;
+          }
+          if (!validateQuery(values)) return false;
+          return validateBody ? body === undefined || validateBody(body) : body === undefined;
+        },
+      });
+    }
+  }
+  return ops;
+}
+
+/** The CEL rules a document states only in words ("… [toastie.has_cheese]"): a request it calls valid may still break one. */
+function rulesInWords(service: ServiceName): Set<string> {
+  return new Set([...JSON.stringify(DOCUMENTS[service]).matchAll(/ \[([a-z_]+\.[a-z_.]+)\]/g)].map((m) => m[1]!));
+}
+
 describe("OpenAPI documents of the REST paths", function () {
   this.timeout(60_000);
   const services = useServices();
@@ -107,6 +181,72 @@ describe("OpenAPI documents of the REST paths", function () {
         assert.equal(answerChecker(DOCUMENTS[c.service])(c.template, method, res.status, res.json), undefined);
       });
     }
+
+    it("states the rules: a generated request the document calls valid is accepted, one it calls invalid is invalid_argument", async () => {
+      const text = fc.constantFrom(
+        "cheese",
+        "bread",
+        "vegemite",
+        "ham",
+        "",
+        " ",
+        "ch eese",
+        "Gruyère",
+        "x!",
+        "a".repeat(65),
+        "b".repeat(101),
+        "0",
+        "1",
+        "-1",
+        "99",
+      );
+      const numberish = fc.constantFrom("0", "1", "2", "-1", "99", "2147483648", "1.5", "one", "");
+      const enumish = fc.constantFrom("light", "MEDIUM", "Well-Done", "doneness_burnt", "DONENESS_LIGHT", "2", "0", "9", "charred", "");
+      const operations = SERVICES.flatMap(operationsOf);
+      const queryOf = (op: Operation) =>
+        fc.array(fc.tuple(fc.constantFrom(...op.query.map((q) => q.name), "x"), fc.oneof(text, numberish, enumish)), { maxLength: 5 });
+      const jsonValue = fc.oneof(text, fc.constantFrom(0, 1, 2, -1, 99, 2147483648, 1.5, true), fc.array(text, { maxLength: 3 }));
+      const item = fc.dictionary(fc.constantFrom("ingredient", "quantity", "x"), jsonValue, { maxKeys: 3 });
+      const body = fc.dictionary(
+        fc.constantFrom("ingredient", "quantity", "customer", "items", "reference", "x"),
+        fc.oneof(jsonValue, fc.array(item, { maxLength: 3 })),
+        { maxKeys: 5 },
+      );
+      const celRules = new Set(SERVICES.flatMap((service) => [...rulesInWords(service)]));
+      const requests = fc.constantFrom(...operations).chain((op) => fc.tuple(fc.constant(op), queryOf(op), op.body ? body : fc.constant(undefined)));
+      let valid = 0;
+      let invalid = 0;
+      await fc.assert(
+        fc.asyncProperty(requests, async ([op, query, json]) => {
+          await services.chillybin.setStock({ bread: 10, cheese: 10, vegemite: 10 });
+          const q = query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+          const sent = json === undefined ? undefined : JSON.stringify(json);
+          const res = await request(services[op.service].server.url, op.method, `${op.template}${q ? `?${q}` : ""}`, {
+            body: sent,
+            headers: sent ? { "content-type": "application/json" } : {},
+          });
+          const answer = res.json as { code?: string; details?: Array<{ type: string; debug?: { violations?: Array<{ ruleId?: string }> } }> };
+          const refusedInvalid = res.status === 400 && answer.code === "invalid_argument";
+          if (op.accepts(query, json)) {
+            valid++;
+            // Valid by the document: accepted, or refused for something no schema says (stock, an unknown ingredient, a rule stated in words).
+            const ruleIds = (answer.details ?? []).flatMap((d) => d.debug?.violations ?? []).map((v) => v.ruleId ?? "");
+            assert.ok(
+              !refusedInvalid || (ruleIds.length > 0 && ruleIds.every((id) => celRules.has(id))),
+              `${op.method} ${op.template}?${q} ${sent ?? ""}: the document calls it valid, the service answered ${res.status} ${res.text}`,
+            );
+          } else {
+            invalid++;
+            assert.ok(
+              refusedInvalid,
+              `${op.method} ${op.template}?${q} ${sent ?? ""}: the document calls it invalid, the service answered ${res.status} ${res.text}`,
+            );
+          }
+        }),
+        { numRuns: 150 },
+      );
+      assert.ok(valid > 10 && invalid > 10, `both kinds were sent: ${valid} valid, ${invalid} invalid`);
+    });
 
     it("for generated query strings on every GET route, and generated bodies on every POST route with a body", async () => {
       const value = fc.oneof(fc.constantFrom("cheese", "bread", "ham", "0", "1", "-1", "light", "burnt", "9999999999", ""), fc.string({ maxLength: 8 }));

@@ -1,8 +1,9 @@
 // Stage 4a: one query value, as text, to its field's proto3 JSON value.
 import assert from "node:assert/strict";
 import type { JsonValue } from "@bufbuild/protobuf";
+import fc from "fast-check";
 import { SearchRequestSchema } from "../../gen/transcoding/testing/v1/library_pb.js";
-import { textToJson, ValueError } from "../../../lib/transcoding/query-values.js";
+import { enumQueryPattern, textToJson, ValueError } from "../../../lib/transcoding/query-values.js";
 
 const field = (name: string) => {
   const found = SearchRequestSchema.fields.find((f) => f.name === name);
@@ -55,4 +56,33 @@ describe("query values → proto3 JSON (textToJson)", () => {
       );
     });
   }
+});
+
+describe("enumQueryPattern: the OpenAPI pattern of an enum query parameter says what textToJson accepts", () => {
+  const genre = field("genre");
+  assert.ok(genre.fieldKind === "enum");
+  const accepts = (raw: string) => {
+    try {
+      textToJson(genre, raw);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const spellings = fc.oneof(
+    fc.constantFrom("poetry", "POETRY", "Poetry", "science-fiction", "science_fiction", "Science-Fiction", "GENRE_POETRY", "genre_poetry", "genre-poetry"),
+    fc.constantFrom("GENRE_UNSPECIFIED", "unspecified", "0", "1", "2", "-1", "9", "", "cookbook", "poetry ", "GENREPOETRY", "genre__poetry"),
+    fc.string({ maxLength: 12 }),
+  );
+
+  it("any number: the same texts, for any text", () => {
+    const pattern = new RegExp(enumQueryPattern(genre.enum, false), "u");
+    fc.assert(fc.property(spellings, (raw) => pattern.test(raw) === accepts(raw)));
+  });
+
+  it("defined numbers only (enum.defined_only): the names, and the defined numbers", () => {
+    const pattern = new RegExp(enumQueryPattern(genre.enum, true), "u");
+    for (const raw of ["0", "1", "2", "poetry"]) assert.ok(pattern.test(raw), raw);
+    for (const raw of ["3", "-1", "99"]) assert.ok(!pattern.test(raw), raw);
+  });
 });
