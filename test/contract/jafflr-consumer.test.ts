@@ -4,7 +4,9 @@
 // the pact records: every call jafflr makes to chillybin, no hand-built
 // request. Writes pacts/jafflr-chillybin.json.
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import * as http from "node:http";
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -40,11 +42,20 @@ describe("contract: jafflr → chillybin (consumer)", function () {
   // tests run alone. Until the cause is found, a failure is retried, and its
   // real error is printed (see toastie below).
   this.retries(2);
-  // Pact merges new interactions into an existing file: start from none, so
-  // the file holds exactly the calls jafflr makes now (CI compares it with
-  // the committed one).
-  before(() => rmSync(PACT_FILE, { force: true }));
-  const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: "pacts", logLevel: "warn" });
+  // Pact merges new interactions into an existing file: it writes into a
+  // folder of its own, so the file holds exactly the calls jafflr makes now
+  // (CI compares it with the committed one), and pacts/ gets it whole at the
+  // end (a rename), never half-written while a provider test reads it.
+  const written = mkdtempSync(path.join(tmpdir(), "pact-consumer-"));
+  after(() => {
+    const file = path.join(written, path.basename(PACT_FILE));
+    if (existsSync(file)) {
+      copyFileSync(file, `${PACT_FILE}.partial`);
+      renameSync(`${PACT_FILE}.partial`, PACT_FILE);
+    }
+    rmSync(written, { recursive: true, force: true });
+  });
+  const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: written, logLevel: "warn" });
 
   /** A toastie from a real jafflr whose chillybin is the mock server. */
   async function toastie(mockUrl: string, request: MessageInitShape<typeof MakeToastieRequestSchema>) {
