@@ -6,6 +6,8 @@
 //     as a ratio to the Pick ceiling;
 //   - toasties (MakeToastie through jafflr over gRPC, cooking scaled to zero),
 //     as a ratio to the toastie ceiling;
+//   - Node's http2 answering a fixed gRPC reply (null-grpc-server.ts): the
+//     runtime's ceiling, which gRPC Pick is printed as a ratio of;
 //   - each service's resident memory and start-to-ready time;
 //   - what tracing costs: Pick over gRPC with a traceparent on every call, and
 //     against a chillybin exporting every span over OTLP/HTTP;
@@ -31,7 +33,7 @@ import { MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { freePort } from "../support/ports.js";
 import { runProcess } from "../support/processes.js";
 import { buildService } from "../delivery/bundle.js";
-import { RUN_BUNDLE_ARGS } from "../delivery/services.js";
+import { NODE_FLAGS, RUN_BUNDLE_ARGS } from "../delivery/services.js";
 import { pickCeiling, toastieCeiling } from "./ceilings.js";
 import { h2load, h2loadAvailable } from "./h2load.js";
 import { figuresOf, type LoadFigures } from "./load.js";
@@ -50,6 +52,9 @@ if (!h2loadAvailable()) {
   console.error("npm run bench needs h2load for gRPC and h2c loads: apt-get install nghttp2-client");
   process.exit(2);
 }
+
+/** gRPC Pick's requests per second as a share of Node's http2 answering a fixed reply (issue 26). */
+const RUNTIME_RATIO_TARGET = 0.5;
 
 /** The most resident memory each service may hold after the loads. */
 const RSS_TARGET_MB = 150;
@@ -154,6 +159,7 @@ try {
 
   const pickFloor = await pickCeiling(chillybin.databaseUrl!, CLIENTS, SECONDS);
   const toastieFloor = await toastieCeiling(chillybin.databaseUrl!, CLIENTS, SECONDS);
+  let runtimeCeiling: LoadFigures | undefined;
   const rows: Array<{ name: string; figures: LoadFigures; ceiling: LoadFigures; p99TargetMs?: number; ratioTarget?: number }> = [
     { name: "PostgreSQL: a Pick's UPDATE (pick ceiling)", figures: pickFloor, ceiling: pickFloor },
     { name: "PostgreSQL: a toastie's transaction (toastie ceiling)", figures: toastieFloor, ceiling: toastieFloor },
@@ -162,6 +168,17 @@ try {
     rows.push({ name, figures: await measured(name, "pick", load), ceiling: pickFloor, p99TargetMs: 50, ratioTarget });
 
   await pickRow("Pick, gRPC (h2c, h2load)", (n) => h2load(pickPath, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n), 1.0);
+  // The runtime's own ceiling, in the same run: Node's http2 answering a fixed gRPC reply (null-grpc-server.ts).
+  const nullServer = runProcess(process.execPath, [...NODE_FLAGS, "--import", "tsx", "scripts/bench/null-grpc-server.ts"]);
+  try {
+    const port = (await nullServer.waitForLine(/^listening \d+$/)).split(" ")[1];
+    const nullLoad = (n: number) => h2load(`http://127.0.0.1:${port}/chillybin.v1.ChillybinService/Pick`, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n);
+    const warm = await nullLoad(WARM_UP_CALLS);
+    runtimeCeiling = await nullLoad(Math.max(WARM_UP_CALLS, Math.round(warm.perSecond * SECONDS)));
+  } finally {
+    await nullServer.stop("SIGTERM");
+  }
+  rows.push({ name: "Node's http2, a fixed gRPC reply (the runtime's ceiling)", figures: runtimeCeiling, ceiling: pickFloor });
   await pickRow("Pick, Connect binary (h2c, h2load)", (n) => h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, n));
   await pickRow("Pick, Connect JSON (HTTP/1.1, autocannon)", (n) =>
     autocannonLoad(
@@ -277,8 +294,14 @@ try {
       `${name.padEnd(64)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`,
     );
   }
+  const grpcPick = rows.find((r) => r.name === "Pick, gRPC (h2c, h2load)")!.figures.perSecond / runtimeCeiling!.perSecond;
+  const grpcPickMet = grpcPick >= RUNTIME_RATIO_TARGET;
+  if (!grpcPickMet) missed.push("gRPC Pick against the runtime's ceiling");
   console.log(
-    `\nresident memory after the loads: chillybin ${rss.chillybin.toFixed(0)} MB, jafflr ${rss.jafflr.toFixed(0)} MB (target ≤ ${RSS_TARGET_MB} MB each)`,
+    `\ngRPC Pick: ${grpcPick.toFixed(2)}× the runtime's ceiling (Node's http2 with a fixed reply; target ≥ ${RUNTIME_RATIO_TARGET}×) ${grpcPickMet ? "met" : "MISSED"}`,
+  );
+  console.log(
+    `resident memory after the loads: chillybin ${rss.chillybin.toFixed(0)} MB, jafflr ${rss.jafflr.toFixed(0)} MB (target ≤ ${RSS_TARGET_MB} MB each)`,
   );
   for (const [service, mb] of Object.entries(rss)) if (!(mb <= RSS_TARGET_MB)) missed.push(`${service} resident memory`);
   console.log(
