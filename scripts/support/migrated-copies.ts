@@ -42,9 +42,17 @@ function keepForChildren(migrations: string | undefined, bytes: Buffer): void {
   }
   const file = copyFile(folder, migrations);
   if (existsSync(file)) return;
-  // Whole or not at all: a process started meanwhile must not read half of it.
-  writeFileSync(`${file}.partial`, bytes);
-  renameSync(`${file}.partial`, file);
+  // Whole or not at all: a process started meanwhile must not read half of it, and two
+  // processes making the same copy at once each write their own before the rename.
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, bytes);
+    renameSync(partial, file);
+  } catch {
+    // Only a speed-up for the processes started from here (the folder may be gone with the
+    // process that made it): they make their own copy instead.
+    rmSync(partial, { force: true });
+  }
 }
 
 async function makeCopy(migrations: string | undefined): Promise<Blob> {
