@@ -2,8 +2,10 @@
 // tell about each: where it starts and which migrations it runs, if any (they
 // are loaded from a folder at run time, not imported).
 import { repositoryMigrations } from "../../lib/db/index.js";
-import { CHILLYBIN_PORT } from "../../services/chillybin/config.js";
-import { JAFFLR_PORT } from "../../services/jafflr/config.js";
+// The ports alone, not the services' configuration: npm start's launcher reads this before it
+// starts anything, and a service's config module pulls in its whole server.
+import { CHILLYBIN_PORT } from "../../services/chillybin/port.js";
+import { JAFFLR_PORT } from "../../services/jafflr/port.js";
 
 interface Service {
   entry: string;

@@ -2,8 +2,9 @@ import { readBoolean, readDuration, readNumber, readOptionalString, readString, 
 import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from "./chillybin-server.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
-/** chillybin's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
-export const CHILLYBIN_PORT = { variable: "CHILLYBIN_PORT", default: 7001 } as const;
+import { CHILLYBIN_PORT } from "./port.js";
+
+export { CHILLYBIN_PORT } from "./port.js";
 
 export interface ChillybinConfig extends ServerSettings {
   /** A PostgreSQL server; when unset, embedded PostgreSQL in dataDir. */

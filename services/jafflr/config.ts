@@ -1,8 +1,9 @@
 import { readHttpUrl, readNumber, readString, type Env } from "../../lib/config.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
-/** jafflr's port: the variable that sets it and its default (npm start, the images and the manifests use these). */
-export const JAFFLR_PORT = { variable: "JAFFLR_PORT", default: 7000 } as const;
+import { JAFFLR_PORT } from "./port.js";
+
+export { JAFFLR_PORT } from "./port.js";
 
 /** Who toasties without a customer are recorded for, unless JAFFLR_DEFAULT_CUSTOMER says otherwise. */
 export const DEFAULT_CUSTOMER = "walk-in";
