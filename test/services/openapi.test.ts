@@ -168,6 +168,10 @@ describe("OpenAPI documents of the REST paths", function () {
       { service: "chillybin", method: "POST", path: "/v2/orders", template: "/v2/orders", body: { customer: "gita", items: [] } },
       { service: "chillybin", method: "POST", path: "/restock", template: "/restock" },
       { service: "jafflr", method: "GET", path: "/", template: "/" },
+      // The plain routes the document describes beside REST: /health's body is written apart from its schema.
+      { service: "chillybin", method: "GET", path: "/health", template: "/health" },
+      { service: "jafflr", method: "GET", path: "/health", template: "/health" },
+      { service: "jafflr", method: "GET", path: "/openapi.json", template: "/openapi.json" },
       { service: "jafflr", method: "GET", path: "/toastie?i=cheese&doneness=light&customer=kim", template: "/toastie" },
       { service: "jafflr", method: "GET", path: "/toastie?i=ham", template: "/toastie" },
       { service: "jafflr", method: "POST", path: "/toastie?i=cheese&doneness=charred", template: "/toastie" },
