@@ -95,8 +95,14 @@ describe("copyOfEmbedded and copyOf", function () {
         await db.destroy();
         kept.push(db);
       }
-      const grown = (await externalAfterCollecting()) - before;
       // Each PGlite holds some 240 MB of WebAssembly memory while referenced: three kept would be over 700 MB.
+      // Memory let go is freed by a later collection, not always the first (a loaded machine, Node 22):
+      // collect again for up to 3 s before deciding.
+      let grown = (await externalAfterCollecting()) - before;
+      for (let tries = 0; grown >= 200e6 && tries < 30; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        grown = (await externalAfterCollecting()) - before;
+      }
       assert.ok(grown < 200e6, `external memory grew by ${Math.round(grown / 1e6)} MB with ${kept.length} destroyed databases referenced`);
     });
   });
