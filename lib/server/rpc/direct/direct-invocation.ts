@@ -1,12 +1,13 @@
 import type { DescMethodUnary, MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext, type ContextValues, type HandlerContext, type MethodImplSpec } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type HandlerContext, type MethodImplSpec } from "@connectrpc/connect";
+import { CallsInFlight } from "./call-context.js";
 import { invokeUnaryImplementation } from "../../../connect-internals.js";
 import { type NodeRequest, type NodeResponse, toFetchHeaders } from "../../../http/index.js";
 import type { RpcOptions } from "../rpc-options.js";
 
 // Calls a unary method's implementation the way Connect's handlers do: a
-// HandlerContext from Connect's public createHandlerContext (the deadline,
-// the caller going away, the server giving up draining), the router's
+// HandlerContext (call-context.ts: the deadline, the caller going away, the
+// server giving up draining), the router's
 // requestGate, then invokeUnaryImplementation (the router's interceptors,
 // outermost first). The direct paths (unary-grpc.ts, unary-connect.ts, REST)
 // frame what it answers.
@@ -38,31 +39,32 @@ export interface DirectOutcome {
 const CALL_ENDED = new ConnectError("the call has ended", Code.Canceled);
 
 export class DirectInvoker {
+  private readonly calls: CallsInFlight;
+
   /** The router's own options: the same interceptors, gate, shutdown signal and deadline cap as Connect's handlers. */
-  constructor(readonly options: RpcOptions) {}
+  constructor(readonly options: RpcOptions) {
+    this.calls = new CallsInFlight(options.shutdownSignal);
+  }
 
   async invoke(spec: UnarySpec, input: unknown, call: DirectCall): Promise<DirectOutcome> {
     const { res } = call;
-    // The caller resetting its stream, or closing its connection, cancels the call, as in Connect's handlers.
-    const caller = new AbortController();
-    const onClose = () => {
-      if (!res.writableEnded) caller.abort(new ConnectError("the client cancelled the call", Code.Canceled));
-    };
-    res.once("close", onClose);
-    const context = createHandlerContext({
-      ...spec,
+    const context = this.calls.start({
       service: spec.method.parent,
+      method: spec.method,
       requestMethod: "POST",
       protocolName: call.protocolName,
       url: call.url,
       timeoutMs: call.timeoutMs,
-      shutdownSignal: this.options.shutdownSignal,
-      requestSignal: caller.signal,
       requestHeader: call.requestHeader,
       responseHeader: call.responseHeader,
       responseTrailer: call.responseTrailer,
-      contextValues: call.contextValues,
+      values: call.contextValues,
     });
+    // The caller resetting its stream, or closing its connection, cancels the call, as in Connect's handlers.
+    const onClose = () => {
+      if (!res.writableEnded) context.abort(new ConnectError("the client cancelled the call", Code.Canceled));
+    };
+    res.once("close", onClose);
     try {
       if (this.options.requestGate) await this.options.requestGate(context);
       return { context, output: await invokeUnaryImplementation(spec, context, input as never, this.options.interceptors) };
@@ -71,9 +73,8 @@ export class DirectInvoker {
       return { context, error: error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error) };
     } finally {
       res.off("close", onClose);
-      // Clears the deadline's timer and unlinks the call from the server's shutdown signal. With a
-      // reason made once: abort() without one builds a DOMException, stack and all, for every call.
-      context.abort(CALL_ENDED);
+      // With a reason made once: abort() without one builds a DOMException, stack and all, for every call.
+      context.end(CALL_ENDED);
     }
   }
 }
