@@ -123,6 +123,8 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
       const [service, method] = record.rpc?.split("/") ?? ["none", "none"];
       const code = outcomeAtClose(record, res);
       metrics.observe({ service: service!, method: method!, protocol, code, durationSeconds });
+      // The line's object is built only for a logger that writes it (LOG_LEVEL=warn skips every access line).
+      if (!logger.isLevelEnabled("info")) return;
       logger.info(
         {
           requestId,
