@@ -1,9 +1,10 @@
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { createValidator } from "@bufbuild/protovalidate";
 import { createValidateInterceptor } from "@connectrpc/validate";
+import { schemaPatternMatch } from "./schema-patterns.js";
 
-/** One validator for the process: it compiles each message type's rules (CEL included) once. */
-const validator = createValidator();
+/** One validator for the process: it compiles each message type's rules (CEL included) once; patterns: schema-patterns.ts. */
+const validator = createValidator({ regexMatch: schemaPatternMatch });
 const compiled = new Set<string>();
 
 /**
