@@ -4,7 +4,7 @@
 // stream resets. Each time the process stays up, a client on another
 // connection keeps getting answers, and the attacker hits a limit (limits.ts).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -45,6 +45,30 @@ async function inFlight(url: string): Promise<number> {
   return Number(/^rpc_requests_in_flight (\d+)/m.exec(text)?.[1]);
 }
 
+/** A process's resident memory now (Linux's VmRSS), in MB. */
+function residentMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+}
+
+/**
+ * The most resident memory each process holds while the loads run, sampled
+ * every 20 ms: a figure to print, not to assert (issue 26's target is ≤ 200 MB
+ * each). Sampled after start-up, whose peak is the embedded database's initdb.
+ */
+function watchPeakMemory(processes: Record<string, RunningProcess>): { atStart: Record<string, number>; report(): string; stop(): void } {
+  const read = () => Object.fromEntries(Object.entries(processes).map(([name, proc]) => [name, residentMb(proc.child.pid!)]));
+  const atStart = read();
+  const peak = { ...atStart };
+  const timer = setInterval(() => {
+    for (const [name, mb] of Object.entries(read())) if (mb > peak[name]!) peak[name] = mb;
+  }, 20);
+  return {
+    atStart,
+    report: () => Object.keys(peak).map((name) => `${name} ${peak[name]!.toFixed(0)} MB (${atStart[name]!.toFixed(0)} MB once started)`).join(", "),
+    stop: () => clearInterval(timer),
+  };
+}
+
 /** Lines the process logged at error level or above. */
 function errorLines(proc: RunningProcess): string[] {
   return proc.lines.filter((l) => /"level":(50|60)/.test(l));
@@ -57,6 +81,7 @@ describe("front door: one client cannot take a service down or starve the others
   let jafflr: RunningProcess;
   let chillybinPort: number;
   let jafflrPort: number;
+  let memory: ReturnType<typeof watchPeakMemory> | undefined;
 
   before(async () => {
     folder = mkdtempSync(path.join(tmpdir(), "front-door-"));
@@ -72,8 +97,12 @@ describe("front door: one client cannot take a service down or starve the others
       env: { ...common, JAFFLR_PORT: "0", CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`, TOAST_TIME_SCALE: "0" },
     });
     jafflrPort = listeningPort(await jafflr.waitForLine(/"listening"/, 60_000));
+    memory = watchPeakMemory({ chillybin, jafflr });
   });
   after(async () => {
+    memory?.stop();
+    // chillybin's figure includes its embedded PostgreSQL (PGlite), a few hundred MB before any request.
+    if (memory) console.log(`      peak resident memory under these loads: ${memory.report()}; target ≤ 200 MB each (issue 26)`);
     await Promise.all([jafflr?.stop("SIGKILL"), chillybin?.stop("SIGKILL")]);
     rmSync(folder, { recursive: true, force: true });
   });
