@@ -33,7 +33,12 @@ function start(service: ServiceName, version: string): ChildProcess {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
     // The children write to this launcher, not to the terminal: say whether a person reads it.
-    env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, VERSION: version, LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json") },
+    env: {
+      ...process.env,
+      NODE_COMPILE_CACHE: COMPILE_CACHE,
+      VERSION: version,
+      LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json"),
+    },
   });
   const prefix = service.padEnd(width);
   prefixLines(child.stdout!, prefix, process.stdout);

@@ -64,7 +64,10 @@ function watchPeakMemory(processes: Record<string, RunningProcess>): { atStart: 
   }, 20);
   return {
     atStart,
-    report: () => Object.keys(peak).map((name) => `${name} ${peak[name]!.toFixed(0)} MB (${atStart[name]!.toFixed(0)} MB once started)`).join(", "),
+    report: () =>
+      Object.keys(peak)
+        .map((name) => `${name} ${peak[name]!.toFixed(0)} MB (${atStart[name]!.toFixed(0)} MB once started)`)
+        .join(", "),
     stop: () => clearInterval(timer),
   };
 }
