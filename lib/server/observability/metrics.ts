@@ -25,8 +25,6 @@ export class ServerMetrics {
   private readonly requests: Counter<"service" | "method" | "protocol" | "code" | "version">;
   private readonly latency: Histogram<"service" | "method" | "protocol" | "code">;
   readonly inFlight: Gauge;
-  /** Each label set's counter and histogram (bounded as the labels are: methods served × protocols × codes). */
-  private readonly series = new Map<string, { requests: { inc(): void }; latency: { observe(value: number): void } }>();
 
   constructor(readonly version: string) {
     collectDefaultMetrics({ register: this.registry });
@@ -86,18 +84,8 @@ export class ServerMetrics {
   }
 
   observe(o: RequestObservation): void {
-    // prom-client checks and hashes a label object on every call; a series' children are looked up once.
-    const key = `${o.service}/${o.method}/${o.protocol}/${o.code}`;
-    let series = this.series.get(key);
-    if (!series) {
-      series = {
-        requests: this.requests.labels({ service: o.service, method: o.method, protocol: o.protocol, code: o.code, version: this.version }),
-        latency: this.latency.labels({ service: o.service, method: o.method, protocol: o.protocol, code: o.code }),
-      };
-      this.series.set(key, series);
-    }
-    series.requests.inc();
-    series.latency.observe(o.durationSeconds);
+    this.requests.inc({ service: o.service, method: o.method, protocol: o.protocol, code: o.code, version: this.version });
+    this.latency.observe({ service: o.service, method: o.method, protocol: o.protocol, code: o.code }, o.durationSeconds);
   }
 
   /** Answers a scrape. */
