@@ -1,7 +1,5 @@
 export { copyOfEmbedded, databaseLocation, describeLocation, openDatabase, poolUsage, type DatabaseLocation } from "./open-database.js";
 export { assertMigrated, assertNothingToMigrate, createMigrator, migrateToLatest } from "./migrations.js";
-export { migrationsFolder } from "./migrations-folder.js";
 export { pingDatabase } from "./ping-database.js";
 export { isDatabaseUnreachable } from "./unreachable.js";
-export { repositoryMigrations } from "./migrations-folder.js";
 export { isDatabaseTimeout, limitTransaction, lockWaitAtMost, stillWaiting, workDeadline, type WorkDeadline } from "./work-limits.js";

@@ -1,8 +1,8 @@
 // The services this repository delivers, and what the import graph cannot
 // tell about each: where it starts and which migrations it runs, if any (they
 // are loaded from a folder at run time, not imported).
-// lib/db's folder helper alone: its index pulls in PGlite, pg and Kysely, which npm start's launcher never uses.
-import { repositoryMigrations } from "../../lib/db/migrations-folder.js";
+// Where migrations live, on its own (not lib/db's index: that pulls in PGlite, pg and Kysely, which npm start's launcher never uses).
+import { repositoryMigrations } from "../../lib/migrations-folder.js";
 // The ports alone, not the services' configuration: npm start's launcher reads this before it
 // starts anything, and a service's config module pulls in its whole server.
 import { CHILLYBIN_PORT } from "../../services/chillybin/port.js";

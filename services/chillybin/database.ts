@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Kysely } from "kysely";
-import { migrationsFolder } from "../../lib/db/index.js";
+import { migrationsFolder } from "../../lib/migrations-folder.js";
 
 // The tables chillybin queries, as built by migrations/chillybin.
 export interface IngredientsTable {
