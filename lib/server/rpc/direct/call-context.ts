@@ -5,8 +5,8 @@ import { Code, ConnectError, type ContextValues, type HandlerContext } from "@co
 // three AbortControllers (the deadline's, one linking the deadline, the caller
 // and the server's shutdown, and the caller's own) and adds and removes an
 // EventTarget listener on each signal it links, then copies every header set
-// into new Headers: about 7% of chillybin's CPU under gRPC Pick load, the
-// largest single part of a direct call (npm run bench, docs/performance.md).
+// into new Headers: about 5% of chillybin's CPU under gRPC Pick load, the
+// largest single part of a direct call (docs/performance.md, issue 26).
 // Here a call has one AbortController; its deadline is one timer (only when the
 // caller gave one); the caller going away aborts it directly; and the server's
 // shutdown aborts every call in flight from one listener (CallsInFlight). The
@@ -84,6 +84,8 @@ export class DirectCallContext implements HandlerContext {
     return this.controller.signal;
   }
 
+  // An own property, not a method: Connect hands implementations a copy of the context made with
+  // Object.assign (invoke-implementation.ts, mergeRequest), which takes own properties only.
   readonly timeoutMs = (): number | undefined => (this.deadlineAt === undefined ? undefined : this.deadlineAt - Date.now());
 
   /** Aborts the call's signal with `reason` (the first reason wins), as Connect's context controller does. */
