@@ -119,6 +119,10 @@ if (usingPostgresServer)
           "  balance roundrobin",
           "  option httpchk GET /health",
           "  http-check expect status 200",
+          // A draining instance answers 503 at once and is DOWN after one check (fall 1); a live one
+          // that answers late (a busy 2-core machine) is not DOWN for it: without this, a check's read
+          // timeout is its 100 ms interval, and two instances slow at once left no server (seen in CI).
+          "  timeout check 2s",
           "  default-server check inter 100ms fall 1 rise 2",
           ...Object.entries(ports).map(([name, port]) => `  server ${name} 127.0.0.1:${port}`),
           "",
