@@ -23,6 +23,11 @@ export class CallsInFlight {
     });
   }
 
+  /** Calls started and not yet ended. */
+  get count(): number {
+    return this.calls.size;
+  }
+
   /** A call's context, in flight until `end()`. */
   start(init: DirectCallInit): DirectCallContext {
     const context = new DirectCallContext(init, this.calls);
@@ -45,6 +50,11 @@ export interface DirectCallInit {
   values: ContextValues;
 }
 
+/**
+ * Its own state is in #private fields: Connect hands implementations a copy of the context made
+ * with Object.assign (invoke-implementation.ts, mergeRequest), which takes own properties only, so
+ * the copy carries the HandlerContext and nothing of how it is kept.
+ */
 export class DirectCallContext implements HandlerContext {
   readonly service: HandlerContext["service"];
   readonly method: HandlerContext["method"];
@@ -55,14 +65,12 @@ export class DirectCallContext implements HandlerContext {
   readonly responseHeader: Headers;
   readonly responseTrailer: Headers;
   readonly values: ContextValues;
-  private readonly controller = new AbortController();
-  private readonly deadlineAt: number | undefined;
-  private readonly deadlineTimer: NodeJS.Timeout | undefined;
+  readonly #controller = new AbortController();
+  readonly #inFlight: Set<AbortController>;
+  readonly #deadlineAt: number | undefined;
+  readonly #deadlineTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    init: DirectCallInit,
-    private readonly inFlight: Set<AbortController>,
-  ) {
+  constructor(init: DirectCallInit, inFlight: Set<AbortController>) {
     this.service = init.service;
     this.method = init.method;
     this.protocolName = init.protocolName;
@@ -72,31 +80,31 @@ export class DirectCallContext implements HandlerContext {
     this.responseHeader = new Headers(init.responseHeader);
     this.responseTrailer = new Headers(init.responseTrailer);
     this.values = init.values;
-    inFlight.add(this.controller);
+    this.#inFlight = inFlight;
+    inFlight.add(this.#controller);
     if (init.timeoutMs !== undefined) {
-      this.deadlineAt = Date.now() + init.timeoutMs;
+      this.#deadlineAt = Date.now() + init.timeoutMs;
       if (init.timeoutMs <= 0) this.abort(deadlineExceeded());
-      else this.deadlineTimer = setTimeout(() => this.controller.abort(deadlineExceeded()), init.timeoutMs);
+      else this.#deadlineTimer = setTimeout(() => this.abort(deadlineExceeded()), init.timeoutMs);
     }
   }
 
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.#controller.signal;
   }
 
-  // An own property, not a method: Connect hands implementations a copy of the context made with
-  // Object.assign (invoke-implementation.ts, mergeRequest), which takes own properties only.
-  readonly timeoutMs = (): number | undefined => (this.deadlineAt === undefined ? undefined : this.deadlineAt - Date.now());
+  // An own property, not a method, for the same reason: the implementation's copy must have it.
+  readonly timeoutMs = (): number | undefined => (this.#deadlineAt === undefined ? undefined : this.#deadlineAt - Date.now());
 
   /** Aborts the call's signal with `reason` (the first reason wins), as Connect's context controller does. */
   abort(reason: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
   /** The call is over: its deadline timer cleared, the shutdown forgets it, its signal aborted with `reason` (nobody should still listen). */
   end(reason: unknown): void {
-    clearTimeout(this.deadlineTimer);
-    this.inFlight.delete(this.controller);
+    clearTimeout(this.#deadlineTimer);
+    this.#inFlight.delete(this.#controller);
     this.abort(reason);
   }
 }
