@@ -21,7 +21,7 @@
 // Targets (issue 14): Pick over gRPC >= 1.0x its ceiling, every Pick p99 < 50 ms;
 // a toastie >= 1.0x its ceiling with p99 < 100 ms (over REST too, issue 26);
 // RSS <= 150 MB per service; gRPC Pick >= 0.5x the runtime's ceiling (issue 26).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -32,7 +32,7 @@ import pg from "pg";
 import { PickRequestSchema } from "../../gen/chillybin/v1/chillybin_pb.js";
 import { MakeToastieRequestSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { freePort } from "../support/ports.js";
-import { runProcess } from "../support/processes.js";
+import { residentMemoryMb, runProcess } from "../support/processes.js";
 import { buildService } from "../delivery/bundle.js";
 import { NODE_FLAGS, RUN_BUNDLE_ARGS } from "../delivery/services.js";
 import { pickCeiling, toastieCeiling } from "./ceilings.js";
@@ -59,11 +59,6 @@ const RUNTIME_RATIO_TARGET = 0.5;
 
 /** The most resident memory each service may hold after the loads. */
 const RSS_TARGET_MB = 150;
-
-function rssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-}
 
 async function autocannonLoad(options: autocannon.Options, amount: number): Promise<LoadFigures> {
   const latencies: number[] = [];
@@ -213,7 +208,7 @@ try {
     p99TargetMs: 100,
   });
 
-  const rss = { chillybin: rssMb(chillybin.process.child.pid), jafflr: rssMb(jafflr.child.pid) };
+  const rss = { chillybin: residentMemoryMb(chillybin.process.child.pid), jafflr: residentMemoryMb(jafflr.child.pid) };
 
   // Tracing. The rows above run with no OTEL_* variables: the SDK is not loaded and calls without a
   // traceparent skip tracing. These two show what continuing callers' traces costs (a traceparent

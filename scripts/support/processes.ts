@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface RunningProcess {
@@ -88,4 +89,9 @@ export function commandRuns(command: string, versionArgs: string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** A process's resident memory now (Linux's VmRSS), in MB. */
+export function residentMemoryMb(pid: number | undefined): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
 }

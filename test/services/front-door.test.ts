@@ -4,7 +4,7 @@
 // stream resets. Each time the process stays up, a client on another
 // connection keeps getting answers, and the attacker hits a limit (limits.ts).
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ import { buildService } from "../../scripts/delivery/bundle.js";
 import { RUN_BUNDLE_ARGS } from "../../scripts/delivery/services.js";
 import { rapidReset } from "../support/h2-frames.js";
 import { request } from "../support/http.js";
-import { listeningPort, runProcess, type RunningProcess } from "../../scripts/support/processes.js";
+import { listeningPort, residentMemoryMb, runProcess, type RunningProcess } from "../../scripts/support/processes.js";
 
 /** Limits short enough for a test; the others keep their defaults (100 streams, 100 connections per client…). */
 const LIMITS_ENV = { HEADERS_TIMEOUT_MS: "1000", REQUEST_TIMEOUT_MS: "3000", H2_IDLE_TIMEOUT_MS: "1000" };
@@ -45,18 +45,13 @@ async function inFlight(url: string): Promise<number> {
   return Number(/^rpc_requests_in_flight (\d+)/m.exec(text)?.[1]);
 }
 
-/** A process's resident memory now (Linux's VmRSS), in MB. */
-function residentMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
-}
-
 /**
  * The most resident memory each process holds while the loads run, sampled
  * every 20 ms: a figure to print, not to assert (issue 26's target is ≤ 200 MB
  * each). Sampled after start-up, whose peak is the embedded database's initdb.
  */
 function watchPeakMemory(processes: Record<string, RunningProcess>): { atStart: Record<string, number>; report(): string; stop(): void } {
-  const read = () => Object.fromEntries(Object.entries(processes).map(([name, proc]) => [name, residentMb(proc.child.pid!)]));
+  const read = () => Object.fromEntries(Object.entries(processes).map(([name, proc]) => [name, residentMemoryMb(proc.child.pid)]));
   const atStart = read();
   const peak = { ...atStart };
   const timer = setInterval(() => {
