@@ -31,7 +31,7 @@ function isAscii(text: string): boolean {
 const re2Cache = new Map<string, RE2JS>();
 const RE2_CACHE_LIMIT = 1024;
 
-/** RE2's answer, as protovalidate's default matcher gives it. */
+/** RE2's answer, as protovalidate's default matcher (re2RegexMatch, which the package does not export) gives it. */
 export function re2Match(pattern: string, against: string): boolean {
   let re = re2Cache.get(pattern);
   if (!re) {
