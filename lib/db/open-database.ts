@@ -27,6 +27,17 @@ export function databaseLocation(url: string | undefined, dataDir: string, pool:
   return url ? { kind: "postgres", url, poolSize: pool.size, acquireTimeoutMs: pool.acquireTimeoutMs } : { kind: "embedded", dataDir };
 }
 
+/**
+ * PostgreSQL's buffer pool for the embedded database. PostgreSQL's default
+ * (the 128 MB initdb writes into postgresql.conf) is sized for a server; in
+ * PGlite that pool lives in the process's WebAssembly memory and is zeroed at
+ * every open: 16 MB opens a data folder in about half the time (0.55 s rather
+ * than 1.0–1.2 s on a 2-core machine) and leaves the service some 100 MB
+ * smaller, while still holding many times the few pages these services touch.
+ * Given as a start parameter, so it holds for data folders made before too.
+ */
+export const EMBEDDED_SHARED_BUFFERS = "16MB";
+
 const pools = new WeakMap<Kysely<never>, { pool: pg.Pool; acquireTimeouts: number }>();
 
 /** Connections of a database's pool, and the waits for one that timed out, for metrics (undefined for the embedded database). */
@@ -65,7 +76,11 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
     return db;
   }
   if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });
-  const pglite = new PGlite({ dataDir: location.dataDir, loadDataDir: location.copyOf });
+  const pglite = new PGlite({
+    dataDir: location.dataDir,
+    loadDataDir: location.copyOf,
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+  });
   return new EmbeddedKysely<DB>(new ReleasedOnClose(pglite));
 }
 

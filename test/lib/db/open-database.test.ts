@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { sql } from "kysely";
-import { copyOfEmbedded, openDatabase } from "../../../lib/db/index.js";
+import { copyOfEmbedded, EMBEDDED_SHARED_BUFFERS, openDatabase } from "../../../lib/db/index.js";
 
 describe("openDatabase (embedded)", function () {
   this.timeout(60_000);
@@ -19,6 +19,8 @@ describe("openDatabase (embedded)", function () {
       const again = openDatabase({ kind: "embedded", dataDir: dir });
       try {
         assert.deepEqual((await sql<{ one: number }>`select 1 as one`.execute(again)).rows, [{ one: 1 }]);
+        // The folder's postgresql.conf says initdb's 128MB; the start parameter wins, on every open.
+        assert.equal((await sql<{ shared_buffers: string }>`show shared_buffers`.execute(again)).rows[0]?.shared_buffers, EMBEDDED_SHARED_BUFFERS);
       } finally {
         await again.destroy();
       }
