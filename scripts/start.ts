@@ -1,9 +1,12 @@
 // `npm start`: runs chillybin and jafflr, one process each, with every log line
 // prefixed by the service. Ctrl-C (or SIGTERM) stops both gracefully; if one
-// service exits on its own, the other is stopped too.
+// service exits on its own, the other is stopped too. Each runs from its
+// bundle, built when its sources have changed (start-bundles.ts).
 import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { createInterface } from "node:readline";
-import { SERVICE_NAMES, type ServiceName } from "./delivery/services.js";
+import { BUNDLE_MAIN, SERVICE_NAMES, type ServiceName } from "./delivery/services.js";
+import { startBundle } from "./delivery/start-bundles.js";
 import { serviceVersion } from "./delivery/version.js";
 
 const SERVICES = SERVICE_NAMES;
@@ -20,16 +23,16 @@ async function versionOf(service: ServiceName): Promise<string> {
 
 /**
  * Where the services keep V8's compiled code between starts (Node's module
- * compile cache, keyed by each file's contents, so a changed file is simply
- * compiled again): a restart then skips compiling the ~1,000 modules a
- * service loads (npm run bench:start). Under node_modules/, which git ignores.
+ * compile cache, keyed by each file's contents, so a rebuilt bundle is simply
+ * compiled again): a restart then skips compiling what a service runs at
+ * start-up (npm run bench:start). Under node_modules/, which git ignores.
  */
 const COMPILE_CACHE = process.env.NODE_COMPILE_CACHE || "node_modules/.cache/toasties-galore/compile-cache";
 
-function start(service: ServiceName, version: string): ChildProcess {
+function start(service: ServiceName, version: string, bundle: string): ChildProcess {
   // detached: the children get no Ctrl-C from the terminal directly; this
   // launcher forwards exactly one signal, so no service sees it twice.
-  const child = spawn(process.execPath, ["--import", "tsx", `services/${service}/main.ts`], {
+  const child = spawn(process.execPath, [path.join(bundle, BUNDLE_MAIN)], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
     // The children write to this launcher, not to the terminal: say whether a person reads it.
@@ -46,8 +49,18 @@ function start(service: ServiceName, version: string): ChildProcess {
   return child;
 }
 
-const versions = await Promise.all(SERVICES.map(versionOf));
-const children = SERVICES.map((service, i) => start(service, versions[i]!));
+const [versions, bundles] = await Promise.all([
+  Promise.all(SERVICES.map(versionOf)),
+  Promise.all(
+    SERVICES.map(async (service) => {
+      const bundle = await startBundle(service, process.cwd());
+      if (bundle.built)
+        console.log(`${service.padEnd(width)} | built ${path.relative(process.cwd(), bundle.folder)} (its sources changed since the last start)`);
+      return bundle.folder;
+    }),
+  ),
+]);
+const children = SERVICES.map((service, i) => start(service, versions[i]!, bundles[i]!));
 let stopping = false;
 let failed = false;
 

@@ -12,6 +12,6 @@ const names = cliOrExit(process.argv.slice(2), USAGE, { positionals: { min: 0, m
 const services = names.length ? names.map((n) => requireService(n, USAGE)) : SERVICE_NAMES;
 for (const service of services) {
   const version = process.env.VERSION || (await serviceVersion(service, process.cwd()));
-  const outdir = await buildService(service, process.cwd(), version);
+  const { folder: outdir } = await buildService(service, process.cwd(), version);
   console.log(`${service} ${version} → ${outdir}`);
 }

@@ -49,14 +49,21 @@ export async function importGraph(service: ServiceName, root: string): Promise<M
   return result.metafile!;
 }
 
+/** A service built: the folder to run `node main.mjs` in, and what went into it. */
+export interface BuiltService {
+  folder: string;
+  /** Every file the bundle and its migrations were built from, relative to the root (packages' files too). */
+  inputs: string[];
+}
+
 /**
  * Builds the service from `root` into `outdir` (dist/<service> by default),
  * the version baked in as the default of VERSION (the environment can still
- * override it). Answers the output folder.
+ * override it).
  */
-export async function buildService(service: ServiceName, root: string, version: string, outdir = path.join(root, "dist", service)): Promise<string> {
+export async function buildService(service: ServiceName, root: string, version: string, outdir = path.join(root, "dist", service)): Promise<BuiltService> {
   await rm(outdir, { recursive: true, force: true });
-  await build({
+  const bundled = await build({
     ...bundleOptions(service, root),
     // main.mjs, and beside it chunks for what is only imported on demand (the OpenTelemetry
     // SDK, loaded when OTEL_* configures an exporter): never read otherwise, so they cost no
@@ -77,23 +84,27 @@ export async function buildService(service: ServiceName, root: string, version: 
       ].join("\n"),
     },
   });
-  await compileMigrations(service, root, outdir);
+  const migrations = await compileMigrations(service, root, outdir);
   const pglite = path.dirname(createRequire(path.join(root, "package.json")).resolve("@electric-sql/pglite"));
   for (const asset of PGLITE_ASSETS) await copyFile(path.join(pglite, asset), path.join(outdir, asset));
   await writeFile(path.join(outdir, "package.json"), `${JSON.stringify({ name: service, version: "0.0.0", private: true, type: "module" }, null, 2)}\n`);
-  return outdir;
+  return { folder: outdir, inputs: [...new Set([...Object.keys(bundled.metafile!.inputs), ...migrations])].sort() };
 }
 
-/** Migrations are loaded by file at run time: each compiles to its own module. */
-async function compileMigrations(service: ServiceName, root: string, outdir: string): Promise<void> {
+/**
+ * Migrations are loaded by file at run time: each compiles to its own module.
+ * Answers what they were built from, and their folder (whose listing changes
+ * when a migration is added).
+ */
+async function compileMigrations(service: ServiceName, root: string, outdir: string): Promise<string[]> {
   const migrations = migrationsOf(service);
-  if (!migrations) return;
+  if (!migrations) return [];
   const source = path.join(root, migrations);
   // Beside the bundle, where migrationsFolder looks for them.
   const target = path.join(outdir, migrations);
   await mkdir(target, { recursive: true });
   const files = (await readdir(source)).filter((f) => f.endsWith(".ts"));
-  await build({
+  const compiled = await build({
     absWorkingDir: root,
     entryPoints: files.map((f) => path.join(source, f)),
     outdir: target,
@@ -103,6 +114,8 @@ async function compileMigrations(service: ServiceName, root: string, outdir: str
     format: "esm",
     target: nodeTarget(root),
     // A migration imports kysely for its `sql` helper; the bundle carries its own copy of that.
+    metafile: true,
     logLevel: "warning",
   });
+  return [migrations, ...Object.keys(compiled.metafile.inputs)];
 }

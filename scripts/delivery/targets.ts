@@ -147,7 +147,7 @@ class LocalTarget implements DeployTarget {
   }
 
   async build(service: ServiceName, version: string): Promise<void> {
-    const outdir = await buildService(service, this.root, version, this.folder(service, "builds", version));
+    const { folder: outdir } = await buildService(service, this.root, version, this.folder(service, "builds", version));
     console.log(`built ${service} ${version} → ${outdir}`);
   }
 
