@@ -13,12 +13,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import path from "node:path";
 import { buildService } from "./bundle.js";
 import type { ServiceName } from "./services.js";
+import { SHARED_BUILD_INPUTS } from "./version.js";
 
 /** Where npm start keeps its bundles (node_modules/, which git ignores, as Node's compile cache beside it). */
 export const START_BUNDLES = "node_modules/.cache/toasties-galore/start-bundles";
 
-/** Files a bundle is built from beyond its import graph: how it is bundled. */
-const BUILD_SETUP = ["scripts/delivery/bundle.ts", "package.json"];
+/** Files a bundle is built from beyond its import graph: how it is bundled, and for which Node (package.json's engines). */
+const BUILD_SETUP = [...SHARED_BUILD_INPUTS, "package.json"];
 
 /** What a bundle was built from: each input's size and modification time, keyed by its path from the root. */
 type Stamps = Record<string, string>;

@@ -14,7 +14,7 @@ import { migrationsOf, SERVICES, type ServiceName } from "./services.js";
 const run = promisify(execFile);
 
 /** Files that shape every service's artifact. */
-const SHARED_BUILD_INPUTS = ["package-lock.json", "scripts/delivery/bundle.ts", "scripts/delivery/services.ts"];
+export const SHARED_BUILD_INPUTS = ["package-lock.json", "scripts/delivery/bundle.ts", "scripts/delivery/services.ts"];
 
 /** gen/<path>_pb.ts is generated from proto/<path>.proto (when the proto is ours, not a dependency's). */
 function protoOf(generated: string, root: string): string | undefined {

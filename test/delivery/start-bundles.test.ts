@@ -10,7 +10,7 @@ import { startBundle } from "../../scripts/delivery/start-bundles.js";
 import type { ServiceName } from "../../scripts/delivery/services.js";
 
 /** What a service's bundle is built from, and how it is built. */
-const SOURCES = ["package.json", "tsconfig.json", "lib", "gen", "services", "migrations", "scripts/delivery/bundle.ts"];
+const SOURCES = ["package.json", "package-lock.json", "tsconfig.json", "lib", "gen", "services", "migrations", "scripts/delivery"];
 
 describe("npm start's bundles", function () {
   this.timeout(120_000);
