@@ -53,7 +53,11 @@ const [versions, bundles] = await Promise.all([
   Promise.all(SERVICES.map(versionOf)),
   Promise.all(
     SERVICES.map(async (service) => {
-      const bundle = await startBundle(service, process.cwd());
+      const bundle = await startBundle(service, process.cwd()).catch(() => {
+        // esbuild has printed the errors, with file and line; its stack adds nothing.
+        process.stderr.write(`npm start: ${service} does not build (esbuild's errors above)\n`);
+        process.exit(1);
+      });
       if (bundle.built)
         console.log(`${service.padEnd(width)} | built ${path.relative(process.cwd(), bundle.folder)} (its sources changed since the last start)`);
       return bundle.folder;

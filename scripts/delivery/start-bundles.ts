@@ -83,7 +83,10 @@ export async function startBundle(service: ServiceName, root: string, cache = pa
   // Less a second: a file's modification time comes from a coarser clock than Date.now().
   const buildStarted = Date.now() - 1_000;
   // The version comes from the launcher's VERSION at run time; this is only the default baked in.
-  const { inputs } = await buildService(service, root, "dev", folder);
+  const { inputs } = await buildService(service, root, "dev", folder).catch((error: unknown) => {
+    rmSync(folder, { recursive: true, force: true }); // esbuild has said why (a syntax error, an import not found)
+    throw error;
+  });
   const record: BundleRecord = { folder: path.basename(folder), stamps: stamp(root, [...inputs, ...BUILD_SETUP], buildStarted) };
   const written = `${recordFile}.${process.pid}`;
   writeFileSync(written, `${JSON.stringify(record)}\n`);

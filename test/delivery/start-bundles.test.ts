@@ -3,7 +3,7 @@
 // on a copy of the sources (the repository's node_modules linked in), so that
 // changing a file here cannot touch the working tree other tests build from.
 import assert from "node:assert/strict";
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startBundle } from "../../scripts/delivery/start-bundles.js";
@@ -102,6 +102,16 @@ describe("npm start's bundles", function () {
     const second = await startBundle("jafflr", root, cache);
     assert.equal(second.built, true, "the build that may have missed the save is not trusted");
     assert.ok(mainOf(second.folder).includes("saved just now"));
+  });
+
+  it("a service that does not build fails the start and leaves no folder behind; once mended, it builds", async () => {
+    const logger = path.join(root, "lib", "logger.ts");
+    const source = readFileSync(logger, "utf8");
+    writeFileSync(logger, `${source}export const broken = ;\n`);
+    await assert.rejects(startBundle("jafflr", root, cache), /Build failed/);
+    assert.deepEqual(readdirSync(cache), []);
+    writeFileSync(logger, source);
+    assert.equal((await startBundle("jafflr", root, cache)).built, true);
   });
 
   it("builds again when its bundle folder is gone", async () => {
