@@ -116,7 +116,8 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     });
     running.push(start);
     for (const service of ["chillybin", "jafflr"] as const) {
-      const listening = await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`));
+      // A fresh clone's first start builds both bundles first (start-bundles.ts): seconds on a busy machine.
+      const listening = await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`), 45_000);
       // Each logs (and answers in x-service-version) the version npm run version prints.
       assert.equal((JSON.parse(listening.replace(/^[^{]*/, "")) as { version: string }).version, await serviceVersion(service, process.cwd()));
     }
