@@ -67,7 +67,7 @@ export class DirectCallContext implements HandlerContext {
   readonly values: ContextValues;
   readonly #controller = new AbortController();
   readonly #inFlight: Set<AbortController>;
-  readonly #deadlineAt: number | undefined;
+  #deadlineAt: number | undefined;
   readonly #deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(init: DirectCallInit, inFlight: Set<AbortController>) {
@@ -85,7 +85,12 @@ export class DirectCallContext implements HandlerContext {
     if (init.timeoutMs !== undefined) {
       this.#deadlineAt = Date.now() + init.timeoutMs;
       if (init.timeoutMs <= 0) this.abort(deadlineExceeded());
-      else this.#deadlineTimer = setTimeout(() => this.abort(deadlineExceeded()), init.timeoutMs);
+      else
+        this.#deadlineTimer = setTimeout(() => {
+          // Node may fire a timer a millisecond before Date.now() reaches it: the deadline has passed all the same.
+          this.#deadlineAt = Math.min(this.#deadlineAt!, Date.now());
+          this.abort(deadlineExceeded());
+        }, init.timeoutMs);
     }
   }
 
