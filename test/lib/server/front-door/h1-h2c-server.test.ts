@@ -187,6 +187,49 @@ describe("H1H2cServer limits", () => {
     assert.ok(closedInTime, "the idle connection is still open 3 s later");
   });
 
+  /** Resolves with the time a session was sent GOAWAY (or closed), from `since`. */
+  const goneAwayAfter = (session: http2.ClientHttp2Session, since: number) =>
+    new Promise<number>((resolve) => {
+      session.once("goaway", () => resolve(performance.now() - since));
+      session.once("close", () => resolve(performance.now() - since));
+    });
+
+  it("sends GOAWAY to an HTTP/2 connection idle for the idle timeout, and counts it", async () => {
+    await start({ h2IdleTimeoutMs: 200 });
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    try {
+      const connected = performance.now();
+      assert.ok((await goneAwayAfter(session, connected)) >= 150);
+      assert.equal(server.refused.timeouts, 1);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("keeps an HTTP/2 connection while a stream is open longer than the idle timeout, and counts idle time from its last stream's end", async () => {
+    let answer: (() => void) | undefined;
+    await start({ h2IdleTimeoutMs: 200 }, (res) => (answer = () => res.end("late")));
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    try {
+      const stream = session.request({ ":path": "/slow" });
+      stream.resume();
+      const ended = new Promise((resolve) => stream.on("close", resolve));
+      let gone = false;
+      session.once("goaway", () => (gone = true));
+      await new Promise((resolve) => setTimeout(resolve, 600)); // three idle timeouts, the stream open throughout
+      assert.equal(gone, false, "no GOAWAY while a stream is open");
+      const lastEnded = performance.now();
+      answer!();
+      await ended;
+      assert.ok((await goneAwayAfter(session, lastEnded)) >= 150, "idle from the stream's end, not from the connection's start");
+      assert.equal(server.refused.timeouts, 1);
+    } finally {
+      session.destroy();
+    }
+  });
+
   it("cancels an HTTP/2 stream whose request does not arrive within the request timeout", async () => {
     await start({ headersTimeoutMs: 100, requestTimeoutMs: 200 }, () => {});
     const session = http2.connect(`http://127.0.0.1:${port}`);
