@@ -105,7 +105,7 @@ const ORPHAN_AGE_MS = 60 * 60 * 1000;
  */
 function removeOldBundles(service: ServiceName, cache: string, previous: string | undefined, current: string): void {
   const remove = (folder: string) => rmSync(path.join(cache, folder), { recursive: true, force: true });
-  if (previous && previous !== current) remove(previous);
+  if (previous) remove(previous); // never the current one: each build has a new folder
   for (const entry of readdirSync(cache)) {
     if (!entry.startsWith(`${service}-`) || entry === current) continue;
     const modified = statSync(path.join(cache, entry), { throwIfNoEntry: false })?.mtimeMs;
