@@ -3,7 +3,7 @@
 // every POST with the same fixed PickResponse once it has read the request,
 // then grpc-status 0 in trailers. Nothing else: no routing, no decoding, no
 // database. Run with the services' V8 flags; prints "listening <port>".
-//   node --max-semi-space-size=8 --max-old-space-size=96 --import tsx scripts/bench/null-grpc-server.ts
+//   node --max-semi-space-size=8 --max-old-space-size=96 --expose-gc --import tsx scripts/bench/null-grpc-server.ts
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";

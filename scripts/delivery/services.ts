@@ -48,13 +48,15 @@ export function requireService(name: string | undefined, usage: string): Service
 }
 
 /**
- * V8 settings each service runs with (its image's CMD, the local deploy
- * target, the benchmark): a young generation of 8 MB semi-spaces and a 96 MB
- * old generation keep a service's resident memory under 150 MB under load
- * (about 140 MB on Node 24) instead of letting V8 grow towards its defaults
- * (measured with npm run bench; 4 MB semi-spaces saved nothing measurable).
+ * V8 settings each service runs with (npm start, its image's CMD, the local
+ * deploy target, the benchmark): a young generation of 8 MB semi-spaces and a
+ * 96 MB old generation bound a service's heap under load (about 150 MB
+ * resident on Node 24, instead of the ~175 MB V8's defaults grow to; 4 MB
+ * semi-spaces hold 7–10 MB less but cost CPU on every call, npm run bench).
+ * --expose-gc lets a service give what a load grew back once its calls stop
+ * (lib/memory-at-rest.ts): nothing else calls gc().
  */
-export const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=96"] as const;
+export const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=96", "--expose-gc"] as const;
 
 /** The file a bundle starts from (npm run build writes it; the images run it). */
 export const BUNDLE_MAIN = "main.mjs";

@@ -2,6 +2,7 @@
 // database, serves, and shuts down cleanly on SIGTERM/SIGINT.
 import { assertNothingToMigrate, databaseLocation, describeLocation, migrateToLatest, openDatabase } from "../../lib/db/index.js";
 import { createLogger } from "../../lib/logger.js";
+import { keepMemoryAtRest } from "../../lib/memory-at-rest.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
 import { startMain } from "../../lib/start-main.js";
 import { startTracing } from "../../lib/telemetry.js";
@@ -22,8 +23,11 @@ await startMain(async () => {
 
   if (!config.adminToken) logger.warn("CHILLYBIN_ADMIN_TOKEN is not set: anyone can restock");
   const server = await startChillybinServer({ db, ...config, logger });
+  // Gives back what a burst of calls grew the heap by, once the calls stop (memory-at-rest.ts).
+  const memoryAtRest = keepMemoryAtRest({ log: (message) => logger.debug(message) });
   onShutdownSignal(
     async () => {
+      memoryAtRest.stop();
       await server.close();
       await db.destroy();
       await stopTracing(); // exports the spans still buffered

@@ -1,6 +1,7 @@
 // jafflr: wiring only. Reads the environment, connects to chillybin, serves,
 // and shuts down cleanly on SIGTERM/SIGINT (a cooking toastie is finished).
 import { createLogger } from "../../lib/logger.js";
+import { keepMemoryAtRest } from "../../lib/memory-at-rest.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
 import { startMain } from "../../lib/start-main.js";
 import { startTracing } from "../../lib/telemetry.js";
@@ -26,8 +27,11 @@ await startMain(async () => {
     kitchen: new Kitchen(config.toastTimeScale),
     logger,
   });
+  // Gives back what a burst of calls grew the heap by, once the calls stop (memory-at-rest.ts).
+  const memoryAtRest = keepMemoryAtRest({ log: (message) => logger.debug(message) });
   onShutdownSignal(
     async () => {
+      memoryAtRest.stop();
       await server.close();
       await stopTracing(); // exports the spans still buffered
     },

@@ -104,7 +104,7 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(await chillybin.exited, 1);
   });
 
-  it("npm start runs both at their versions, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
+  it("npm start runs both at their versions with their images' V8 settings, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
     const [chillybinPort, jafflrPort] = [await freePort(), await freePort()];
     const start = runTs("scripts/start.ts", {
       ...database.env,
@@ -113,6 +113,7 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
       CHILLYBIN_URL: `http://127.0.0.1:${chillybinPort}`,
       TOAST_TIME_SCALE: "0",
       VERSION: "",
+      LOG_LEVEL: "debug",
     });
     running.push(start);
     for (const service of ["chillybin", "jafflr"] as const) {
@@ -123,6 +124,8 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     }
     const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
     assert.equal(made.status, 200);
+    // NODE_FLAGS's --expose-gc reached both: each gives back its start-up's garbage once quiet (memory-at-rest.ts).
+    for (const service of ["chillybin", "jafflr"]) await start.waitForLine(new RegExp(`^${service} *\\| .*memory at rest: heap`), 20_000);
     assert.equal(await start.stop("SIGINT"), 0);
     assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
     assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));

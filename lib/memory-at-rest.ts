@@ -1,0 +1,108 @@
+// Gives memory back once a service goes quiet.
+//
+// Under load V8 grows the young generation to its largest semi-spaces and the
+// old generation past what is live, and keeps both once the load stops: a
+// chillybin that answered a burst of calls held ~145 MB for as long as it was
+// left alone (measured over 40 s), ~35 MB of it heap holding nothing live.
+// V8's own memory reducer, which returns that in a browser's idle tab, never
+// ran in those 40 s in Node. A collection that reduces the footprint (the
+// "last-resort" flavor of --expose-gc's gc(); a regular major GC frees the
+// objects but keeps the space) gives it back, at ~60 ms of one core: too
+// much to pay during load, nothing when nobody is calling. So the event loop's
+// use is sampled, and the first quiet sample after the heap has grown is when
+// it runs: at most once per growth, never twice for one quiet spell.
+import { performance, type EventLoopUtilization } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
+
+/** What the reducer reads and does, injectable so its decisions can be tested without V8's timing. */
+export interface MemoryAtRestProbes {
+  /** The event loop's use since the previous call (0–1). */
+  utilization(): number;
+  /** The heap V8 holds (its total size, live or not). */
+  heapBytes(): number;
+  /** Collects garbage and gives the space back; undefined when the runtime cannot (node without --expose-gc). */
+  collect: (() => void) | undefined;
+}
+
+export interface MemoryAtRestOptions {
+  /** Where each collection is reported (the service's logger at debug level). */
+  log: (message: string) => void;
+  /** How often the event loop's use is sampled. */
+  intervalMs?: number;
+  /** A sample below this use of the event loop is quiet: health probes and scrapes, no traffic. */
+  quietUtilization?: number;
+  /** How much the heap must have grown since the last collection for a new one to be worth its pause. */
+  growthBytes?: number;
+  probes?: MemoryAtRestProbes;
+}
+
+export const MEMORY_AT_REST_DEFAULTS = { intervalMs: 2_000, quietUtilization: 0.01, growthBytes: 8 * 1024 * 1024 } as const;
+
+/** V8's own figures: the event loop's use between samples, the heap's total size, and gc() if exposed. */
+export function runtimeProbes(): MemoryAtRestProbes {
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  const gc = globalThis.gc;
+  return {
+    utilization() {
+      const now = performance.eventLoopUtilization();
+      const since = performance.eventLoopUtilization(now, last);
+      last = now;
+      return since.utilization;
+    },
+    heapBytes: () => getHeapStatistics().total_heap_size,
+    // Synchronous: the whole point is to finish before the next call arrives, not to overlap it.
+    collect: gc && (() => gc({ type: "major", execution: "sync", flavor: "last-resort" })),
+  };
+}
+
+/** Decides, sample by sample, when a collection is due (the policy, apart from the timer that drives it). */
+export class MemoryAtRest {
+  /** The heap's size after the last collection (0 before the first: the start-up's garbage counts as growth). */
+  #baseline = 0;
+  readonly #quietUtilization: number;
+  readonly #growthBytes: number;
+
+  constructor(
+    private readonly probes: MemoryAtRestProbes,
+    private readonly log: (message: string) => void,
+    options: { quietUtilization: number; growthBytes: number },
+  ) {
+    this.#quietUtilization = options.quietUtilization;
+    this.#growthBytes = options.growthBytes;
+  }
+
+  /** One sample: collects if the loop was quiet and the heap has grown enough. Answers whether it collected. */
+  sample(): boolean {
+    const collect = this.probes.collect;
+    const utilization = this.probes.utilization();
+    if (!collect || utilization >= this.#quietUtilization) return false;
+    const before = this.probes.heapBytes();
+    if (before - this.#baseline < this.#growthBytes) return false;
+    const started = performance.now();
+    collect();
+    this.#baseline = this.probes.heapBytes();
+    const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+    this.log(`memory at rest: heap ${mb(before)} → ${mb(this.#baseline)} MB in ${(performance.now() - started).toFixed(0)} ms`);
+    return true;
+  }
+}
+
+/**
+ * Starts sampling (an unref'd timer: it never keeps the process alive).
+ * Without --expose-gc (NODE_FLAGS in scripts/delivery/services.ts has it) there
+ * is nothing to call, and it says so once. Answers a stop().
+ */
+export function keepMemoryAtRest(options: MemoryAtRestOptions): { stop(): void } {
+  const probes = options.probes ?? runtimeProbes();
+  if (!probes.collect) {
+    options.log("memory at rest: off (node runs without --expose-gc)");
+    return { stop() {} };
+  }
+  const reducer = new MemoryAtRest(probes, options.log, {
+    quietUtilization: options.quietUtilization ?? MEMORY_AT_REST_DEFAULTS.quietUtilization,
+    growthBytes: options.growthBytes ?? MEMORY_AT_REST_DEFAULTS.growthBytes,
+  });
+  const timer = setInterval(() => reducer.sample(), options.intervalMs ?? MEMORY_AT_REST_DEFAULTS.intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

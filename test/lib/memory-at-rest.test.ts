@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { keepMemoryAtRest, MemoryAtRest, type MemoryAtRestProbes } from "../../lib/memory-at-rest.js";
+import { runProcess } from "../../scripts/support/processes.js";
+
+const MB = 1024 * 1024;
+const POLICY = { quietUtilization: 0.01, growthBytes: 8 * MB };
+
+/** Probes that replay a script of samples: the loop's use and the heap's size at each, and what a collection leaves. */
+function scripted(samples: Array<{ utilization: number; heapMb: number }>, afterCollectMb: number) {
+  let i = -1;
+  let collected = false;
+  const collections: number[] = [];
+  const probes: MemoryAtRestProbes = {
+    utilization: () => {
+      i += 1;
+      collected = false;
+      return samples[i]!.utilization;
+    },
+    heapBytes: () => (collected ? afterCollectMb : samples[i]!.heapMb) * MB,
+    collect: () => {
+      collected = true;
+      collections.push(i);
+    },
+  };
+  return { probes, collections };
+}
+
+describe("memory at rest (lib/memory-at-rest.ts)", () => {
+  const cases: Array<{ name: string; samples: Array<{ utilization: number; heapMb: number }>; collectedAt: number[] }> = [
+    { name: "the first quiet sample after start-up collects its garbage", samples: [{ utilization: 0.001, heapMb: 35 }], collectedAt: [0] },
+    {
+      name: "never while the loop is busy, however much the heap grew; then at the first quiet sample",
+      samples: [
+        { utilization: 0.9, heapMb: 60 },
+        { utilization: 0.5, heapMb: 70 },
+        { utilization: 0.009, heapMb: 70 },
+      ],
+      collectedAt: [2],
+    },
+    {
+      name: "once per quiet spell: the heap must grow again before the next",
+      samples: [
+        { utilization: 0, heapMb: 40 },
+        { utilization: 0, heapMb: 20 },
+        { utilization: 0, heapMb: 26 },
+        { utilization: 0.4, heapMb: 45 },
+        { utilization: 0, heapMb: 45 },
+      ],
+      collectedAt: [0, 4],
+    },
+    {
+      name: "a sample at exactly the quiet threshold counts as busy",
+      samples: [
+        { utilization: 0.01, heapMb: 60 },
+        { utilization: 0.0099, heapMb: 60 },
+      ],
+      collectedAt: [1],
+    },
+  ];
+  for (const { name, samples, collectedAt } of cases)
+    it(name, () => {
+      const { probes, collections } = scripted(samples, 19);
+      const logged: string[] = [];
+      const reducer = new MemoryAtRest(probes, (m) => logged.push(m), POLICY);
+      for (const _ of samples) reducer.sample();
+      assert.deepEqual(collections, collectedAt);
+      assert.equal(logged.length, collectedAt.length);
+      for (const line of logged) assert.match(line, /^memory at rest: heap \d+\.\d → 19\.0 MB in \d+ ms$/);
+    });
+
+  it("does nothing, and says so once, where the runtime cannot collect (node without --expose-gc)", () => {
+    const logged: string[] = [];
+    const probes: MemoryAtRestProbes = { utilization: () => assert.fail("sampled"), heapBytes: () => 0, collect: undefined };
+    keepMemoryAtRest({ log: (m) => logged.push(m), probes, intervalMs: 1 }).stop();
+    assert.deepEqual(logged, ["memory at rest: off (node runs without --expose-gc)"]);
+  });
+
+  // The real thing: V8's own figures and gc(), in a node with --expose-gc whose heap a burst of allocation grew.
+  it("in a real node with --expose-gc, gives back what a burst grew the heap by once the loop goes quiet", async function () {
+    this.timeout(30_000);
+    const script = `
+      import { keepMemoryAtRest } from "./lib/memory-at-rest.ts";
+      import { getHeapStatistics } from "node:v8";
+      // A burst like a load's: calls' objects live a little while (a ring of the last 20,000), so the
+      // young generation grows to its largest semi-spaces, which a regular major GC leaves committed.
+      const ring = [];
+      for (let i = 0; i < 2_000_000; i++) ring[i % 20_000] = { i, s: "call " + i };
+      ring.length = 0;
+      console.log("grown " + getHeapStatistics().total_heap_size);
+      keepMemoryAtRest({ log: (m) => { console.log(m); console.log("after " + getHeapStatistics().total_heap_size); process.exit(0); }, intervalMs: 200 });
+      setTimeout(() => {}, 20_000);
+    `;
+    const child = runProcess(process.execPath, ["--max-semi-space-size=8", "--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], { env: {} });
+    try {
+      const grown = Number((await child.waitForLine(/^grown \d+$/)).split(" ")[1]);
+      await child.waitForLine(/^memory at rest: heap/, 20_000);
+      const after = Number((await child.waitForLine(/^after \d+$/)).split(" ")[1]);
+      assert.ok(grown - after >= 8 * MB, `the heap went from ${(grown / MB).toFixed(1)} to ${(after / MB).toFixed(1)} MB`);
+      assert.equal(await child.exited, 0);
+    } finally {
+      await child.stop("SIGKILL");
+    }
+  });
+});
