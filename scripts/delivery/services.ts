@@ -54,9 +54,15 @@ export function requireService(name: string | undefined, usage: string): Service
  * resident on Node 24, instead of the ~175 MB V8's defaults grow to; 4 MB
  * semi-spaces hold 7–10 MB less but cost CPU on every call, npm run bench).
  * --expose-gc lets a service give what a load grew back once its calls stop
- * (lib/memory-at-rest.ts): nothing else calls gc().
+ * (lib/memory-at-rest.ts): nothing else calls gc(). --liftoff-only keeps
+ * WebAssembly on V8's baseline compiler: the only WebAssembly a service runs is
+ * chillybin's embedded PostgreSQL (PGlite), whose largest functions V8's
+ * optimising compiler took ~450 MB to tier up, for the first few thousand
+ * statements (5,000 updates: 663 MB resident at the peak against 180 MB, and
+ * 2.2 s against 1.9 s, tier-up competing for the two cores; once tiered up,
+ * statements ran ~10% faster).
  */
-export const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=96", "--expose-gc"] as const;
+export const NODE_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=96", "--expose-gc", "--liftoff-only"] as const;
 
 /** The file a bundle starts from (npm run build writes it; the images run it). */
 export const BUNDLE_MAIN = "main.mjs";
