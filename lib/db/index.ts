@@ -1,12 +1,12 @@
 export {
   copyOfEmbedded,
   databaseLocation,
-  EMBEDDED_SHARED_BUFFERS,
   describeLocation,
   openDatabase,
   poolUsage,
   type DatabaseLocation,
 } from "./open-database.js";
+export { EMBEDDED_SHARED_BUFFERS } from "./embedded-postgres.js";
 export { assertMigrated, assertNothingToMigrate, createMigrator, migrateToLatest } from "./migrations.js";
 export { pingDatabase } from "./ping-database.js";
 export { isDatabaseUnreachable } from "./unreachable.js";

@@ -1,7 +1,13 @@
-import { mkdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, type PGlite as PGliteAsKyselyUsesIt, PostgresDialect } from "kysely";
 import pg from "pg";
+import { nodeOptionsForAChild } from "../node-options.js";
+import { embeddedStartParams } from "./embedded-postgres.js";
 import { traceStatement } from "./trace-statements.js";
 
 export type DatabaseLocation =
@@ -26,17 +32,6 @@ export type DatabaseLocation =
 export function databaseLocation(url: string | undefined, dataDir: string, pool: { size?: number; acquireTimeoutMs?: number } = {}): DatabaseLocation {
   return url ? { kind: "postgres", url, poolSize: pool.size, acquireTimeoutMs: pool.acquireTimeoutMs } : { kind: "embedded", dataDir };
 }
-
-/**
- * PostgreSQL's buffer pool for the embedded database. PostgreSQL's default
- * (the 128 MB initdb writes into postgresql.conf) is sized for a server; in
- * PGlite that pool lives in the process's WebAssembly memory and is zeroed at
- * every open: 16 MB opens a data folder in about half the time (0.55 s rather
- * than 1.0–1.2 s on a 2-core machine) and leaves the service some 100 MB
- * smaller, while still holding many times the few pages these services touch.
- * Given as a start parameter, so it holds for data folders made before too.
- */
-export const EMBEDDED_SHARED_BUFFERS = "16MB";
 
 const pools = new WeakMap<Kysely<never>, { pool: pg.Pool; acquireTimeouts: number }>();
 
@@ -75,13 +70,48 @@ export function openDatabase<DB>(location: DatabaseLocation): Kysely<DB> {
     pools.set(db as unknown as Kysely<never>, entry);
     return db;
   }
-  if (location.dataDir) mkdirSync(location.dataDir, { recursive: true });
-  const pglite = new PGlite({
-    dataDir: location.dataDir,
-    loadDataDir: location.copyOf,
-    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
-  });
-  return new EmbeddedKysely<DB>(new ReleasedOnClose(pglite));
+  return new EmbeddedKysely<DB>(new ReleasedOnClose(openEmbedded(location)));
+}
+
+/** Opens an embedded database, making its data folder first (in a process of its own) if it is new. */
+async function openEmbedded({ dataDir, copyOf }: { dataDir?: string; copyOf?: Blob }): Promise<PGlite> {
+  // From a copy PGlite unpacks the copy's folder, with no initdb to keep away from this process.
+  if (dataDir && !copyOf && !existsSync(path.join(dataDir, "PG_VERSION"))) await initialiseDataFolder(dataDir);
+  else if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite({ dataDir, loadDataDir: copyOf, startParams: embeddedStartParams() });
+  await pglite.waitReady;
+  return pglite;
+}
+
+/**
+ * The program that makes a data folder (initialise-data-folder.ts), beside
+ * this module: the TypeScript in the repository, the .mjs that bundle.ts
+ * builds beside main.mjs in a bundle.
+ */
+const INITIALISER = fileURLToPath(new URL(`./initialise-data-folder.${import.meta.url.endsWith(".ts") ? "ts" : "mjs"}`, import.meta.url));
+
+/**
+ * Makes `folder` a new data folder, all or nothing: initdb runs in a process
+ * of its own (with this one's V8 settings and loaders) into a
+ * staging folder beside it, which then takes the folder's place (rename(2)
+ * replaces an empty folder in one step). A start stopped halfway leaves the
+ * folder as it was, never half made.
+ */
+async function initialiseDataFolder(folder: string): Promise<void> {
+  if (existsSync(folder) && readdirSync(folder).length > 0)
+    throw new Error(`${folder} holds files but no PostgreSQL data folder (no PG_VERSION): move them away or choose another folder`);
+  mkdirSync(path.dirname(folder), { recursive: true });
+  const staging = mkdtempSync(path.join(path.dirname(folder), `.${path.basename(folder)}.initdb-`));
+  try {
+    await promisify(execFile)(process.execPath, [...nodeOptionsForAChild(process.execArgv), INITIALISER, staging]).catch(
+      (error: { stderr?: string; message: string }) => {
+        throw new Error(`initdb for the embedded database in ${folder} failed: ${error.stderr?.trim() || error.message}`);
+      },
+    );
+    renameSync(staging, folder);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -113,19 +143,30 @@ class EmbeddedKysely<DB> extends Kysely<DB> {
  * suite, a closure) would keep that memory for the life of the process.
  */
 class ReleasedOnClose implements PGliteAsKyselyUsesIt {
+  #opening: Promise<PGlite> | undefined;
+  /** The database once open: Kysely queries only after waitReady. */
   #pglite: PGlite | undefined;
 
-  constructor(pglite: PGlite) {
-    this.#pglite = pglite;
+  constructor(opening: Promise<PGlite>) {
+    this.#opening = opening.then((pglite) => {
+      if (this.#opening) this.#pglite = pglite;
+      return pglite;
+    });
+    // A failure to open reaches whoever waits for it (Kysely's first query, close()), and is never unhandled.
+    this.#opening.catch(() => {});
   }
 
-  #open(): PGlite {
-    if (!this.#pglite) throw new Error("the embedded database is closed");
+  #open(): Promise<PGlite> {
+    return this.#opening ?? Promise.reject(new Error("the embedded database is closed"));
+  }
+
+  #ready(): PGlite {
+    if (!this.#pglite) throw new Error(this.#opening ? "the embedded database is not open yet" : "the embedded database is closed");
     return this.#pglite;
   }
 
   get closed(): boolean {
-    return this.#pglite?.closed ?? true;
+    return !this.#opening || (this.#pglite?.closed ?? false);
   }
 
   get ready(): boolean {
@@ -133,21 +174,24 @@ class ReleasedOnClose implements PGliteAsKyselyUsesIt {
   }
 
   get waitReady(): Promise<void> {
-    return this.#open().waitReady;
+    return this.#open().then(() => {});
   }
 
-  query: PGlite["query"] = (query, params, options) => this.#open().query(query, params, options);
+  query: PGlite["query"] = (query, params, options) => this.#ready().query(query, params, options);
 
-  transaction: PGlite["transaction"] = (callback) => this.#open().transaction(callback);
+  transaction: PGlite["transaction"] = (callback) => this.#ready().transaction(callback);
 
   /** The data directory as a tarball, which `copyOf` starts another embedded database from. */
-  dump(): Promise<Blob> {
-    return this.#open().dumpDataDir("none");
+  async dump(): Promise<Blob> {
+    return (await this.#open()).dumpDataDir("none");
   }
 
+  /** Closes the database, once it has opened (a folder being made is finished first, so nothing writes it after). */
   async close(): Promise<void> {
-    const pglite = this.#pglite;
+    const opening = this.#opening;
+    this.#opening = undefined;
     this.#pglite = undefined;
+    const pglite = await opening?.catch(() => undefined);
     if (pglite && !pglite.closed) await pglite.close();
   }
 }

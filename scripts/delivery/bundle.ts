@@ -7,7 +7,7 @@ import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { build, type BuildOptions, type Metafile } from "esbuild";
-import { BUNDLE_MAIN, migrationsOf, SERVICES, type ServiceName } from "./services.js";
+import { BUNDLE_MAIN, migrationsOf, programsOf, SERVICES, type ServiceName } from "./services.js";
 
 // PGlite finds these with new URL("./…", import.meta.url): in a bundle, the bundle's folder.
 const PGLITE_ASSETS = ["pglite.wasm", "initdb.wasm", "pglite.data"];
@@ -26,7 +26,12 @@ export function nodeTarget(root: string): string {
 function bundleOptions(service: ServiceName, root: string): BuildOptions {
   return {
     absWorkingDir: root,
-    entryPoints: [SERVICES[service].entry],
+    // main.mjs, and each program the service runs as a process of its own under its own name.
+    entryPoints: {
+      [path.basename(BUNDLE_MAIN, ".mjs")]: SERVICES[service].entry,
+      // "./": a bare "lib/…" would be taken for a package's name, which packages: "external" refuses as an entry.
+      ...Object.fromEntries(programsOf(service).map((program) => [path.basename(program, path.extname(program)), `./${program}`])),
+    },
     bundle: true,
     platform: "node",
     format: "esm",
@@ -45,7 +50,7 @@ function bundleOptions(service: ServiceName, root: string): BuildOptions {
  * starting them.
  */
 export async function importGraph(service: ServiceName, root: string): Promise<Metafile> {
-  const result = await build({ ...bundleOptions(service, root), packages: "external", write: false, outfile: BUNDLE_MAIN });
+  const result = await build({ ...bundleOptions(service, root), packages: "external", write: false, outdir: "." });
   return result.metafile!;
 }
 
@@ -70,7 +75,7 @@ export async function buildService(service: ServiceName, root: string, version: 
     // start-up time or memory. Beside, not in a subfolder: PGlite finds its files next to the
     // module that runs it.
     outdir,
-    entryNames: path.basename(BUNDLE_MAIN, ".mjs"),
+    entryNames: "[name]",
     outExtension: { ".js": ".mjs" },
     splitting: true,
     chunkNames: "chunk-[hash]",

@@ -12,6 +12,11 @@ interface Service {
   entry: string;
   /** A folder of numbered migrations the service runs at start-up. */
   migrations?: string;
+  /**
+   * Programs the service runs as processes of their own, by file (so no import
+   * reaches them): each is bundled beside main.mjs as <its name>.mjs.
+   */
+  programs?: readonly string[];
   portEnv: string;
   port: number;
 }
@@ -20,6 +25,8 @@ export const SERVICES = {
   chillybin: {
     entry: "services/chillybin/main.ts",
     migrations: repositoryMigrations("chillybin"),
+    // A new embedded database's data folder is made in a process of its own (lib/db/open-database.ts).
+    programs: ["lib/db/initialise-data-folder.ts"],
     portEnv: CHILLYBIN_PORT.variable,
     port: CHILLYBIN_PORT.default,
   },
@@ -28,6 +35,11 @@ export const SERVICES = {
 } as const satisfies Record<string, Service>;
 
 export type ServiceName = keyof typeof SERVICES;
+
+/** The programs a service runs as processes of its own (see Service.programs). */
+export function programsOf(service: ServiceName): readonly string[] {
+  return (SERVICES[service] as Service).programs ?? [];
+}
 
 /** The folder of a service's migrations, if it has any. */
 export function migrationsOf(service: ServiceName): string | undefined {

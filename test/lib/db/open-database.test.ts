@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { sql } from "kysely";
 import { copyOfEmbedded, EMBEDDED_SHARED_BUFFERS, openDatabase } from "../../../lib/db/index.js";
+import { runProcess } from "../../../scripts/support/processes.js";
 
 describe("openDatabase (embedded)", function () {
   this.timeout(60_000);
@@ -24,6 +25,49 @@ describe("openDatabase (embedded)", function () {
       } finally {
         await again.destroy();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("makes a new data folder in a process of its own: the process that opens it never holds initdb's peak", async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "open-database-")), "data");
+    // A process that only opens a new folder and queries it, reporting the most memory it ever held (VmHWM).
+    const script = `
+      import { sql } from "kysely";
+      import { readFileSync } from "node:fs";
+      import { openDatabase } from "./lib/db/index.ts";
+      const db = openDatabase({ kind: "embedded", dataDir: ${JSON.stringify(dir)} });
+      console.log("answered " + (await sql\`select 1 as one\`.execute(db)).rows[0].one);
+      await db.destroy();
+      console.log("peak " + /VmHWM:\\s+(\\d+)/.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+    `;
+    const child = runProcess(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: {} });
+    try {
+      await child.waitForLine(/^answered 1$/, 60_000);
+      const peakMb = Number((await child.waitForLine(/^peak \d+$/)).split(" ")[1]) / 1024;
+      // initdb in the same process took it past 450 MB (PGlite builds the cluster in memory, then copies it out).
+      assert.ok(peakMb < 300, `the opening process peaked at ${peakMb.toFixed(0)} MB`);
+      assert.equal(await child.exited, 0);
+      assert.ok(existsSync(path.join(dir, "PG_VERSION")));
+      assert.deepEqual(readdirSync(path.dirname(dir)), ["data"], "no staging folder left beside it");
+    } finally {
+      await child.stop("SIGKILL");
+      rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a folder that holds other files, naming it, and leaves them as they were", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "open-database-"));
+    try {
+      writeFileSync(path.join(dir, "notes.txt"), "not a database");
+      const db = openDatabase({ kind: "embedded", dataDir: dir });
+      await assert.rejects(sql`select 1`.execute(db), (error: Error) => error.message.includes(`${dir} holds files but no PostgreSQL data folder`));
+      await db.destroy();
+      assert.deepEqual(readdirSync(dir), ["notes.txt"]);
+      assert.deepEqual(
+        readdirSync(path.dirname(dir)).filter((name) => name.startsWith(`.${path.basename(dir)}.initdb-`)),
+        [],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
