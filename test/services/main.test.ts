@@ -115,19 +115,24 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
       VERSION: "",
       LOG_LEVEL: "debug",
     });
-    running.push(start);
-    for (const service of ["chillybin", "jafflr"] as const) {
-      // A fresh clone's first start builds both bundles first (start-bundles.ts): seconds on a busy machine.
-      const listening = await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`), 45_000);
-      // Each logs (and answers in x-service-version) the version npm run version prints.
-      assert.equal((JSON.parse(listening.replace(/^[^{]*/, "")) as { version: string }).version, await serviceVersion(service, process.cwd()));
+    // Not in `running`: afterEach's SIGKILL would stop the launcher only, and the services it
+    // started (detached, so that a terminal's Ctrl-C reaches each once) would outlive a failed test.
+    try {
+      for (const service of ["chillybin", "jafflr"] as const) {
+        // A fresh clone's first start builds both bundles first (start-bundles.ts): seconds on a busy machine.
+        const listening = await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`), 45_000);
+        // Each logs (and answers in x-service-version) the version npm run version prints.
+        assert.equal((JSON.parse(listening.replace(/^[^{]*/, "")) as { version: string }).version, await serviceVersion(service, process.cwd()));
+      }
+      const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
+      assert.equal(made.status, 200);
+      // NODE_FLAGS's --expose-gc reached both: each gives back its start-up's garbage once quiet (memory-at-rest.ts).
+      for (const service of ["chillybin", "jafflr"]) await start.waitForLine(new RegExp(`^${service} *\\| .*memory at rest: heap`), 20_000);
+      assert.equal(await start.stop("SIGINT"), 0);
+      assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
+      assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));
+    } finally {
+      if (start.child.exitCode === null) await start.stop("SIGINT");
     }
-    const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
-    assert.equal(made.status, 200);
-    // NODE_FLAGS's --expose-gc reached both: each gives back its start-up's garbage once quiet (memory-at-rest.ts).
-    for (const service of ["chillybin", "jafflr"]) await start.waitForLine(new RegExp(`^${service} *\\| .*memory at rest: heap`), 20_000);
-    assert.equal(await start.stop("SIGINT"), 0);
-    assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
-    assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));
   });
 });
