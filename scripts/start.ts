@@ -34,7 +34,10 @@ function start(service: ServiceName, version: string, bundle: string): ChildProc
   // launcher forwards exactly one signal, so no service sees it twice.
   // With the V8 settings its image runs with (NODE_FLAGS).
   const child = spawn(process.execPath, [...NODE_FLAGS, path.join(bundle, BUNDLE_MAIN)], {
-    stdio: ["ignore", "pipe", "pipe"],
+    // An IPC channel too, never used for messages: it closes if this launcher dies without passing a
+    // signal on (SIGKILL), and each service then stops itself (onShutdownSignal) rather than live on
+    // holding its port.
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
     detached: true,
     // The children write to this launcher, not to the terminal: say whether a person reads it.
     env: {
@@ -77,6 +80,8 @@ function stopAll(signal: NodeJS.Signals): void {
 
 process.on("SIGINT", () => stopAll("SIGINT"));
 process.on("SIGTERM", () => stopAll("SIGTERM"));
+// The terminal closed: its SIGHUP reaches this launcher, not the services (detached).
+process.on("SIGHUP", () => stopAll("SIGTERM"));
 
 await Promise.all(
   children.map(

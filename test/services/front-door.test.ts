@@ -14,17 +14,12 @@ import { RUN_BUNDLE_ARGS } from "../../scripts/delivery/services.js";
 import { rapidReset } from "../support/h2-frames.js";
 import { request } from "../support/http.js";
 import { listeningPort, residentMemoryMb, runProcess, type RunningProcess } from "../../scripts/support/processes.js";
+import { eventually } from "../support/eventually.js";
 
 /** Limits short enough for a test; the others keep their defaults (100 streams, 100 connections per client…). */
 const LIMITS_ENV = { HEADERS_TIMEOUT_MS: "1000", REQUEST_TIMEOUT_MS: "3000", H2_IDLE_TIMEOUT_MS: "1000" };
 /** Another client: the kernel routes all of 127/8 to loopback, so this is a different address on the same machine. */
 const OTHER_CLIENT = "127.0.0.2";
-
-/** Answers once `done()` holds, or false after `timeoutMs`. */
-async function eventually(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await done()) return true;
-  return done();
-}
 
 /** A GET from another client on a new connection: what a bystander sees. */
 function probe(port: number, pathname = "/health"): Promise<number> {

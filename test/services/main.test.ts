@@ -6,6 +6,7 @@ import { serviceVersion } from "../../scripts/delivery/version.js";
 import { freePort } from "../../scripts/support/ports.js";
 import { listeningPort, runTs, type RunningProcess } from "../../scripts/support/processes.js";
 import { createScratchDatabase, type ScratchDatabase } from "../../scripts/support/scratch-database.js";
+import { eventually } from "../support/eventually.js";
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -16,11 +17,14 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
   this.timeout(60_000);
   let database: ScratchDatabase;
   const running: RunningProcess[] = [];
+  /** npm start's launchers: stopped with Ctrl-C, never SIGKILL (see npmStart). */
+  const launchers: RunningProcess[] = [];
   beforeEach(async () => {
     database = await createScratchDatabase({ onDisk: true });
     await database.handOver(); // to the service under test
   });
   afterEach(async () => {
+    await Promise.all(launchers.splice(0).map((p) => p.stop("SIGINT")));
     await Promise.all(running.splice(0).map((p) => p.stop("SIGKILL")));
     await database.drop();
   });
@@ -104,7 +108,8 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(await chillybin.exited, 1);
   });
 
-  it("npm start runs both at their versions with their images' V8 settings, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
+  /** npm start on free ports; stopped with Ctrl-C afterwards if a test left it running (see below). */
+  async function npmStart(): Promise<{ start: RunningProcess; chillybinPort: number; jafflrPort: number }> {
     const [chillybinPort, jafflrPort] = [await freePort(), await freePort()];
     const start = runTs("scripts/start.ts", {
       ...database.env,
@@ -116,23 +121,45 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
       LOG_LEVEL: "debug",
     });
     // Not in `running`: afterEach's SIGKILL would stop the launcher only, and the services it
-    // started (detached, so that a terminal's Ctrl-C reaches each once) would outlive a failed test.
-    try {
-      for (const service of ["chillybin", "jafflr"] as const) {
-        // A fresh clone's first start builds both bundles first (start-bundles.ts): seconds on a busy machine.
-        const listening = await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`), 45_000);
-        // Each logs (and answers in x-service-version) the version npm run version prints.
-        assert.equal((JSON.parse(listening.replace(/^[^{]*/, "")) as { version: string }).version, await serviceVersion(service, process.cwd()));
-      }
-      const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
-      assert.equal(made.status, 200);
-      // NODE_FLAGS's --expose-gc reached both: each gives back its start-up's garbage once quiet (memory-at-rest.ts).
-      for (const service of ["chillybin", "jafflr"]) await start.waitForLine(new RegExp(`^${service} *\\| .*memory at rest: heap`), 20_000);
-      assert.equal(await start.stop("SIGINT"), 0);
-      assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
-      assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));
-    } finally {
-      if (start.child.exitCode === null) await start.stop("SIGINT");
+    // started (detached, so that a terminal's Ctrl-C reaches each once) would outlive a failed test
+    // for as long as they take to notice (below).
+    launchers.push(start);
+    // A fresh clone's first start builds both bundles first (start-bundles.ts): seconds on a busy machine.
+    for (const service of ["chillybin", "jafflr"] as const) await start.waitForLine(new RegExp(`^${service} *\\| .*"msg":"listening"`), 45_000);
+    return { start, chillybinPort, jafflrPort };
+  }
+
+  it("npm start runs both at their versions with their images' V8 settings, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
+    const { start, jafflrPort } = await npmStart();
+    for (const service of ["chillybin", "jafflr"] as const) {
+      const listening = start.lines.find((l) => new RegExp(`^${service} *\\| .*"msg":"listening"`).test(l))!;
+      // Each logs (and answers in x-service-version) the version npm run version prints.
+      assert.equal((JSON.parse(listening.replace(/^[^{]*/, "")) as { version: string }).version, await serviceVersion(service, process.cwd()));
     }
+    const made = await post(`http://127.0.0.1:${jafflrPort}/jafflr.v1.JafflrService/MakeToastie`, { ingredients: ["cheese", "vegemite"] });
+    assert.equal(made.status, 200);
+    // NODE_FLAGS's --expose-gc reached both: each gives back its start-up's garbage once quiet (memory-at-rest.ts).
+    for (const service of ["chillybin", "jafflr"]) await start.waitForLine(new RegExp(`^${service} *\\| .*memory at rest: heap`), 20_000);
+    assert.equal(await start.stop("SIGINT"), 0);
+    assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
+    assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));
   });
+
+  const endings: Array<{ how: string; signal: NodeJS.Signals; launcherExit: number | null }> = [
+    { how: "its terminal closing (SIGHUP) stops both, as Ctrl-C does", signal: "SIGHUP", launcherExit: 0 },
+    { how: "the launcher killed (SIGKILL), each service stops itself: its port is free again", signal: "SIGKILL", launcherExit: null },
+  ];
+  for (const { how, signal, launcherExit } of endings)
+    it(`npm start: ${how}`, async () => {
+      const { start, chillybinPort, jafflrPort } = await npmStart();
+      assert.equal(await start.stop(signal), launcherExit);
+      for (const port of [chillybinPort, jafflrPort]) {
+        const refused = () =>
+          fetch(`http://127.0.0.1:${port}/health`).then(
+            () => false,
+            () => true,
+          );
+        assert.ok(await eventually(refused, 20_000), `port ${port} still answers 20 s after the launcher's ${signal}`);
+      }
+    });
 });
