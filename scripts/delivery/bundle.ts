@@ -50,7 +50,9 @@ function bundleOptions(service: ServiceName, root: string): BuildOptions {
  * starting them.
  */
 export async function importGraph(service: ServiceName, root: string): Promise<Metafile> {
-  const result = await build({ ...bundleOptions(service, root), packages: "external", write: false, outdir: "." });
+  // Silent: a source that does not build rejects with esbuild's errors in the message, and npm start's
+  // build of the same sources prints them, so they are shown once.
+  const result = await build({ ...bundleOptions(service, root), packages: "external", write: false, outdir: ".", logLevel: "silent" });
   return result.metafile!;
 }
 

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { runProcess } from "../../scripts/support/processes.js";
 import { startBundle } from "../../scripts/delivery/start-bundles.js";
 import type { ServiceName } from "../../scripts/delivery/services.js";
 
@@ -112,6 +114,19 @@ describe("npm start's bundles", function () {
     assert.deepEqual(readdirSync(cache), []);
     writeFileSync(logger, source);
     assert.equal((await startBundle("jafflr", root, cache)).built, true);
+  });
+
+  it("the versions' import graph of a service that does not build rejects with esbuild's errors and prints nothing (npm start's build prints them, once)", async () => {
+    appendFileSync(path.join(root, "lib", "logger.ts"), "export const broken = ;\n");
+    const bundleModule = pathToFileURL(path.resolve("scripts/delivery/bundle.ts")).href;
+    const script = `
+      import { importGraph } from ${JSON.stringify(bundleModule)};
+      await importGraph("jafflr", ${JSON.stringify(root)}).then(() => console.log("built"), (error) => console.log("rejected: " + error.message.replaceAll("\\n", " | ")));
+    `;
+    const child = runProcess(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: {} });
+    assert.equal(await child.exited, 0);
+    assert.equal(child.lines.length, 1, child.lines.join("\n"));
+    assert.match(child.lines[0]!, /^rejected: Build failed with 1 error: \| lib\/logger\.ts:\d+:\d+: ERROR: /);
   });
 
   it("builds again when its bundle folder is gone", async () => {
