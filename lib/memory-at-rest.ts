@@ -1,4 +1,4 @@
-// Gives memory back once a service goes quiet.
+// Gives memory back once a service has been left alone.
 //
 // Under load V8 grows the young generation to its largest semi-spaces and the
 // old generation past what is live, and keeps both once the load stops: a
@@ -7,12 +7,17 @@
 // V8's own memory reducer, which returns that in a browser's idle tab, never
 // ran in those 40 s in Node. A collection that reduces the footprint (the
 // "last-resort" flavor of --expose-gc's gc(); a regular major GC frees the
-// objects but keeps the space) gives it back, at ~60 ms of one core: too
-// much to pay during load, nothing when nobody is calling. So the event loop's
-// use is sampled, and the first quiet sample after the heap has grown is when
-// it runs: at most once per growth, never twice for one quiet spell.
+// objects but keeps the space) gives it back, at ~60 ms of one core. It has a
+// second price: the next burst of calls runs slower for its first seconds
+// (measured: 2,000 gRPC Picks at ~55% of the rate, the next 6,000 at ~80%;
+// p99 ~55 ms against ~30), while V8 grows the heap and warms up again. So it
+// waits for a service to have been quiet for a while (MEMORY_AT_REST_AFTER,
+// 30 s by default: the event loop's use is sampled every two seconds, and
+// every sample in that time must be quiet), once per growth of the heap, and
+// never while calls keep coming.
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
+import { ConfigError, type Env, readDuration, readOptionalString } from "./config.js";
 
 /** What the reducer reads and does, injectable so its decisions can be tested without V8's timing. */
 export interface MemoryAtRestProbes {
@@ -27,6 +32,8 @@ export interface MemoryAtRestProbes {
 export interface MemoryAtRestOptions {
   /** Where each collection is reported (the service's logger at debug level). */
   log: (message: string) => void;
+  /** How long the loop must have been quiet (MEMORY_AT_REST_AFTER); undefined: never collect. */
+  quietForMs: number | undefined;
   /** How often the event loop's use is sampled. */
   intervalMs?: number;
   /** A sample below this use of the event loop is quiet: health probes and scrapes, no traffic. */
@@ -36,7 +43,18 @@ export interface MemoryAtRestOptions {
   probes?: MemoryAtRestProbes;
 }
 
-export const MEMORY_AT_REST_DEFAULTS = { intervalMs: 2_000, quietUtilization: 0.01, growthBytes: 8 * 1024 * 1024 } as const;
+export const MEMORY_AT_REST_DEFAULTS = { quietForMs: 30_000, intervalMs: 2_000, quietUtilization: 0.01, growthBytes: 8 * 1024 * 1024 } as const;
+
+/** MEMORY_AT_REST_AFTER: a duration with its unit (30s by default), or "off" for never. */
+export function readMemoryAtRestAfter(env: Env): number | undefined {
+  if (readOptionalString(env, "MEMORY_AT_REST_AFTER") === "off") return undefined;
+  try {
+    return readDuration(env, "MEMORY_AT_REST_AFTER", MEMORY_AT_REST_DEFAULTS.quietForMs);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`MEMORY_AT_REST_AFTER must be a duration with its unit (90s, 5m) or "off", got "${readOptionalString(env, "MEMORY_AT_REST_AFTER")}"`);
+  }
+}
 
 /** V8's own figures: the event loop's use between samples, the heap's total size, and gc() if exposed. */
 export function runtimeProbes(): MemoryAtRestProbes {
@@ -59,23 +77,28 @@ export function runtimeProbes(): MemoryAtRestProbes {
 export class MemoryAtRest {
   /** The heap's size after the last collection (0 before the first: the start-up's garbage counts as growth). */
   #baseline = 0;
+  /** Quiet samples in a row, up to this one. */
+  #quietInARow = 0;
+  readonly #quietSamples: number;
   readonly #quietUtilization: number;
   readonly #growthBytes: number;
 
   constructor(
     private readonly probes: MemoryAtRestProbes,
     private readonly log: (message: string) => void,
-    options: { quietUtilization: number; growthBytes: number },
+    options: { quietSamples: number; quietUtilization: number; growthBytes: number },
   ) {
+    this.#quietSamples = options.quietSamples;
     this.#quietUtilization = options.quietUtilization;
     this.#growthBytes = options.growthBytes;
   }
 
-  /** One sample: collects if the loop was quiet and the heap has grown enough. Answers whether it collected. */
+  /** One sample: collects once `quietSamples` in a row were quiet and the heap has grown enough. Answers whether it collected. */
   sample(): boolean {
     const collect = this.probes.collect;
-    const utilization = this.probes.utilization();
-    if (!collect || utilization >= this.#quietUtilization) return false;
+    const quiet = this.probes.utilization() < this.#quietUtilization;
+    this.#quietInARow = quiet ? this.#quietInARow + 1 : 0;
+    if (!collect || this.#quietInARow < this.#quietSamples) return false;
     const before = this.probes.heapBytes();
     if (before - this.#baseline < this.#growthBytes) return false;
     const started = performance.now();
@@ -93,16 +116,22 @@ export class MemoryAtRest {
  * is nothing to call, and it says so once. Answers a stop().
  */
 export function keepMemoryAtRest(options: MemoryAtRestOptions): { stop(): void } {
+  if (options.quietForMs === undefined) {
+    options.log("memory at rest: off (MEMORY_AT_REST_AFTER=off)");
+    return { stop() {} };
+  }
   const probes = options.probes ?? runtimeProbes();
   if (!probes.collect) {
     options.log("memory at rest: off (node runs without --expose-gc)");
     return { stop() {} };
   }
+  const intervalMs = Math.min(options.intervalMs ?? MEMORY_AT_REST_DEFAULTS.intervalMs, options.quietForMs);
   const reducer = new MemoryAtRest(probes, options.log, {
+    quietSamples: Math.max(1, Math.round(options.quietForMs / intervalMs)),
     quietUtilization: options.quietUtilization ?? MEMORY_AT_REST_DEFAULTS.quietUtilization,
     growthBytes: options.growthBytes ?? MEMORY_AT_REST_DEFAULTS.growthBytes,
   });
-  const timer = setInterval(() => reducer.sample(), options.intervalMs ?? MEMORY_AT_REST_DEFAULTS.intervalMs);
+  const timer = setInterval(() => reducer.sample(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

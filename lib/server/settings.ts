@@ -1,4 +1,5 @@
 import { type LogFormat, readByteSize, readLogFormat, readLogLevel, readNumber, readPort, readString, type Env } from "../config.js";
+import { readMemoryAtRestAfter } from "../memory-at-rest.js";
 import { type AllowedOrigins, readAllowedOrigins, readServerLimits, type ServerLimits } from "./front-door/index.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/index.js";
 import { readDirectPaths, type DirectPaths } from "../direct-paths.js";
@@ -30,6 +31,8 @@ export interface ServerSettings {
   directPaths: DirectPaths;
   /** Origins whose pages may call (CORS_ALLOWED_ORIGINS): none unless an operator names them, or `*`. */
   corsAllowedOrigins: AllowedOrigins;
+  /** How long the service must be quiet before it gives back what a load grew its heap by (MEMORY_AT_REST_AFTER; undefined: off). */
+  memoryAtRestAfterMs: number | undefined;
 }
 
 /** Reads them; the port and host variables are the service's own (CHILLYBIN_PORT…), the rest shared. */
@@ -46,5 +49,6 @@ export function readServerSettings(env: Env, names: { portVar: string; hostVar: 
     limits: readServerLimits(env, maxBodyBytes),
     directPaths: readDirectPaths(env),
     corsAllowedOrigins: readAllowedOrigins(env),
+    memoryAtRestAfterMs: readMemoryAtRestAfter(env),
   };
 }

@@ -8,8 +8,8 @@
 //     HTTP/1.1; cooking scaled to zero), as a ratio to the toastie ceiling;
 //   - Node's http2 answering a fixed gRPC reply (null-grpc-server.ts): the
 //     runtime's ceiling, which gRPC Pick is printed as a ratio of;
-//   - each service's resident memory as the last load ends and at rest a few
-//     seconds later (lib/memory-at-rest.ts), and its start-to-ready time;
+//   - each service's resident memory as the last load ends and at rest 35 s
+//     later (lib/memory-at-rest.ts), and its start-to-ready time;
 //   - what tracing costs: Pick over gRPC with a traceparent on every call, and
 //     against a chillybin exporting every span over OTLP/HTTP;
 //   - the direct unary paths off (DIRECT_PATHS): Pick over gRPC and Connect
@@ -212,9 +212,9 @@ try {
 
   const residentMemory = () => ({ chillybin: residentMemoryMb(chillybin.process.child.pid), jafflr: residentMemoryMb(jafflr.child.pid) });
   const rssAtLoadsEnd = residentMemory();
-  // What each service holds once left alone: within two of memory-at-rest.ts's samples of a quiet
+  // What each service holds once left alone: after MEMORY_AT_REST_AFTER (30 s by default) of a quiet
   // event loop it gives back what the loads grew its heap by (the target is on this figure).
-  await new Promise((resolve) => setTimeout(resolve, 2 * MEMORY_AT_REST_DEFAULTS.intervalMs + 1_000));
+  await new Promise((resolve) => setTimeout(resolve, MEMORY_AT_REST_DEFAULTS.quietForMs + 2 * MEMORY_AT_REST_DEFAULTS.intervalMs + 1_000));
   const rss = residentMemory();
 
   // Tracing. The rows above run with no OTEL_* variables: the SDK is not loaded and calls without a

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { keepMemoryAtRest, MemoryAtRest, type MemoryAtRestProbes } from "../../lib/memory-at-rest.js";
+import { ConfigError } from "../../lib/config.js";
+import { keepMemoryAtRest, MemoryAtRest, type MemoryAtRestProbes, readMemoryAtRestAfter } from "../../lib/memory-at-rest.js";
 import { runProcess } from "../../scripts/support/processes.js";
 
 const MB = 1024 * 1024;
-const POLICY = { quietUtilization: 0.01, growthBytes: 8 * MB };
+/** Three quiet samples in a row (6 s of two-second samples) before a collection. */
+const POLICY = { quietSamples: 3, quietUtilization: 0.01, growthBytes: 8 * MB };
+const QUIET = { utilization: 0.001 };
 
 /** Probes that replay a script of samples: the loop's use and the heap's size at each, and what a collection leaves. */
 function scripted(samples: Array<{ utilization: number; heapMb: number }>, afterCollectMb: number) {
@@ -27,34 +30,52 @@ function scripted(samples: Array<{ utilization: number; heapMb: number }>, after
 
 describe("memory at rest (lib/memory-at-rest.ts)", () => {
   const cases: Array<{ name: string; samples: Array<{ utilization: number; heapMb: number }>; collectedAt: number[] }> = [
-    { name: "the first quiet sample after start-up collects its garbage", samples: [{ utilization: 0.001, heapMb: 35 }], collectedAt: [0] },
     {
-      name: "never while the loop is busy, however much the heap grew; then at the first quiet sample",
+      name: "once the loop has been quiet for the whole wait, the start-up's garbage is collected",
       samples: [
-        { utilization: 0.9, heapMb: 60 },
-        { utilization: 0.5, heapMb: 70 },
-        { utilization: 0.009, heapMb: 70 },
+        { ...QUIET, heapMb: 35 },
+        { ...QUIET, heapMb: 35 },
+        { ...QUIET, heapMb: 35 },
       ],
       collectedAt: [2],
     },
     {
+      name: "never while the loop is busy, however much the heap grew, nor before the wait is over",
+      samples: [
+        { utilization: 0.9, heapMb: 60 },
+        { ...QUIET, heapMb: 70 },
+        { ...QUIET, heapMb: 70 },
+        { utilization: 0.5, heapMb: 70 },
+        { ...QUIET, heapMb: 70 },
+        { ...QUIET, heapMb: 70 },
+        { ...QUIET, heapMb: 70 },
+      ],
+      collectedAt: [6],
+    },
+    {
       name: "once per quiet spell: the heap must grow again before the next",
       samples: [
-        { utilization: 0, heapMb: 40 },
-        { utilization: 0, heapMb: 20 },
-        { utilization: 0, heapMb: 26 },
+        { ...QUIET, heapMb: 40 },
+        { ...QUIET, heapMb: 40 },
+        { ...QUIET, heapMb: 40 },
+        { ...QUIET, heapMb: 20 },
+        { ...QUIET, heapMb: 26 },
         { utilization: 0.4, heapMb: 45 },
-        { utilization: 0, heapMb: 45 },
+        { ...QUIET, heapMb: 45 },
+        { ...QUIET, heapMb: 45 },
+        { ...QUIET, heapMb: 45 },
       ],
-      collectedAt: [0, 4],
+      collectedAt: [2, 8],
     },
     {
       name: "a sample at exactly the quiet threshold counts as busy",
       samples: [
+        { utilization: 0.0099, heapMb: 60 },
+        { utilization: 0.0099, heapMb: 60 },
         { utilization: 0.01, heapMb: 60 },
         { utilization: 0.0099, heapMb: 60 },
       ],
-      collectedAt: [1],
+      collectedAt: [],
     },
   ];
   for (const { name, samples, collectedAt } of cases)
@@ -68,15 +89,37 @@ describe("memory at rest (lib/memory-at-rest.ts)", () => {
       for (const line of logged) assert.match(line, /^memory at rest: heap \d+\.\d → 19\.0 MB in \d+ ms$/);
     });
 
-  it("does nothing, and says so once, where the runtime cannot collect (node without --expose-gc)", () => {
-    const logged: string[] = [];
-    const probes: MemoryAtRestProbes = { utilization: () => assert.fail("sampled"), heapBytes: () => 0, collect: undefined };
-    keepMemoryAtRest({ log: (m) => logged.push(m), probes, intervalMs: 1 }).stop();
-    assert.deepEqual(logged, ["memory at rest: off (node runs without --expose-gc)"]);
-  });
+  const offs: Array<{ why: string; quietForMs: number | undefined; collect: (() => void) | undefined; says: string }> = [
+    { why: "the runtime cannot collect (node without --expose-gc)", quietForMs: 30_000, collect: undefined, says: "node runs without --expose-gc" },
+    { why: "an operator turned it off", quietForMs: undefined, collect: () => assert.fail("collected"), says: "MEMORY_AT_REST_AFTER=off" },
+  ];
+  for (const { why, quietForMs, collect, says } of offs)
+    it(`does nothing, and says so once, where ${why}`, () => {
+      const logged: string[] = [];
+      const probes: MemoryAtRestProbes = { utilization: () => assert.fail("sampled"), heapBytes: () => 0, collect };
+      keepMemoryAtRest({ log: (m) => logged.push(m), probes, quietForMs, intervalMs: 1 }).stop();
+      assert.deepEqual(logged, [`memory at rest: off (${says})`]);
+    });
+
+  const settings: Array<[string | undefined, number | undefined]> = [
+    [undefined, 30_000],
+    ["", 30_000],
+    ["90s", 90_000],
+    ["5m", 300_000],
+    ["off", undefined],
+  ];
+  for (const [value, ms] of settings)
+    it(`MEMORY_AT_REST_AFTER=${JSON.stringify(value)} waits ${ms === undefined ? "forever" : `${ms} ms`}`, () =>
+      assert.equal(readMemoryAtRestAfter({ MEMORY_AT_REST_AFTER: value }), ms));
+  for (const value of ["soon", "30", "never"])
+    it(`MEMORY_AT_REST_AFTER="${value}" stops start-up naming the variable and what it may be`, () =>
+      assert.throws(
+        () => readMemoryAtRestAfter({ MEMORY_AT_REST_AFTER: value }),
+        (e: unknown) => e instanceof ConfigError && e.message === `MEMORY_AT_REST_AFTER must be a duration with its unit (90s, 5m) or "off", got "${value}"`,
+      ));
 
   // The real thing: V8's own figures and gc(), in a node with --expose-gc whose heap a burst of allocation grew.
-  it("in a real node with --expose-gc, gives back what a burst grew the heap by once the loop goes quiet", async function () {
+  it("in a real node with --expose-gc, gives back what a burst grew the heap by once the loop has been quiet for the wait", async function () {
     this.timeout(30_000);
     const script = `
       import { keepMemoryAtRest } from "./lib/memory-at-rest.ts";
@@ -87,7 +130,7 @@ describe("memory at rest (lib/memory-at-rest.ts)", () => {
       for (let i = 0; i < 2_000_000; i++) ring[i % 20_000] = { i, s: "call " + i };
       ring.length = 0;
       console.log("grown " + getHeapStatistics().total_heap_size);
-      keepMemoryAtRest({ log: (m) => { console.log(m); console.log("after " + getHeapStatistics().total_heap_size); process.exit(0); }, intervalMs: 200 });
+      keepMemoryAtRest({ log: (m) => { console.log(m); console.log("after " + getHeapStatistics().total_heap_size); process.exit(0); }, quietForMs: 400, intervalMs: 200 });
       setTimeout(() => {}, 20_000);
     `;
     const child = runProcess(process.execPath, ["--max-semi-space-size=8", "--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], { env: {} });
