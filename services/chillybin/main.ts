@@ -33,5 +33,8 @@ await startMain(async () => {
       await stopTracing(); // exports the spans still buffered
     },
     (message) => logger.info(message),
+    () => {
+      logger.level = "silent";
+    },
   );
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { JafflrService, MakeToastieRequestSchema, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { grpcJsUnary } from "../support/transports.js";
@@ -154,6 +155,8 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
   for (const { how, signal, launcherExit } of endings)
     it(`npm start: ${how}`, async () => {
       const { start, chillybinPort, jafflrPort } = await npmStart();
+      const services = servicesOf(start.child.pid!);
+      assert.equal(services.length, 2, "the launcher runs both services");
       assert.equal(await start.stop(signal), launcherExit);
       for (const port of [chillybinPort, jafflrPort]) {
         const refused = () =>
@@ -163,5 +166,25 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
           );
         assert.ok(await eventually(refused, 20_000), `port ${port} still answers 20 s after the launcher's ${signal}`);
       }
+      // Gone, not just closed: a service whose output nobody reads any more must still exit.
+      for (const pid of services)
+        assert.ok(await eventually(() => !stillRuns(pid), 20_000), `service process ${pid} still runs 20 s after the launcher's ${signal}`);
     });
 });
+
+/** The processes npm start's launcher runs its services in (its children running a bundle's main.mjs). */
+function servicesOf(launcher: number): number[] {
+  const children = readdirSync(`/proc/${launcher}/task`).flatMap((task) =>
+    readFileSync(`/proc/${launcher}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number),
+  );
+  return children.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("main.mjs"));
+}
+
+/** Whether a process still runs (a zombie waiting to be reaped has finished). */
+function stillRuns(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}

@@ -5,9 +5,10 @@
  * A process started with an IPC channel (npm start's launcher starts each
  * service so) also stops when that channel closes: the process that started
  * it is gone, killed where it could not pass a signal on (SIGKILL, a crash),
- * and nobody would stop this one or see its output.
+ * and nobody would stop this one or see its output. `silenceLogs` then turns
+ * the service's logging off first (below).
  */
-export function onShutdownSignal(stop: () => Promise<void>, log: (message: string) => void): void {
+export function onShutdownSignal(stop: () => Promise<void>, log: (message: string) => void, silenceLogs: () => void = () => {}): void {
   let stopping = false;
   const handle = (reason: string) => {
     if (stopping) {
@@ -29,7 +30,14 @@ export function onShutdownSignal(stop: () => Promise<void>, log: (message: strin
   if (process.channel) {
     // The channel is only listened to, never a reason to stay alive.
     process.channel.unref();
-    // Already stopping (the launcher passed a signal on, then went): let the drain finish.
-    process.once("disconnect", () => stopping || handle("the process that started this one is gone"));
+    // Already stopping (the launcher passed a signal on, then went): let the drain finish. Otherwise
+    // nothing reads this process's output any more: a line written now would fail (EPIPE), and
+    // pino's flush at exit retries a failed write forever (sonic-boom 4.2's flushSync retries every
+    // error), so the process would never exit. It stops without a word.
+    process.once("disconnect", () => {
+      if (stopping) return;
+      silenceLogs();
+      handle("the process that started this one is gone");
+    });
   }
 }
