@@ -1,7 +1,7 @@
 // `node initialise-data-folder.{ts,mjs} <folder>`: makes a new embedded
 // database's data folder (PostgreSQL's initdb, in PGlite) and exits. Run as a
-// process of its own by open-database.ts: initdb peaks near 500 MB and leaves
-// ~75 MB behind in the allocator of whatever process ran it (PGlite makes the
+// process of its own by open-database.ts: initdb took the process running it
+// to 0.5–1.2 GB and left ~75 MB behind in its allocator (PGlite makes the
 // cluster in an in-memory file system, then copies it out), which a service
 // would otherwise hold for its whole life. A service (and the bundle, which
 // carries this file beside main.mjs) then opens the folder as on any restart.
