@@ -6,7 +6,8 @@ import { runProcess } from "../../scripts/support/processes.js";
 const MB = 1024 * 1024;
 /** Three quiet samples in a row (6 s of two-second samples) before a collection. */
 const POLICY = { quietSamples: 3, quietUtilization: 0.01, growthBytes: 8 * MB };
-const QUIET = { utilization: 0.001 };
+/** `times` quiet samples in a row, each seeing the heap at `heapMb`. */
+const quiet = (times: number, heapMb: number) => Array.from({ length: times }, () => ({ utilization: 0.001, heapMb }));
 
 /** Probes that replay a script of samples: the loop's use and the heap's size at each, and what a collection leaves. */
 function scripted(samples: Array<{ utilization: number; heapMb: number }>, afterCollectMb: number) {
@@ -32,39 +33,17 @@ describe("memory at rest (lib/memory-at-rest.ts)", () => {
   const cases: Array<{ name: string; samples: Array<{ utilization: number; heapMb: number }>; collectedAt: number[] }> = [
     {
       name: "once the loop has been quiet for the whole wait, the start-up's garbage is collected",
-      samples: [
-        { ...QUIET, heapMb: 35 },
-        { ...QUIET, heapMb: 35 },
-        { ...QUIET, heapMb: 35 },
-      ],
+      samples: quiet(3, 35),
       collectedAt: [2],
     },
     {
       name: "never while the loop is busy, however much the heap grew, nor before the wait is over",
-      samples: [
-        { utilization: 0.9, heapMb: 60 },
-        { ...QUIET, heapMb: 70 },
-        { ...QUIET, heapMb: 70 },
-        { utilization: 0.5, heapMb: 70 },
-        { ...QUIET, heapMb: 70 },
-        { ...QUIET, heapMb: 70 },
-        { ...QUIET, heapMb: 70 },
-      ],
+      samples: [{ utilization: 0.9, heapMb: 60 }, ...quiet(2, 70), { utilization: 0.5, heapMb: 70 }, ...quiet(3, 70)],
       collectedAt: [6],
     },
     {
       name: "once per quiet spell: the heap must grow again before the next",
-      samples: [
-        { ...QUIET, heapMb: 40 },
-        { ...QUIET, heapMb: 40 },
-        { ...QUIET, heapMb: 40 },
-        { ...QUIET, heapMb: 20 },
-        { ...QUIET, heapMb: 26 },
-        { utilization: 0.4, heapMb: 45 },
-        { ...QUIET, heapMb: 45 },
-        { ...QUIET, heapMb: 45 },
-        { ...QUIET, heapMb: 45 },
-      ],
+      samples: [...quiet(3, 40), ...quiet(1, 20), ...quiet(1, 26), { utilization: 0.4, heapMb: 45 }, ...quiet(3, 45)],
       collectedAt: [2, 8],
     },
     {

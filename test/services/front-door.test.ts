@@ -43,7 +43,7 @@ async function inFlight(url: string): Promise<number> {
 /**
  * The most resident memory each process holds while the loads run, sampled
  * every 20 ms: a figure to print, not to assert (issue 26's target is ≤ 200 MB
- * each). Sampled after start-up, whose peak is the embedded database's initdb.
+ * each). Sampled after start-up (a new embedded data folder is made by a process of its own).
  */
 function watchPeakMemory(processes: Record<string, RunningProcess>): { atStart: Record<string, number>; report(): string; stop(): void } {
   const read = () => Object.fromEntries(Object.entries(processes).map(([name, proc]) => [name, residentMemoryMb(proc.child.pid)]));
@@ -94,7 +94,7 @@ describe("front door: one client cannot take a service down or starve the others
   });
   after(async () => {
     memory?.stop();
-    // chillybin's figure includes its embedded PostgreSQL (PGlite), a few hundred MB before any request.
+    // chillybin's figure includes its embedded PostgreSQL (PGlite): ~75 MB of WebAssembly memory, code and files (176 MB once started, against ~100 MB on a server).
     if (memory) console.log(`      peak resident memory under these loads: ${memory.report()}; target ≤ 200 MB each (issue 26)`);
     await Promise.all([jafflr?.stop("SIGKILL"), chillybin?.stop("SIGKILL")]);
     rmSync(folder, { recursive: true, force: true });
