@@ -10,4 +10,4 @@ export { EMBEDDED_SHARED_BUFFERS } from "./embedded-postgres.js";
 export { assertMigrated, assertNothingToMigrate, createMigrator, migrateToLatest } from "./migrations.js";
 export { pingDatabase } from "./ping-database.js";
 export { isDatabaseUnreachable } from "./unreachable.js";
-export { isDatabaseTimeout, limitTransaction, lockWaitAtMost, stillWaiting, workDeadline, type WorkDeadline } from "./work-limits.js";
+export { inLimitedTransaction, isDatabaseTimeout, limitTransaction, lockWaitAtMost, stillWaiting, workDeadline, type WorkDeadline } from "./work-limits.js";

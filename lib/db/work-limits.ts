@@ -26,6 +26,18 @@ export async function limitTransaction<DB>(trx: Kysely<DB>, ms: number): Promise
 }
 
 /**
+ * Runs `work` in a transaction of its own (or the one `db` already is) in
+ * which no lock wait and no statement may take longer than `ms` from now.
+ */
+export function inLimitedTransaction<DB, T>(db: Kysely<DB>, ms: number, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return work(db);
+  return db.transaction().execute(async (trx) => {
+    await limitTransaction(trx, ms);
+    return work(trx);
+  });
+}
+
+/**
  * A condition that is always true and, evaluated, bounds this statement's lock
  * waits to `ms`: for one statement run on its own (its own implicit
  * transaction), where a separate set_config would be a transaction of its own.

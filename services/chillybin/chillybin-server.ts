@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { pingDatabase, poolUsage } from "../../lib/db/index.js";
+import { inLimitedTransaction, pingDatabase, poolUsage, workDeadline } from "../../lib/db/index.js";
 import { requireBearerToken, serve, type RunningServer, type ServiceServerOptions } from "../../lib/server/index.js";
 import { ChillybinService } from "../../gen/chillybin/v1/chillybin_pb.js";
 import { type Batchers, createBatchers } from "./batchers.js";
@@ -30,6 +30,9 @@ const pruneInterval = (ttlMs: number) => Math.min(60_000, Math.max(100, ttlMs / 
 
 /** DATABASE_TIMEOUT_MS's default: below jafflr's CHILLYBIN_TIMEOUT_MS (5 s), so a toastie hears chillybin's own answer. */
 export const DEFAULT_DATABASE_TIMEOUT_MS = 4_000;
+
+/** A scrape's reads have no caller who could stop waiting, only DATABASE_TIMEOUT_MS. */
+const NO_CALLER = new AbortController();
 
 /** The calls that change stock for everyone rather than take some of it. */
 export const ADMIN_RPCS = [`${ChillybinService.typeName}/${ChillybinService.method.restock.name}`];
@@ -74,7 +77,13 @@ export async function startChillybinServer({
     errorCodes: chillybinErrorCodes,
     readinessChecks: [() => pingDatabase(db)],
     metrics: (registry) => {
-      chillybinMetrics({ stock: parts.stock, batchers: parts.batchers, pool: () => poolUsage(db), keys: () => countKeys(db), logger: server.logger })(registry);
+      chillybinMetrics({
+        stock: () => parts.stock.levels(workDeadline(NO_CALLER.signal, undefined, parts.databaseTimeoutMs)),
+        batchers: parts.batchers,
+        pool: () => poolUsage(db),
+        keys: () => inLimitedTransaction(db, parts.databaseTimeoutMs, countKeys),
+        logger: server.logger,
+      })(registry);
       v1PickCallers.metrics(registry);
     },
     interceptors: [v1PickCallers.interceptor, ...(adminToken ? [requireBearerToken(adminToken, ADMIN_RPCS)] : [])],

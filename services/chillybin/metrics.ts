@@ -2,15 +2,15 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { poolUsage } from "../../lib/db/index.js";
 import type { Logger } from "../../lib/logger.js";
 import type { Batchers } from "./batchers.js";
-import type { Stock } from "./stock.js";
 
 /** What chillybin's metrics read. */
 export interface ChillybinMetricsSources {
-  stock: Pick<Stock, "levels">;
+  /** Every ingredient's quantity (read no longer than DATABASE_TIMEOUT_MS: a scrape must not hold a connection while a lock is held). */
+  stock: () => Promise<Record<string, number>>;
   batchers: Batchers;
   /** The database pool's connections (undefined for the embedded database). */
   pool: () => ReturnType<typeof poolUsage>;
-  /** How many idempotency keys are kept (IDEMPOTENCY_KEY_TTL bounds it). */
+  /** How many idempotency keys are kept (IDEMPOTENCY_KEY_TTL bounds it), counted no longer than DATABASE_TIMEOUT_MS. */
   keys: () => Promise<number>;
   logger: Logger;
 }
@@ -18,8 +18,8 @@ export interface ChillybinMetricsSources {
 /**
  * chillybin's own metrics, read when Prometheus scrapes: the stock of each
  * ingredient, the database pool's connections, and how picks share
- * statements and orders share transactions. A scrape while the database is down leaves the stock out
- * rather than failing the scrape.
+ * statements and orders share transactions. A scrape while the database is down, or a table is locked,
+ * leaves the stock and the keys out rather than failing the scrape or waiting for it.
  */
 export function chillybinMetrics({ stock, batchers, pool, keys, logger }: ChillybinMetricsSources): (registry: Registry) => void {
   return (registry) => {
@@ -31,7 +31,8 @@ export function chillybinMetrics({ stock, batchers, pool, keys, logger }: Chilly
         try {
           this.set(await keys());
         } catch (error) {
-          this.reset();
+          // Not known, rather than none kept: NaN (a series without labels cannot be left out, as the stock is).
+          this.set(Number.NaN);
           logger.warn({ err: error }, "idempotency keys unavailable for metrics");
         }
       },
@@ -44,7 +45,7 @@ export function chillybinMetrics({ stock, batchers, pool, keys, logger }: Chilly
       async collect() {
         this.reset();
         try {
-          for (const [ingredient, quantity] of Object.entries(await stock.levels())) this.set({ ingredient }, quantity);
+          for (const [ingredient, quantity] of Object.entries(await stock())) this.set({ ingredient }, quantity);
         } catch (error) {
           logger.warn({ err: error }, "stock levels unavailable for metrics");
         }

@@ -61,8 +61,8 @@ export function chillybinV1Impl(stock: Stock, calls: IdempotentCalls, deadlineOf
         create(v1.PickResponseSchema, { name: req.name, remaining: await store.stock.pick(req.name, req.quantity, deadline) }),
       );
     },
-    async getStock() {
-      return create(v1.GetStockResponseSchema, { stock: await stock.levels() });
+    async getStock(_req, ctx) {
+      return create(v1.GetStockResponseSchema, { stock: await stock.levels(deadlineOf(ctx)) });
     },
     async restock(_req, ctx) {
       return create(v1.RestockResponseSchema, { stock: await stock.restock(deadlineOf(ctx)) });

@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
-import { limitTransaction, type WorkDeadline } from "../../lib/db/index.js";
-import { inTransaction } from "./database.js";
+import { inLimitedTransaction, type WorkDeadline } from "../../lib/db/index.js";
 import type { ChillybinDatabase } from "./database.js";
 import type { PickBatcher } from "./pick-batcher.js";
 import { OutOfStockError, UnknownIngredientError } from "./stock-errors.js";
 import { takeIfEnough } from "./take-if-enough.js";
+import { asCallerSees } from "./waiting-callers.js";
 
 /** What restock puts back. */
 export const DEFAULT_STOCK: Readonly<Record<string, number>> = { bread: 10, cheese: 10, vegemite: 10 };
@@ -19,6 +19,11 @@ async function takeStock(db: Kysely<ChillybinDatabase>, name: string, quantity: 
   const current = await db.selectFrom("ingredients").select("quantity").where("name", "=", name).executeTakeFirst();
   if (!current) throw new UnknownIngredientError(name, quantity);
   throw new OutOfStockError(name, quantity, current.quantity);
+}
+
+async function readLevels(db: Kysely<ChillybinDatabase>): Promise<Record<string, number>> {
+  const rows = await db.selectFrom("ingredients").select(["name", "quantity"]).orderBy("name").execute();
+  return Object.fromEntries(rows.map((r) => [r.name, r.quantity]));
 }
 
 /**
@@ -45,31 +50,39 @@ export class Stock {
     return this.bounded(deadline, (db) => takeStock(db, name, quantity));
   }
 
-  /** Every ingredient with its quantity, by name. */
-  async levels(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom("ingredients").select(["name", "quantity"]).orderBy("name").execute();
-    return Object.fromEntries(rows.map((r) => [r.name, r.quantity]));
+  /**
+   * Every ingredient with its quantity, by name, read no longer than the
+   * deadline: a read waits too when a table lock is held (a migration's ALTER
+   * TABLE), and a caller, or a scrape, must not wait past it holding a connection.
+   */
+  levels(deadline: WorkDeadline): Promise<Record<string, number>> {
+    return this.bounded(deadline, readLevels);
   }
 
-  /** Puts the default stock back and answers the new levels, waiting for the rows no longer than the deadline. */
-  async restock(deadline: WorkDeadline): Promise<Record<string, number>> {
+  /** Puts the default stock back and answers the new levels (read in the same transaction), waiting for the rows no longer than the deadline. */
+  restock(deadline: WorkDeadline): Promise<Record<string, number>> {
     const rows = Object.entries(DEFAULT_STOCK).map(([name, quantity]) => ({ name, quantity }));
-    await this.bounded(deadline, (db) =>
-      db
+    return this.bounded(deadline, async (db) => {
+      await db
         .insertInto("ingredients")
         .values(rows)
         .onConflict((oc) => oc.column("name").doUpdateSet({ quantity: (eb) => eb.ref("excluded.quantity") }))
-        .execute(),
-    );
-    return this.levels();
+        .execute();
+      return readLevels(db);
+    });
   }
 
-  /** Runs `work` in the caller's transaction (already bounded), or in a new one bounded by the deadline. */
-  private bounded<T>(deadline: WorkDeadline, work: (db: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in the caller's transaction (already bounded), or in a new one
+   * bounded by the deadline; PostgreSQL giving up at the caller's own deadline
+   * is that deadline passing (DEADLINE_EXCEEDED), not the database failing.
+   */
+  private async bounded<T>(deadline: WorkDeadline, work: (db: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this.db);
-    return inTransaction(this.db, async (trx) => {
-      await limitTransaction(trx, deadline.at - Date.now());
-      return work(trx);
-    });
+    try {
+      return await inLimitedTransaction(this.db, deadline.at - Date.now(), work);
+    } catch (error) {
+      throw asCallerSees(deadline, error);
+    }
   }
 }

@@ -17,7 +17,7 @@ describe("chillybin migrations", () => {
 
   it("up creates ingredients with the default stock, and orders; down removes them one by one", async () => {
     await migrateToLatest(database.db, CHILLYBIN_MIGRATIONS);
-    assert.deepEqual(await new Stock(database.db).levels(), { bread: 10, cheese: 10, vegemite: 10 });
+    assert.deepEqual(await new Stock(database.db).levels(noHurry()), { bread: 10, cheese: 10, vegemite: 10 });
     const migrator = createMigrator(database.db, CHILLYBIN_MIGRATIONS);
     const migrations = await migrator.getMigrations();
     assert.deepEqual(
@@ -96,7 +96,7 @@ describe("embedded database", () => {
 
       const second = openDatabase<ChillybinDatabase>({ kind: "embedded", dataDir });
       await migrateToLatest(second, CHILLYBIN_MIGRATIONS);
-      assert.equal((await new Stock(second).levels()).cheese, 6);
+      assert.equal((await new Stock(second).levels(noHurry())).cheese, 6);
       await second.destroy();
     } finally {
       rmSync(path.dirname(dataDir), { recursive: true, force: true });

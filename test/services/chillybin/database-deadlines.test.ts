@@ -13,6 +13,7 @@ import { JafflrService } from "../../../gen/jafflr/v1/jafflr_pb.js";
 import { poolUsage } from "../../../lib/db/index.js";
 import { usingPostgresServer } from "../../../scripts/support/scratch-database.js";
 import { Kitchen } from "../../../services/jafflr/kitchen.js";
+import { request } from "../../support/http.js";
 import { connectJsonCall } from "../../support/raw-calls.js";
 import { startChillybin, startJafflr, type TestChillybin, type TestJafflr } from "../../support/services.js";
 import { TRANSPORTS } from "../../support/transports.js";
@@ -29,6 +30,26 @@ async function timed(call: () => Promise<unknown>): Promise<{ code: string; ms: 
     (e: unknown) => Code[ConnectError.from(e).code],
   );
   return { code, ms: performance.now() - started };
+}
+
+/**
+ * Another connection's open transaction, which takes a lock with `statement`
+ * before each test and rolls back after it (unless the test did): `query` runs
+ * on it. `databaseUrl` is read when each test starts.
+ */
+function holdLockInEachTest(databaseUrl: () => string, statement: string): { query(text: string): Promise<unknown> } {
+  let client: pg.Client | undefined;
+  beforeEach(async () => {
+    client = new pg.Client({ connectionString: databaseUrl() });
+    await client.connect();
+    await client.query("begin");
+    await client.query(statement);
+  });
+  afterEach(async () => {
+    await client?.query("rollback").catch(() => {});
+    await client?.end();
+  });
+  return { query: (text) => client!.query(text) };
 }
 
 describe("a deadline reaches the database", function () {
@@ -67,20 +88,49 @@ describe("a deadline reaches the database", function () {
     });
   }
 
+  // Embedded PostgreSQL has one connection, so nothing else can hold a lock: the DATABASE_URL pass (CI runs both).
+  if (usingPostgresServer)
+    describe("the tables locked by another connection (a migration's ALTER TABLE) for longer than the deadline", () => {
+      const holder = holdLockInEachTest(() => chillybin.database.env.DATABASE_URL!, "lock table ingredients, idempotency_keys in access exclusive mode");
+
+      // Reads wait for such a lock too. Called without a client library's own timer: the answer is the server's.
+      const reads: Array<{ rpc: string; headers: Record<string, string>; answer: [number, string]; within: number }> = [
+        { rpc: "GetStock", headers: { "connect-timeout-ms": "1000" }, answer: [504, "deadline_exceeded"], within: 1_000 },
+        { rpc: "GetStock", headers: {}, answer: [503, "unavailable"], within: 1_500 },
+        { rpc: "Restock", headers: { "connect-timeout-ms": "1000" }, answer: [504, "deadline_exceeded"], within: 1_000 },
+      ];
+      for (const { rpc, headers, answer, within } of reads)
+        it(`${rpc} ${headers["connect-timeout-ms"] ? "with a 1 s deadline" : "without a deadline (DATABASE_TIMEOUT_MS 1.5 s)"}: ${answer[1]} by then, and the pool is whole after`, async () => {
+          const started = performance.now();
+          const res = await connectJsonCall(chillybin.server.url, `/chillybin.v1.ChillybinService/${rpc}`, {}, headers);
+          const ms = performance.now() - started;
+          assert.deepEqual([res.status, (res.json as { code?: string }).code], answer, res.text);
+          assert.ok(ms < within + MARGIN_MS, `answered after ${ms.toFixed(0)} ms`);
+          await holder.query("rollback");
+          assert.deepEqual(await chillybin.stock(), { bread: 10, cheese: 10, vegemite: 10 });
+          assert.equal(poolUsage(chillybin.db)?.waiting, 0);
+        });
+
+      it("a Prometheus scrape answers by DATABASE_TIMEOUT_MS, without the stock, and the keys kept as not known (NaN)", async () => {
+        const started = performance.now();
+        const res = await request(chillybin.server.url, "GET", "/metrics");
+        const ms = performance.now() - started;
+        assert.equal(res.status, 200);
+        assert.ok(ms < 1_500 + MARGIN_MS, `answered after ${ms.toFixed(0)} ms`);
+        assert.match(res.text, /^rpc_requests_in_flight /m, "the rest of the scrape is there");
+        assert.doesNotMatch(res.text, /^chillybin_stock\{/m);
+        assert.match(res.text, /^chillybin_idempotency_keys Nan$/m);
+        await holder.query("rollback");
+        const after = (await request(chillybin.server.url, "GET", "/metrics")).text;
+        assert.match(after, /^chillybin_stock\{ingredient="cheese"\} 10$/m);
+        assert.match(after, /^chillybin_idempotency_keys \d+$/m);
+      });
+    });
+
   // Embedded PostgreSQL has one connection, so nothing else can hold a row lock: the DATABASE_URL pass (CI runs both).
   if (usingPostgresServer)
     describe("a row locked by another connection for longer than the deadline", () => {
-      let holder: pg.Client;
-      beforeEach(async () => {
-        holder = new pg.Client({ connectionString: chillybin.database.env.DATABASE_URL });
-        await holder.connect();
-        await holder.query("begin");
-        await holder.query("select * from ingredients where name = 'cheese' for update");
-      });
-      afterEach(async () => {
-        await holder.query("rollback").catch(() => {});
-        await holder.end();
-      });
+      const holder = holdLockInEachTest(() => chillybin.database.env.DATABASE_URL!, "select * from ingredients where name = 'cheese' for update");
 
       const cheeseCalls: Array<{ name: string; call: (t: Transport, options: { timeoutMs?: number; signal?: AbortSignal }) => Promise<unknown> }> = [
         { name: "v1 Pick", call: (t, o) => createClient(v1.ChillybinService, t).pick({ name: "cheese", quantity: 1 }, o) },
