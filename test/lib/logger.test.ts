@@ -1,5 +1,7 @@
 // Log lines for machines (JSON) and for people (text), with the service on each.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { createLogger } from "../../lib/logger.js";
 
@@ -59,4 +61,25 @@ describe("createLogger", () => {
       assert.match(lines[0]!, t.line);
     });
   }
+
+  // npm start's launcher killed: the service's stdout reads nothing any more. Its
+  // next lines, and its exit, must not wait for a reader that will never come.
+  for (const format of ["json", "pretty"] as const)
+    it(`${format}: a process whose stdout's reader has gone still exits, its last lines dropped`, async function () {
+      this.timeout(30_000);
+      const script = `
+        import { createLogger } from "./lib/logger.ts";
+        const log = createLogger({ service: "chillybin", version: "v9", format: "${format}" });
+        process.stdin.once("data", () => { log.info("one"); log.info("two"); process.exit(0); });
+        process.stderr.write("ready\\n");`;
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: "pipe" });
+      await once(child.stderr, "data");
+      child.stdout.destroy(); // the reader goes away
+      child.stdin.write("log and exit\n");
+      const exited = once(child, "exit");
+      const hung = new Promise((resolve) => setTimeout(resolve, 10_000, "still running 10 s after"));
+      const outcome = await Promise.race([exited, hung]);
+      child.kill("SIGKILL");
+      assert.deepEqual(outcome, [0, null]);
+    });
 });

@@ -31,9 +31,8 @@ export function onShutdownSignal(stop: () => Promise<void>, log: (message: strin
     // The channel is only listened to, never a reason to stay alive.
     process.channel.unref();
     // Already stopping (the launcher passed a signal on, then went): let the drain finish. Otherwise
-    // nothing reads this process's output any more: a line written now would fail (EPIPE), and
-    // pino's flush at exit retries a failed write forever (sonic-boom 4.2's flushSync retries every
-    // error), so the process would never exit. It stops without a word.
+    // it stops without a word: nothing reads its output any more (a line written to the closed pipe
+    // fails, and the logger drops it and the rest: lib/logger.ts).
     process.once("disconnect", () => {
       if (stopping) return;
       silenceLogs();
