@@ -34,8 +34,23 @@ export async function pruneExpiredKeys(db: Kysely<ChillybinDatabase>, ttlMs: num
   }
 }
 
-/** How many keys are kept (a count of a table IDEMPOTENCY_KEY_TTL keeps small). */
+/** Below this many keys countKeys counts them; above, it reads PostgreSQL's statistics. */
+export const COUNTED_KEYS_BELOW = 10_000;
+
+/**
+ * How many keys are kept: counted while few, otherwise PostgreSQL's own
+ * estimate, as its planner makes it (the rows per page its last (auto)analyze
+ * saw, times the table's pages now). A day of keys (IDEMPOTENCY_KEY_TTL's
+ * default) can be millions of rows, and every scrape would count them all
+ * (2 million: ~0.2–0.3 s of the database's time, against ~1 ms).
+ */
 export async function countKeys(db: Kysely<ChillybinDatabase>): Promise<number> {
+  const { rows } = await sql<{ estimate: string | number | null }>`
+    select (c.reltuples / nullif(c.relpages, 0) * (pg_relation_size(c.oid) / current_setting('block_size')::int))::bigint as estimate
+    from pg_class c where c.oid = 'idempotency_keys'::regclass`.execute(db);
+  // Never analyzed: reltuples is -1 (PostgreSQL 14 and later), relpages 0.
+  const estimate = Number(rows[0]?.estimate ?? -1);
+  if (estimate >= COUNTED_KEYS_BELOW) return estimate;
   const row = await db
     .selectFrom("idempotency_keys")
     .select((eb) => eb.fn.countAll<string | number>().as("n"))

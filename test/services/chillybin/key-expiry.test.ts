@@ -10,7 +10,7 @@ import { sql, type Kysely } from "kysely";
 import * as v1 from "../../../gen/chillybin/v1/chillybin_pb.js";
 import { composeChillybin } from "../../../services/chillybin/chillybin-server.js";
 import type { ChillybinDatabase } from "../../../services/chillybin/database.js";
-import { countKeys, pruneExpiredKeys } from "../../../services/chillybin/key-pruner.js";
+import { COUNTED_KEYS_BELOW, countKeys, pruneExpiredKeys } from "../../../services/chillybin/key-pruner.js";
 import { noHurry } from "../../support/deadlines.js";
 import { request } from "../../support/http.js";
 import { startChillybin, type TestChillybin } from "../../support/services.js";
@@ -80,5 +80,26 @@ describe("idempotency keys expire (IDEMPOTENCY_KEY_TTL)", function () {
       (await db.selectFrom("idempotency_keys").select("key").orderBy("key").execute()).map((r) => r.key),
       ["fresh-1", "fresh-2"],
     );
+  });
+
+  it(`past ${COUNTED_KEYS_BELOW} keys the gauge reads PostgreSQL's statistics (a day of keys can be millions: no scrape counts them all)`, async () => {
+    // Made "in an hour": the pruner (TTL_MS here) must not take any while the test runs.
+    const insert = (n: number) =>
+      sql`insert into idempotency_keys (key, rpc, fingerprint, created_at)
+          select 'k-' || n, 'chillybin.v1.Pick', 'f', now() + interval '1 hour' from generate_series(1, ${n}) as n`.execute(db);
+    const near = (value: number, expected: number) => assert.ok(Math.abs(value - expected) <= expected * 0.03, `${value}, expected about ${expected}`);
+    // Autovacuum would refresh the statistics at a moment of its own choosing.
+    await sql`alter table idempotency_keys set (autovacuum_enabled = false)`.execute(db);
+    try {
+      await insert(30_000);
+      await sql`analyze idempotency_keys`.execute(db);
+      near(await keptGauge(), 30_000);
+      await sql`delete from idempotency_keys where substr(key, 3)::int > 5000`.execute(db);
+      near(await keptGauge(), 30_000); // not counted: the statistics still say 30,000 until the next analyze
+      await sql`analyze idempotency_keys`.execute(db);
+      assert.equal(await keptGauge(), 5_000, "below the threshold again: counted, exactly");
+    } finally {
+      await sql`alter table idempotency_keys reset (autovacuum_enabled)`.execute(db);
+    }
   });
 });
