@@ -17,6 +17,7 @@
 // never while calls keep coming.
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
+import { Counter, type Registry } from "prom-client";
 import { ConfigError, type Env, readDuration, readOptionalString } from "./config.js";
 
 /** What the reducer reads and does, injectable so its decisions can be tested without V8's timing. */
@@ -41,6 +42,8 @@ export interface MemoryAtRestOptions {
   /** How much the heap must have grown since the last collection for a new one to be worth its pause. */
   growthBytes?: number;
   probes?: MemoryAtRestProbes;
+  /** Where memory_at_rest_collections_total is reported (the server's metrics). */
+  registry?: Registry;
 }
 
 export const MEMORY_AT_REST_DEFAULTS = { quietForMs: 30_000, intervalMs: 2_000, quietUtilization: 0.01, growthBytes: 8 * 1024 * 1024 } as const;
@@ -79,6 +82,7 @@ export class MemoryAtRest {
   #baseline = 0;
   /** Quiet samples in a row, up to this one. */
   #quietInARow = 0;
+  #collections = 0;
   readonly #quietSamples: number;
   readonly #quietUtilization: number;
   readonly #growthBytes: number;
@@ -93,6 +97,11 @@ export class MemoryAtRest {
     this.#growthBytes = options.growthBytes;
   }
 
+  /** How many collections it has run. */
+  get collections(): number {
+    return this.#collections;
+  }
+
   /** One sample: collects once `quietSamples` in a row were quiet and the heap has grown enough. Answers whether it collected. */
   sample(): boolean {
     const collect = this.probes.collect;
@@ -103,6 +112,7 @@ export class MemoryAtRest {
     if (before - this.#baseline < this.#growthBytes) return false;
     const started = performance.now();
     collect();
+    this.#collections += 1;
     this.#baseline = this.probes.heapBytes();
     const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
     this.log(`memory at rest: heap ${mb(before)} → ${mb(this.#baseline)} MB in ${(performance.now() - started).toFixed(0)} ms`);
@@ -116,6 +126,18 @@ export class MemoryAtRest {
  * is nothing to call, and it says so once. Answers a stop().
  */
 export function keepMemoryAtRest(options: MemoryAtRestOptions): { stop(): void } {
+  let collections = () => 0;
+  // Counted from the start, 0 while off: a dashboard (or the bench, waiting for memory at rest) reads it either way.
+  if (options.registry)
+    new Counter({
+      name: "memory_at_rest_collections_total",
+      help: "Collections that gave memory back once the event loop had been quiet for MEMORY_AT_REST_AFTER.",
+      registers: [options.registry],
+      collect() {
+        this.reset();
+        this.inc(collections());
+      },
+    });
   if (options.quietForMs === undefined) {
     options.log("memory at rest: off (MEMORY_AT_REST_AFTER=off)");
     return { stop() {} };
@@ -131,6 +153,7 @@ export function keepMemoryAtRest(options: MemoryAtRestOptions): { stop(): void }
     quietUtilization: options.quietUtilization ?? MEMORY_AT_REST_DEFAULTS.quietUtilization,
     growthBytes: options.growthBytes ?? MEMORY_AT_REST_DEFAULTS.growthBytes,
   });
+  collections = () => reducer.collections;
   const timer = setInterval(() => reducer.sample(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -8,8 +8,9 @@
 //     HTTP/1.1; cooking scaled to zero), as a ratio to the toastie ceiling;
 //   - Node's http2 answering a fixed gRPC reply (null-grpc-server.ts): the
 //     runtime's ceiling, which gRPC Pick is printed as a ratio of;
-//   - each service's resident memory as the last load ends and at rest 35 s
-//     later (lib/memory-at-rest.ts), and its start-to-ready time;
+//   - each service's resident memory as the last load ends and at rest, once
+//     it has given memory back (lib/memory-at-rest.ts; waited for, up to 90 s),
+//     and its start-to-ready time;
 //   - what tracing costs: Pick over gRPC with a traceparent on every call, and
 //     against a chillybin exporting every span over OTLP/HTTP;
 //   - the direct unary paths off (DIRECT_PATHS): Pick over gRPC and Connect
@@ -40,6 +41,7 @@ import { NODE_FLAGS, RUN_BUNDLE_ARGS } from "../delivery/services.js";
 import { pickCeiling, toastieCeiling } from "./ceilings.js";
 import { h2load, h2loadAvailable } from "./h2load.js";
 import { figuresOf, type LoadFigures } from "./load.js";
+import { waitForMemoryAtRest } from "./memory-at-rest-wait.js";
 import { startBenchChillybin, waitForHealth } from "./prepare-chillybin.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -59,6 +61,8 @@ if (!h2loadAvailable()) {
 /** gRPC Pick's requests per second as a share of Node's http2 answering a fixed reply (issue 26). */
 const RUNTIME_RATIO_TARGET = 0.5;
 
+/** How long the bench waits for the services to give memory back after the loads: three quiet spells. */
+const AT_REST_GIVE_UP_MS = 3 * MEMORY_AT_REST_DEFAULTS.quietForMs;
 /** The most resident memory each service may hold at rest after the loads. */
 const RSS_TARGET_MB = 150;
 
@@ -214,7 +218,10 @@ try {
   const rssAtLoadsEnd = residentMemory();
   // What each service holds once left alone: after MEMORY_AT_REST_AFTER (30 s by default) of a quiet
   // event loop it gives back what the loads grew its heap by (the target is on this figure).
-  await new Promise((resolve) => setTimeout(resolve, MEMORY_AT_REST_DEFAULTS.quietForMs + 2 * MEMORY_AT_REST_DEFAULTS.intervalMs + 1_000));
+  const atRestAfter = await waitForMemoryAtRest(
+    { chillybin: chillybin.url, jafflr: jafflrUrl },
+    { quietForMs: MEMORY_AT_REST_DEFAULTS.quietForMs, pollMs: MEMORY_AT_REST_DEFAULTS.intervalMs, giveUpMs: AT_REST_GIVE_UP_MS },
+  );
   const rss = residentMemory();
 
   // Tracing. The rows above run with no OTEL_* variables: the SDK is not loaded and calls without a
@@ -313,7 +320,10 @@ try {
   );
   console.log(
     `resident memory after the loads, at rest: chillybin ${rss.chillybin.toFixed(0)} MB, jafflr ${rss.jafflr.toFixed(0)} MB (target ≤ ${RSS_TARGET_MB} MB each; ` +
-      `as the last load ended: chillybin ${rssAtLoadsEnd.chillybin.toFixed(0)} MB, jafflr ${rssAtLoadsEnd.jafflr.toFixed(0)} MB)`,
+      `as the last load ended: chillybin ${rssAtLoadsEnd.chillybin.toFixed(0)} MB, jafflr ${rssAtLoadsEnd.jafflr.toFixed(0)} MB; ` +
+      `at rest ${Object.entries(atRestAfter)
+        .map(([service, s]) => `${service} ${s === undefined ? `NOT within ${AT_REST_GIVE_UP_MS / 1000} s` : `${s.toFixed(0)} s`}`)
+        .join(", ")} after)`,
   );
   for (const [service, mb] of Object.entries(rss)) if (!(mb <= RSS_TARGET_MB)) missed.push(`${service} resident memory`);
   console.log(

@@ -24,7 +24,11 @@ await startMain(async () => {
   if (!config.adminToken) logger.warn("CHILLYBIN_ADMIN_TOKEN is not set: anyone can restock");
   const server = await startChillybinServer({ db, ...config, logger });
   // Gives back what a burst of calls grew the heap by, once the service has been left alone (memory-at-rest.ts).
-  const memoryAtRest = keepMemoryAtRest({ quietForMs: config.memoryAtRestAfterMs, log: (message) => logger.debug(message) });
+  const memoryAtRest = keepMemoryAtRest({
+    quietForMs: config.memoryAtRestAfterMs,
+    log: (message) => logger.debug(message),
+    registry: server.metrics.registry,
+  });
   onShutdownSignal(
     async () => {
       memoryAtRest.stop();

@@ -28,7 +28,11 @@ await startMain(async () => {
     logger,
   });
   // Gives back what a burst of calls grew the heap by, once the service has been left alone (memory-at-rest.ts).
-  const memoryAtRest = keepMemoryAtRest({ quietForMs: config.memoryAtRestAfterMs, log: (message) => logger.debug(message) });
+  const memoryAtRest = keepMemoryAtRest({
+    quietForMs: config.memoryAtRestAfterMs,
+    log: (message) => logger.debug(message),
+    registry: server.metrics.registry,
+  });
   onShutdownSignal(
     async () => {
       memoryAtRest.stop();

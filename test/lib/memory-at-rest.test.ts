@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Registry } from "prom-client";
 import { ConfigError } from "../../lib/config.js";
 import { keepMemoryAtRest, MemoryAtRest, type MemoryAtRestProbes, readMemoryAtRestAfter } from "../../lib/memory-at-rest.js";
 import { runProcess } from "../../scripts/support/processes.js";
@@ -78,6 +80,24 @@ describe("memory at rest (lib/memory-at-rest.ts)", () => {
       const probes: MemoryAtRestProbes = { utilization: () => assert.fail("sampled"), heapBytes: () => 0, collect };
       keepMemoryAtRest({ log: (m) => logged.push(m), probes, quietForMs, intervalMs: 1 }).stop();
       assert.deepEqual(logged, [`memory at rest: off (${says})`]);
+    });
+
+  // Operators (and the bench, which waits for memory at rest before reading it) see each collection.
+  const counted: Array<{ name: string; quietForMs: number | undefined; collections: number }> = [
+    { name: "each collection it runs", quietForMs: 3, collections: 1 },
+    { name: "0 while it is off", quietForMs: undefined, collections: 0 },
+  ];
+  for (const { name, quietForMs, collections } of counted)
+    it(`memory_at_rest_collections_total counts ${name}`, async () => {
+      const { probes, collections: done } = scripted([...quiet(3, 35), ...quiet(1_000, 20)], 19);
+      const registry = new Registry();
+      const running = keepMemoryAtRest({ log: () => {}, probes, quietForMs, intervalMs: 1, registry });
+      try {
+        for (const deadline = Date.now() + 5_000; quietForMs !== undefined && done.length === 0 && Date.now() < deadline; ) await sleep(5);
+        assert.match(await registry.metrics(), new RegExp(`^memory_at_rest_collections_total ${collections}$`, "m"));
+      } finally {
+        running.stop();
+      }
     });
 
   const settings: Array<[string | undefined, number | undefined]> = [

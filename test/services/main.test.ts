@@ -133,7 +133,7 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
   }
 
   it("npm start runs both at their versions with their images' V8 settings, prefixes their logs, and Ctrl-C stops both with exit 0", async () => {
-    const { start, jafflrPort } = await npmStart();
+    const { start, chillybinPort, jafflrPort } = await npmStart();
     for (const service of ["chillybin", "jafflr"] as const) {
       const listening = start.lines.find((l) => new RegExp(`^${service} *\\| .*"msg":"listening"`).test(l))!;
       // Each logs (and answers in x-service-version) the version npm run version prints.
@@ -143,6 +143,9 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(made.status, 200);
     // NODE_FLAGS's --expose-gc reached both: each gives back its start-up's garbage once quiet (memory-at-rest.ts).
     for (const service of ["chillybin", "jafflr"]) await start.waitForLine(new RegExp(`^${service} *\\| .*memory at rest: heap`), 20_000);
+    // …and counts it where operators (and the bench, waiting for it) read it.
+    for (const port of [chillybinPort, jafflrPort])
+      assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /^memory_at_rest_collections_total [1-9]\d*$/m);
     assert.equal(await start.stop("SIGINT"), 0);
     assert.ok(start.lines.some((l) => /^chillybin \| .*"msg":"stopped"/.test(l)));
     assert.ok(start.lines.some((l) => /^jafflr {4}\| .*"msg":"stopped"/.test(l)));
