@@ -12,9 +12,13 @@
 // (measured: 2,000 gRPC Picks at ~55% of the rate, the next 6,000 at ~80%;
 // p99 ~55 ms against ~30), while V8 grows the heap and warms up again. So it
 // waits for a service to have been quiet for a while (MEMORY_AT_REST_AFTER,
-// 30 s by default: the event loop's use is sampled every two seconds, and
-// every sample in that time must be quiet), once per growth of the heap, and
-// never while calls keep coming.
+// 30 s by default: the event loop's use, sampled every two seconds, under 1%
+// on average over that time and under 10% in every sample), once per growth
+// of the heap, and never while calls keep coming. The average, not every
+// sample, because a service left alone still answers scrapes and probes: one
+// Prometheus scrape of chillybin is 10–25 ms of its loop, over 1% of the
+// two-second sample it falls in, and held it back for as long as it was
+// scraped.
 import { performance, type EventLoopUtilization } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { Counter, type Registry } from "prom-client";
@@ -37,8 +41,10 @@ export interface MemoryAtRestOptions {
   quietForMs: number | undefined;
   /** How often the event loop's use is sampled. */
   intervalMs?: number;
-  /** A sample below this use of the event loop is quiet: health probes and scrapes, no traffic. */
+  /** Quiet: the event loop's use below this on average over the wait (health probes and scrapes, no traffic). */
   quietUtilization?: number;
+  /** A sample at or above this use of the event loop is a burst of calls: the wait starts again after it. */
+  busyUtilization?: number;
   /** How much the heap must have grown since the last collection for a new one to be worth its pause. */
   growthBytes?: number;
   probes?: MemoryAtRestProbes;
@@ -46,7 +52,13 @@ export interface MemoryAtRestOptions {
   registry?: Registry;
 }
 
-export const MEMORY_AT_REST_DEFAULTS = { quietForMs: 30_000, intervalMs: 2_000, quietUtilization: 0.01, growthBytes: 8 * 1024 * 1024 } as const;
+export const MEMORY_AT_REST_DEFAULTS = {
+  quietForMs: 30_000,
+  intervalMs: 2_000,
+  quietUtilization: 0.01,
+  busyUtilization: 0.1,
+  growthBytes: 8 * 1024 * 1024,
+} as const;
 
 /** MEMORY_AT_REST_AFTER: a duration with its unit (30s by default), or "off" for never. */
 export function readMemoryAtRestAfter(env: Env): number | undefined {
@@ -80,20 +92,22 @@ export function runtimeProbes(): MemoryAtRestProbes {
 export class MemoryAtRest {
   /** The heap's size after the last collection (0 before the first: the start-up's garbage counts as growth). */
   #baseline = 0;
-  /** Quiet samples in a row, up to this one. */
-  #quietInARow = 0;
+  /** The event loop's use in the latest samples (at most `quietSamples`) since the last busy one, or the last collection. */
+  #spell: number[] = [];
   #collections = 0;
   readonly #quietSamples: number;
   readonly #quietUtilization: number;
+  readonly #busyUtilization: number;
   readonly #growthBytes: number;
 
   constructor(
     private readonly probes: MemoryAtRestProbes,
     private readonly log: (message: string) => void,
-    options: { quietSamples: number; quietUtilization: number; growthBytes: number },
+    options: { quietSamples: number; quietUtilization: number; busyUtilization: number; growthBytes: number },
   ) {
     this.#quietSamples = options.quietSamples;
     this.#quietUtilization = options.quietUtilization;
+    this.#busyUtilization = options.busyUtilization;
     this.#growthBytes = options.growthBytes;
   }
 
@@ -102,17 +116,27 @@ export class MemoryAtRest {
     return this.#collections;
   }
 
-  /** One sample: collects once `quietSamples` in a row were quiet and the heap has grown enough. Answers whether it collected. */
+  /**
+   * One sample: collects once the last `quietSamples` samples, none of them
+   * busy, were quiet on average, and the heap has grown enough. Answers whether it collected.
+   */
   sample(): boolean {
     const collect = this.probes.collect;
-    const quiet = this.probes.utilization() < this.#quietUtilization;
-    this.#quietInARow = quiet ? this.#quietInARow + 1 : 0;
-    if (!collect || this.#quietInARow < this.#quietSamples) return false;
+    const utilization = this.probes.utilization();
+    if (utilization >= this.#busyUtilization) {
+      this.#spell = [];
+      return false;
+    }
+    this.#spell.push(utilization);
+    if (this.#spell.length > this.#quietSamples) this.#spell.shift();
+    if (!collect || this.#spell.length < this.#quietSamples) return false;
+    if (this.#spell.reduce((sum, u) => sum + u, 0) / this.#spell.length >= this.#quietUtilization) return false;
     const before = this.probes.heapBytes();
     if (before - this.#baseline < this.#growthBytes) return false;
     const started = performance.now();
     collect();
     this.#collections += 1;
+    this.#spell = [];
     this.#baseline = this.probes.heapBytes();
     const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
     this.log(`memory at rest: heap ${mb(before)} → ${mb(this.#baseline)} MB in ${(performance.now() - started).toFixed(0)} ms`);
@@ -151,6 +175,7 @@ export function keepMemoryAtRest(options: MemoryAtRestOptions): { stop(): void }
   const reducer = new MemoryAtRest(probes, options.log, {
     quietSamples: Math.max(1, Math.round(options.quietForMs / intervalMs)),
     quietUtilization: options.quietUtilization ?? MEMORY_AT_REST_DEFAULTS.quietUtilization,
+    busyUtilization: options.busyUtilization ?? MEMORY_AT_REST_DEFAULTS.busyUtilization,
     growthBytes: options.growthBytes ?? MEMORY_AT_REST_DEFAULTS.growthBytes,
   });
   collections = () => reducer.collections;

@@ -6,8 +6,10 @@ import { keepMemoryAtRest, MemoryAtRest, type MemoryAtRestProbes, readMemoryAtRe
 import { runProcess } from "../../scripts/support/processes.js";
 
 const MB = 1024 * 1024;
-/** Three quiet samples in a row (6 s of two-second samples) before a collection. */
-const POLICY = { quietSamples: 3, quietUtilization: 0.01, growthBytes: 8 * MB };
+/** Three samples (6 s of two-second samples), under 1% busy on average and none at 10%, before a collection. */
+const POLICY = { quietSamples: 3, quietUtilization: 0.01, busyUtilization: 0.1, growthBytes: 8 * MB };
+/** One sample at `utilization`, seeing the heap at `heapMb`. */
+const at = (utilization: number, heapMb = 60) => ({ utilization, heapMb });
 /** `times` quiet samples in a row, each seeing the heap at `heapMb`. */
 const quiet = (times: number, heapMb: number) => Array.from({ length: times }, () => ({ utilization: 0.001, heapMb }));
 
@@ -49,14 +51,25 @@ describe("memory at rest (lib/memory-at-rest.ts)", () => {
       collectedAt: [2, 8],
     },
     {
-      name: "a sample at exactly the quiet threshold counts as busy",
-      samples: [
-        { utilization: 0.0099, heapMb: 60 },
-        { utilization: 0.0099, heapMb: 60 },
-        { utilization: 0.01, heapMb: 60 },
-        { utilization: 0.0099, heapMb: 60 },
-      ],
+      // A service left alone still answers Prometheus and its probes: a scrape is 10–25 ms of its loop.
+      name: "a scrape in an idle spell does not hold it back, however busy the two seconds it fell in",
+      samples: [at(0.001), at(0.025), at(0.001)],
+      collectedAt: [2],
+    },
+    {
+      name: "a trickle of calls, 1% of the loop or more on average over the wait, holds it back (exactly 1% too)",
+      samples: [at(0.012), at(0.012), at(0.012), at(0.01), at(0.01), at(0.01)],
       collectedAt: [],
+    },
+    {
+      name: "the wait slides: once the trickle stops, the last quiet samples are enough",
+      samples: [at(0.03), at(0.03), at(0.001), at(0.001), at(0.001)],
+      collectedAt: [4],
+    },
+    {
+      name: "a sample at 10% is a burst of calls: the wait starts again after it",
+      samples: [at(0.001), at(0.001), at(0.1), at(0.001), at(0.001), at(0.001)],
+      collectedAt: [5],
     },
   ];
   for (const { name, samples, collectedAt } of cases)
