@@ -41,7 +41,7 @@ import { NODE_FLAGS, RUN_BUNDLE_ARGS } from "../delivery/services.js";
 import { pickCeiling, toastieCeiling } from "./ceilings.js";
 import { h2load, h2loadAvailable } from "./h2load.js";
 import { figuresOf, type LoadFigures } from "./load.js";
-import { waitForMemoryAtRest } from "./memory-at-rest-wait.js";
+import { collectionsOf, waitForMemoryAtRest } from "./memory-at-rest-wait.js";
 import { startBenchChillybin, waitForHealth } from "./prepare-chillybin.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -60,6 +60,11 @@ if (!h2loadAvailable()) {
 
 /** gRPC Pick's requests per second as a share of Node's http2 answering a fixed reply (issue 26). */
 const RUNTIME_RATIO_TARGET = 0.5;
+
+/** A service as its last load ended: its resident memory, and the collections memory at rest has run. */
+async function loadsEnded(url: string, pid: number | undefined): Promise<{ rssMb: number; collections: number }> {
+  return { rssMb: residentMemoryMb(pid), collections: await collectionsOf(url) };
+}
 
 /** How long the bench waits for the services to give memory back after the loads: three quiet spells. */
 const AT_REST_GIVE_UP_MS = 3 * MEMORY_AT_REST_DEFAULTS.quietForMs;
@@ -85,7 +90,14 @@ async function autocannonLoad(options: autocannon.Options, amount: number): Prom
 // What is measured is what ships: each service's bundle, run with plain node.
 const bundles = mkdtempSync(path.join(tmpdir(), "bench-bundles-"));
 for (const service of ["chillybin", "jafflr"] as const) await buildService(service, process.cwd(), "bench", path.join(bundles, service));
-const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"));
+// The database's own ceilings first, before the services start: idle for as long as that takes (~30 s
+// on a slow machine), they would give their memory back and start the first load slower (memory-at-rest.ts).
+let pickFloor!: LoadFigures;
+let toastieFloor!: LoadFigures;
+const chillybin = await startBenchChillybin({ LOG_LEVEL: "warn" }, path.join(bundles, "chillybin"), async (databaseUrl) => {
+  pickFloor = await pickCeiling(databaseUrl!, CLIENTS, SECONDS);
+  toastieFloor = await toastieCeiling(databaseUrl!, CLIENTS, SECONDS);
+});
 const jafflrPort = await freePort();
 const jafflrStarted = performance.now();
 const jafflrEnv = (port: number) => ({ JAFFLR_PORT: String(port), CHILLYBIN_URL: chillybin.url, TOAST_TIME_SCALE: "0", LOG_LEVEL: "warn", VERSION: "bench" });
@@ -159,8 +171,6 @@ try {
   const toastieBytes = toBinary(MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"] }));
   const grpc = { "content-type": "application/grpc", te: "trailers" };
 
-  const pickFloor = await pickCeiling(chillybin.databaseUrl!, CLIENTS, SECONDS);
-  const toastieFloor = await toastieCeiling(chillybin.databaseUrl!, CLIENTS, SECONDS);
   let runtimeCeiling: LoadFigures | undefined;
   const rows: Array<{ name: string; figures: LoadFigures; ceiling: LoadFigures; p99TargetMs?: number; ratioTarget?: number }> = [
     { name: "PostgreSQL: a Pick's UPDATE (pick ceiling)", figures: pickFloor, ceiling: pickFloor },
@@ -214,15 +224,8 @@ try {
     p99TargetMs: 100,
   });
 
-  const residentMemory = () => ({ chillybin: residentMemoryMb(chillybin.process.child.pid), jafflr: residentMemoryMb(jafflr.child.pid) });
-  const rssAtLoadsEnd = residentMemory();
-  // What each service holds once left alone: after MEMORY_AT_REST_AFTER (30 s by default) of a quiet
-  // event loop it gives back what the loads grew its heap by (the target is on this figure).
-  const atRestAfter = await waitForMemoryAtRest(
-    { chillybin: chillybin.url, jafflr: jafflrUrl },
-    { quietForMs: MEMORY_AT_REST_DEFAULTS.quietForMs, pollMs: MEMORY_AT_REST_DEFAULTS.intervalMs, giveUpMs: AT_REST_GIVE_UP_MS },
-  );
-  const rss = residentMemory();
+  // jafflr's last load: what it holds now, and its collections so far (memory at rest, below).
+  const jafflrAtLoadsEnd = await loadsEnded(jafflrUrl, jafflr.child.pid);
 
   // Tracing. The rows above run with no OTEL_* variables: the SDK is not loaded and calls without a
   // traceparent skip tracing. These two show what continuing callers' traces costs (a traceparent
@@ -236,6 +239,38 @@ try {
     figures: await measured(tracedName, "pick", (n) => h2load(pickPath, encodeEnvelope(0, pickBytes), { ...grpc, traceparent }, CLIENTS, n)),
     ceiling: pickFloor,
   });
+  // jafflr calling chillybin through Connect's gRPC transport instead of the direct one (its own server's direct paths on).
+  const clientOffPort = await freePort();
+  const clientOff = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
+    cwd: path.join(bundles, "jafflr"),
+    env: { ...jafflrEnv(clientOffPort), DIRECT_PATHS: "grpc,grpc-web,connect" },
+  });
+  try {
+    await waitForHealth(`http://127.0.0.1:${clientOffPort}/health`, clientOff);
+    const name = "Toastie, gRPC, jafflr DIRECT_PATHS without client";
+    rows.push({
+      name,
+      figures: await measured(name, "toastie", (n) =>
+        h2load(`http://127.0.0.1:${clientOffPort}/jafflr.v1.JafflrService/MakeToastie`, encodeEnvelope(0, toastieBytes), grpc, CLIENTS, n),
+      ),
+      ceiling: toastieFloor,
+    });
+  } finally {
+    await clientOff.stop("SIGTERM");
+  }
+
+  // chillybin's last load. What each service holds once left alone: after MEMORY_AT_REST_AFTER (30 s by
+  // default) of a quiet event loop it gives back what the loads grew its heap by (the target is on this
+  // figure). The rows after this run on services of their own.
+  const chillybinAtLoadsEnd = await loadsEnded(chillybin.url, chillybin.process.child.pid);
+  const atRestAfter = await waitForMemoryAtRest(
+    { chillybin: { url: chillybin.url, before: chillybinAtLoadsEnd.collections }, jafflr: { url: jafflrUrl, before: jafflrAtLoadsEnd.collections } },
+    // Scraped every 5 s: each scrape is 10–25 ms of a service's loop, which counts against its quiet average.
+    { quietForMs: MEMORY_AT_REST_DEFAULTS.quietForMs, pollMs: 5_000, giveUpMs: AT_REST_GIVE_UP_MS },
+  );
+  const rss = { chillybin: residentMemoryMb(chillybin.process.child.pid), jafflr: residentMemoryMb(jafflr.child.pid) };
+  const rssAtLoadsEnd = { chillybin: chillybinAtLoadsEnd.rssMb, jafflr: jafflrAtLoadsEnd.rssMb };
+
   const sink = await startOtlpSink();
   const exporting = await startBenchChillybin({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: "200" }, path.join(bundles, "chillybin"));
   const exportingDb = new pg.Pool({ connectionString: exporting.databaseUrl, max: 2 });
@@ -277,25 +312,6 @@ try {
   } finally {
     await connectOnlyDb.end();
     await connectOnly.stop();
-  }
-  // jafflr calling chillybin through Connect's gRPC transport instead of the direct one (its own server's direct paths on).
-  const clientOffPort = await freePort();
-  const clientOff = runProcess(process.execPath, RUN_BUNDLE_ARGS, {
-    cwd: path.join(bundles, "jafflr"),
-    env: { ...jafflrEnv(clientOffPort), DIRECT_PATHS: "grpc,grpc-web,connect" },
-  });
-  try {
-    await waitForHealth(`http://127.0.0.1:${clientOffPort}/health`, clientOff);
-    const name = "Toastie, gRPC, jafflr DIRECT_PATHS without client";
-    rows.push({
-      name,
-      figures: await measured(name, "toastie", (n) =>
-        h2load(`http://127.0.0.1:${clientOffPort}/jafflr.v1.JafflrService/MakeToastie`, encodeEnvelope(0, toastieBytes), grpc, CLIENTS, n),
-      ),
-      ceiling: toastieFloor,
-    });
-  } finally {
-    await clientOff.stop("SIGTERM");
   }
   console.log(`${CLIENTS} clients, about ${SECONDS} s per load after a warm-up of ${WARM_UP_CALLS} calls, one hot row; ${chillybin.database}`);
   console.log(`machine: ${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}\n`);

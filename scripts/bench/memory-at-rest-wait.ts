@@ -6,8 +6,8 @@
 // figure from before the collection), so the bench waits for each service's
 // memory_at_rest_collections_total to go up, and says when it did.
 
-/** A service's collections so far, from its /metrics (a scrape costs it ~ms: still a quiet sample). */
-async function collectionsOf(url: string): Promise<number> {
+/** A service's collections so far, from its /metrics (a scrape is 10–25 ms of its loop: poll seldom). */
+export async function collectionsOf(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = /^memory_at_rest_collections_total (\d+)$/m.exec(text);
   if (!match) throw new Error(`${url}/metrics has no memory_at_rest_collections_total`);
@@ -15,22 +15,21 @@ async function collectionsOf(url: string): Promise<number> {
 }
 
 /**
- * Waits until every service (name → base URL) has run one more collection
- * than when called, or `giveUpMs` has passed; answers the seconds each took,
- * undefined for one that did not collect.
+ * Waits until every service (name → its base URL, and its collections as its
+ * last load ended) has run one more collection, or `giveUpMs` has passed;
+ * answers the seconds each took from this call, undefined for one that did not.
  */
 export async function waitForMemoryAtRest(
-  services: Readonly<Record<string, string>>,
+  services: Readonly<Record<string, { url: string; before: number }>>,
   options: { quietForMs: number; pollMs: number; giveUpMs: number },
 ): Promise<Record<string, number | undefined>> {
   const started = performance.now();
-  const before = Object.fromEntries(await Promise.all(Object.entries(services).map(async ([name, url]) => [name, await collectionsOf(url)] as const)));
   const took: Record<string, number | undefined> = Object.fromEntries(Object.keys(services).map((name) => [name, undefined]));
   // Nothing can happen before the quiet spell is over: no scrapes meanwhile.
   await new Promise((resolve) => setTimeout(resolve, options.quietForMs));
   while (performance.now() - started < options.giveUpMs) {
-    for (const [name, url] of Object.entries(services))
-      if (took[name] === undefined && (await collectionsOf(url)) > before[name]!) took[name] = (performance.now() - started) / 1000;
+    for (const [name, { url, before }] of Object.entries(services))
+      if (took[name] === undefined && (await collectionsOf(url)) > before) took[name] = (performance.now() - started) / 1000;
     if (Object.values(took).every((s) => s !== undefined)) break;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
   }

@@ -25,11 +25,20 @@ export interface BenchChillybin {
 /**
  * `bundle`: the folder of chillybin's bundle (npm run build) to run with
  * `node main.mjs`, as the image does; by default the source, through tsx.
+ * `beforeStart`: work on the prepared database (its PostgreSQL server's URL)
+ * before the service starts, such as measuring the database's own ceilings:
+ * left idle that long, a service gives its memory back (memory-at-rest.ts),
+ * and the first load after that runs slower for its first seconds.
  */
-export async function startBenchChillybin(env: Record<string, string> = {}, bundle?: string): Promise<BenchChillybin> {
+export async function startBenchChillybin(
+  env: Record<string, string> = {},
+  bundle?: string,
+  beforeStart?: (databaseUrl: string | undefined) => Promise<void>,
+): Promise<BenchChillybin> {
   const database = await createScratchDatabase({ onDisk: true, migrations: CHILLYBIN_MIGRATIONS });
   await database.db.updateTable("ingredients").set({ quantity: PLENTY }).execute();
   await database.handOver(); // to the service
+  await beforeStart?.(database.env.DATABASE_URL);
 
   // Logging every request is part of the real cost, but the lines would pile
   // up in this process: the service logs at warn, and is found by its port.

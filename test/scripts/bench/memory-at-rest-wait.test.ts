@@ -1,6 +1,7 @@
 // The bench reads memory at rest once each service has given memory back, not
 // at a fixed time that raced the collection: it waits for each one's
-// memory_at_rest_collections_total to go up, and says which did not.
+// memory_at_rest_collections_total to pass what it was as that service's last
+// load ended, and says which did not.
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -30,7 +31,7 @@ describe("the bench's wait for memory at rest (scripts/bench/memory-at-rest-wait
         ),
       );
       try {
-        const took = await waitForMemoryAtRest(Object.fromEntries(servers.map(([service, s]) => [service, s.url])), {
+        const took = await waitForMemoryAtRest(Object.fromEntries(servers.map(([service, s]) => [service, { url: s.url, before: 2 }])), {
           quietForMs: 50,
           pollMs: 20,
           giveUpMs: 1_000,
