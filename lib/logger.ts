@@ -22,12 +22,13 @@ const ACCESS_FIELDS = [
  * ("INFO (chillybin): request …") written synchronously in this process, so
  * the bundles need no transport worker.
  *
- * Both write each line as it comes (pino's own stdout default buffers them
- * and writes them out at exit). A buffered line whose reader had gone (npm
- * start's launcher killed) kept the process from ever exiting: sonic-boom
- * 4.2's flushSync retries every failed write, EPIPE too, forever. Written at
- * once, a line to a closed pipe fails at once and pino stops writing. Measured
- * on gRPC Pick with every access line written: the same CPU per call either way.
+ * Both write each line as it comes. pino's own stdout default writes in the
+ * background, holds the lines logged meanwhile, and writes what it still
+ * holds at exit: a held line whose reader had gone (npm start's launcher
+ * killed) kept the process from ever exiting, as sonic-boom 4.2's flushSync
+ * retries every failed write, EPIPE too, forever. Written at once, a line to
+ * a closed pipe fails at once and pino stops writing. Measured on gRPC Pick
+ * with every access line written: the same CPU per call either way.
  */
 export function createLogger(options: {
   service: string;

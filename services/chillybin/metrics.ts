@@ -19,7 +19,7 @@ export interface ChillybinMetricsSources {
  * chillybin's own metrics, read when Prometheus scrapes: the stock of each
  * ingredient, the database pool's connections, and how picks share
  * statements and orders share transactions. A scrape while the database is down, or a table is locked,
- * leaves the stock and the keys out rather than failing the scrape or waiting for it.
+ * leaves the stock out and reports the key count as NaN, rather than failing the scrape or waiting for it.
  */
 export function chillybinMetrics({ stock, batchers, pool, keys, logger }: ChillybinMetricsSources): (registry: Registry) => void {
   return (registry) => {
