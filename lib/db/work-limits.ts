@@ -26,13 +26,15 @@ export async function limitTransaction<DB>(trx: Kysely<DB>, ms: number): Promise
 }
 
 /**
- * Runs `work` in a transaction of its own (or the one `db` already is) in
- * which no lock wait and no statement may take longer than `ms` from now.
+ * Runs `work` in a transaction of its own, in which no lock wait and no
+ * statement may go past `until` (epoch ms: a call's deadline), counted once
+ * the transaction has begun, so that a wait for a pool connection comes off
+ * it; or in the transaction `db` already is, whose own limits bound it.
  */
-export function inLimitedTransaction<DB, T>(db: Kysely<DB>, ms: number, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+export function inLimitedTransaction<DB, T>(db: Kysely<DB>, until: number, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db);
   return db.transaction().execute(async (trx) => {
-    await limitTransaction(trx, ms);
+    await limitTransaction(trx, until - Date.now());
     return work(trx);
   });
 }

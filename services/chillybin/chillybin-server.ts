@@ -81,7 +81,7 @@ export async function startChillybinServer({
         stock: () => parts.stock.levels(workDeadline(NO_CALLER.signal, undefined, parts.databaseTimeoutMs)),
         batchers: parts.batchers,
         pool: () => poolUsage(db),
-        keys: () => inLimitedTransaction(db, parts.databaseTimeoutMs, countKeys),
+        keys: () => inLimitedTransaction(db, Date.now() + parts.databaseTimeoutMs, countKeys),
         logger: server.logger,
       })(registry);
       v1PickCallers.metrics(registry);

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Kysely } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 import { migrationsFolder } from "../../lib/migrations-folder.js";
 
 // The tables chillybin queries, as built by migrations/chillybin.
@@ -36,8 +36,3 @@ export interface ChillybinDatabase {
 
 /** Where chillybin's migrations live: migrations/chillybin, in the repository or beside the bundle. */
 export const CHILLYBIN_MIGRATIONS = migrationsFolder("chillybin", import.meta.url);
-
-/** Runs `work` in the caller's transaction when there is one, else in a new one. */
-export function inTransaction<T>(db: Kysely<ChillybinDatabase>, work: (trx: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
-}

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { sql, type Kysely } from "kysely";
-import { limitTransaction, stillWaiting, type WorkDeadline } from "../../lib/db/index.js";
+import { inLimitedTransaction, stillWaiting, type WorkDeadline } from "../../lib/db/index.js";
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyProblem } from "../../lib/idempotency-key.js";
-import { type ChillybinDatabase, inTransaction } from "./database.js";
+import type { ChillybinDatabase } from "./database.js";
 import { Orders } from "./orders.js";
 import { Stock } from "./stock.js";
 import { asCallerSees, stoppedWaiting } from "./waiting-callers.js";
@@ -55,8 +55,7 @@ export class IdempotentCalls {
     const rpc = keyScope(method);
     const output = method.output;
     const fingerprint = createHash("sha256").update(toBinary(method.input, request)).digest("hex");
-    const run = inTransaction(this.db, async (trx) => {
-      await limitTransaction(trx, deadline.at - Date.now());
+    const run = inLimitedTransaction(this.db, deadline.at, async (trx) => {
       // Claimed when new, or when the key is there but expired (not pruned yet): then it is this call's.
       const claimed = await trx
         .insertInto("idempotency_keys")

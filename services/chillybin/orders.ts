@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import { limitTransaction, type WorkDeadline } from "../../lib/db/index.js";
-import { type ChillybinDatabase, inTransaction } from "./database.js";
+import { inLimitedTransaction, type WorkDeadline } from "../../lib/db/index.js";
+import type { ChillybinDatabase } from "./database.js";
 import type { OrderBatcher } from "./order-batcher.js";
 import { takeOrders, type OrderLine, type OrderRequest, type RecordedOrderRow } from "./take-orders.js";
 
@@ -41,10 +41,7 @@ export class Orders {
    */
   private async take(order: OrderRequest, deadline: WorkDeadline): Promise<RecordedOrderRow[]> {
     if (this.batcher && !this.db.isTransaction) return this.batcher.take(order, deadline);
-    const [outcome] = await inTransaction(this.db, async (trx) => {
-      if (!this.db.isTransaction) await limitTransaction(trx, deadline.at - Date.now());
-      return takeOrders(trx, [order]);
-    });
+    const [outcome] = await inLimitedTransaction(this.db, deadline.at, (trx) => takeOrders(trx, [order]));
     if (outcome instanceof Error) throw outcome;
     return outcome!;
   }

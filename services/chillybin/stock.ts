@@ -80,7 +80,7 @@ export class Stock {
   private async bounded<T>(deadline: WorkDeadline, work: (db: Kysely<ChillybinDatabase>) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this.db);
     try {
-      return await inLimitedTransaction(this.db, deadline.at - Date.now(), work);
+      return await inLimitedTransaction(this.db, deadline.at, work);
     } catch (error) {
       throw asCallerSees(deadline, error);
     }
