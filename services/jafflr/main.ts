@@ -40,8 +40,5 @@ await startMain(async () => {
       await stopTracing(); // exports the spans still buffered
     },
     (message) => logger.info(message),
-    () => {
-      logger.level = "silent";
-    },
   );
 });

@@ -5,10 +5,9 @@
  * A process started with an IPC channel (npm start's launcher starts each
  * service so) also stops when that channel closes: the process that started
  * it is gone, killed where it could not pass a signal on (SIGKILL, a crash),
- * and nobody would stop this one or see its output. `silenceLogs` then turns
- * the service's logging off first (below).
+ * and nobody would stop this one or see its output.
  */
-export function onShutdownSignal(stop: () => Promise<void>, log: (message: string) => void, silenceLogs: () => void = () => {}): void {
+export function onShutdownSignal(stop: () => Promise<void>, log: (message: string) => void): void {
   let stopping = false;
   const handle = (reason: string) => {
     if (stopping) {
@@ -30,13 +29,8 @@ export function onShutdownSignal(stop: () => Promise<void>, log: (message: strin
   if (process.channel) {
     // The channel is only listened to, never a reason to stay alive.
     process.channel.unref();
-    // Already stopping (the launcher passed a signal on, then went): let the drain finish. Otherwise
-    // it stops without a word: nothing reads its output any more (a line written to the closed pipe
-    // fails, and the logger drops it and the rest: lib/logger.ts).
-    process.once("disconnect", () => {
-      if (stopping) return;
-      silenceLogs();
-      handle("the process that started this one is gone");
-    });
+    // Already stopping (the launcher passed a signal on, then went): let the drain finish. Nothing
+    // reads this process's output any more: the logger drops what it can no longer write (lib/logger.ts).
+    process.once("disconnect", () => stopping || handle("the process that started this one is gone"));
   }
 }
