@@ -7,7 +7,9 @@
 //   - toasties (MakeToastie through jafflr over gRPC, and GET /toastie over
 //     HTTP/1.1; cooking scaled to zero), as a ratio to the toastie ceiling;
 //   - Node's http2 answering a fixed gRPC reply (null-grpc-server.ts): the
-//     runtime's ceiling, which gRPC Pick is printed as a ratio of;
+//     runtime's ceiling, which gRPC Pick is printed as a ratio of; and the
+//     leanest real Pick (lean-pick-server.ts: Node's http2 and chillybin's
+//     own batcher, nothing else), what the database work alone leaves of it;
 //   - each service's resident memory as the last load ends and at rest, once
 //     it has given memory back (lib/memory-at-rest.ts; waited for, up to 90 s),
 //     and its start-to-ready time;
@@ -171,7 +173,6 @@ try {
   const toastieBytes = toBinary(MakeToastieRequestSchema, create(MakeToastieRequestSchema, { ingredients: ["cheese"] }));
   const grpc = { "content-type": "application/grpc", te: "trailers" };
 
-  let runtimeCeiling: LoadFigures | undefined;
   const rows: Array<{ name: string; figures: LoadFigures; ceiling: LoadFigures; p99TargetMs?: number; ratioTarget?: number }> = [
     { name: "PostgreSQL: a Pick's UPDATE (pick ceiling)", figures: pickFloor, ceiling: pickFloor },
     { name: "PostgreSQL: a toastie's transaction (toastie ceiling)", figures: toastieFloor, ceiling: toastieFloor },
@@ -180,17 +181,26 @@ try {
     rows.push({ name, figures: await measured(name, "pick", load), ceiling: pickFloor, p99TargetMs: 50, ratioTarget });
 
   await pickRow("Pick, gRPC (h2c, h2load)", (n) => h2load(pickPath, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n), 1.0);
-  // The runtime's own ceiling, in the same run: Node's http2 answering a fixed gRPC reply (null-grpc-server.ts).
-  const nullServer = runProcess(process.execPath, [...NODE_FLAGS, "--import", "tsx", "scripts/bench/null-grpc-server.ts"]);
-  try {
-    const port = (await nullServer.waitForLine(/^listening \d+$/)).split(" ")[1];
-    const nullLoad = (n: number) => h2load(`http://127.0.0.1:${port}/chillybin.v1.ChillybinService/Pick`, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n);
-    const warm = await nullLoad(WARM_UP_CALLS);
-    runtimeCeiling = await nullLoad(Math.max(WARM_UP_CALLS, Math.round(warm.perSecond * SECONDS)));
-  } finally {
-    await nullServer.stop("SIGTERM");
-  }
+  // Two servers of the bench's own, in the same run and with the same V8 flags: Node's http2 answering a fixed
+  // gRPC reply (null-grpc-server.ts, the runtime's ceiling), and the leanest real Pick (lean-pick-server.ts:
+  // Node's http2 and chillybin's own batcher on the same database, none of the service's other work).
+  const benchServerLoad = async (script: string, env: Record<string, string>, run: (load: (n: number) => Promise<LoadFigures>) => Promise<LoadFigures>) => {
+    const server = runProcess(process.execPath, [...NODE_FLAGS, "--import", "tsx", `scripts/bench/${script}`], { env });
+    try {
+      const port = (await server.waitForLine(/^listening \d+$/)).split(" ")[1];
+      return await run((n) => h2load(`http://127.0.0.1:${port}/chillybin.v1.ChillybinService/Pick`, encodeEnvelope(0, pickBytes), grpc, CLIENTS, n));
+    } finally {
+      await server.stop("SIGTERM");
+    }
+  };
+  const runtimeCeiling = await benchServerLoad("null-grpc-server.ts", {}, async (load) => {
+    const warm = await load(WARM_UP_CALLS);
+    return load(Math.max(WARM_UP_CALLS, Math.round(warm.perSecond * SECONDS)));
+  });
   rows.push({ name: "Node's http2, a fixed gRPC reply (the runtime's ceiling)", figures: runtimeCeiling, ceiling: pickFloor });
+  const leanName = "Node's http2 and chillybin's batcher alone (the lean Pick)";
+  const leanPick = await benchServerLoad("lean-pick-server.ts", { DATABASE_URL: chillybin.databaseUrl! }, (load) => measured(leanName, "pick", load));
+  rows.push({ name: leanName, figures: leanPick, ceiling: pickFloor });
   await pickRow("Pick, Connect binary (h2c, h2load)", (n) => h2load(pickPath, pickBytes, { "content-type": "application/proto" }, CLIENTS, n));
   await pickRow("Pick, Connect JSON (HTTP/1.1, autocannon)", (n) =>
     autocannonLoad(
@@ -328,11 +338,17 @@ try {
       `${name.padEnd(64)}${f.perSecond.toFixed(0).padStart(8)}${f.p50Ms.toFixed(1).padStart(8)}${f.p99Ms.toFixed(1).padStart(8)}${String(f.errors).padStart(7)}${ratio.toFixed(2).padStart(10)}  ${targets}${targets ? (met ? " met" : " MISSED") : ""}`,
     );
   }
-  const grpcPick = rows.find((r) => r.name === "Pick, gRPC (h2c, h2load)")!.figures.perSecond / runtimeCeiling!.perSecond;
+  const grpcPickRate = rows.find((r) => r.name === "Pick, gRPC (h2c, h2load)")!.figures.perSecond;
+  const grpcPick = grpcPickRate / runtimeCeiling.perSecond;
   const grpcPickMet = grpcPick >= RUNTIME_RATIO_TARGET;
   if (!grpcPickMet) missed.push("gRPC Pick against the runtime's ceiling");
   console.log(
     `\ngRPC Pick: ${grpcPick.toFixed(2)}× the runtime's ceiling (Node's http2 with a fixed reply; target ≥ ${RUNTIME_RATIO_TARGET}×) ${grpcPickMet ? "met" : "MISSED"}`,
+  );
+  // Not targets: where the lean Pick itself stands, and what chillybin's own work (every protocol, validation,
+  // deadlines, limits, the request log and metrics, errors in each protocol's words) leaves of it.
+  console.log(
+    `the lean Pick: ${(leanPick.perSecond / runtimeCeiling.perSecond).toFixed(2)}× the runtime's ceiling; gRPC Pick ${(grpcPickRate / leanPick.perSecond).toFixed(2)}× the lean Pick`,
   );
   console.log(
     `resident memory after the loads, at rest: chillybin ${rss.chillybin.toFixed(0)} MB, jafflr ${rss.jafflr.toFixed(0)} MB (target ≤ ${RSS_TARGET_MB} MB each; ` +
