@@ -70,6 +70,8 @@ describe("RPC paths refuse what they cannot read, with a body that says why", ()
   for (const [protocol, args] of [
     ["gRPC", ["--http2-prior-knowledge", "-H", "content-type: application/grpc", "-H", "te: trailers"]],
     ["gRPC-Web", ["-H", "content-type: application/grpc-web+proto"]],
+    // Media types are case-insensitive (RFC 9110 §8.3.1), and Connect reads this one as gRPC.
+    ["gRPC, its content type in capitals", ["--http2-prior-knowledge", "-H", "content-type: application/GRPC", "-H", "te: trailers"]],
   ] as const) {
     it(`${protocol} answers advertise grpc-accept-encoding`, async () => {
       const res = await curl([...args, "--data-binary", `@${emptyFrame}`, `${services.chillybin.server.url}${GET_STOCK}`]);

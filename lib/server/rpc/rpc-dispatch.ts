@@ -61,7 +61,7 @@ export function createRpcDispatch(rpcs: RpcRouter, options: RpcDispatchOptions):
       return true;
     }
     // What a gRPC client may compress its requests with (gRPC's Message-Accept-Encoding), on every answer.
-    if ((req.headers["content-type"] ?? "").startsWith("application/grpc")) res.setHeader("grpc-accept-encoding", acceptEncoding);
+    if ((req.headers["content-type"] ?? "").toLowerCase().startsWith("application/grpc")) res.setHeader("grpc-accept-encoding", acceptEncoding);
     const onWriteError = (error: unknown) => {
       // A client that reset its stream or closed its connection is not a server error.
       if (clientWentAway(req, res, error)) logger.debug({ rpc: path, reason: String(error) }, "the client went away before the response was written");
