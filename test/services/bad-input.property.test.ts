@@ -120,6 +120,32 @@ describe("bad input never breaks anything (property-based)", function () {
     for (const quantity of Object.values(await stock())) assert.ok(quantity >= 0);
   });
 
+  it("Connect JSON and gRPC-Web JSON: a body that is not a JSON object says so in words, changing nothing", async () => {
+    const bodies: Array<[string, RegExp]> = [
+      ["null", /, not null$/],
+      ["[]", /, not an array$/],
+      ["3", /, not a number \(3\)$/],
+      ['"cheese"', /, not a string$/],
+      ["true", /, not a bool \(true\)$/],
+    ];
+    for (const rpc of RPCS) {
+      for (const [body, says] of bodies) {
+        const connect = await request(url(rpc.service), "POST", rpc.path, { body, headers: { "content-type": "application/json" } });
+        const error = connect.json as { code: string; message: string };
+        assert.deepEqual([connect.status, error.code], [400, "invalid_argument"], `${rpc.path} ${body}: ${connect.text}`);
+        assert.match(error.message, /^the request body must be a JSON object \([\w.]+\)/);
+        assert.match(error.message, says);
+        const web = await request(url(rpc.service), "POST", rpc.path, {
+          body: encodeEnvelope(0, new TextEncoder().encode(body)),
+          headers: { "content-type": "application/grpc-web+json" },
+        });
+        assert.equal(grpcWebStatus(web), "3", `${rpc.path} ${body} over gRPC-Web: ${web.text}`);
+        assert.match(decodeURIComponent(/grpc-message: ?([^\r]*)/.exec(web.text)?.[1] ?? ""), says);
+      }
+    }
+    assert.deepEqual(await stock(), DEFAULT);
+  });
+
   // Bytes that are not protobuf: a truncated length-delimited field 1 (the
   // ingredient / customer string of every request here), and an invalid wire type.
   const UNDECODABLE = [Uint8Array.of(0x0a, 0x05, 0x63), Uint8Array.of(0x0f, 0xff, 0xff)];

@@ -14,6 +14,9 @@ import { codeToHttpStatus, encodeEnvelope } from "../../connect-internals.js";
 // - An unknown enum name in JSON is INVALID_ARGUMENT "cannot decode enum
 //   jafflr.v1.Doneness from JSON: "charcoal"", which names the enum's type but
 //   not the field the caller got wrong: the field is named instead.
+// - A JSON body that is not an object (null, [], 3, "x") is INVALID_ARGUMENT
+//   "cannot decode message chillybin.v1.PickRequest from JSON: Array(0)",
+//   protobuf-es's debug spelling of the value: said in words instead.
 //
 // Nothing else is touched, on any of the three protocols.
 const GRPC_WEB_TRAILER_FLAG = 0b1000_0000;
@@ -32,7 +35,22 @@ export function correctDecodingError(failure: Failure, input: DescMessage): Fail
     const fields = fieldsOfEnum(input, unknownEnum[1]!);
     if (fields.length > 0) return { code: "invalid_argument", message: `${fields.join(" or ")}: unknown value ${unknownEnum[2]}` };
   }
+  const notAnObject = /^cannot decode message ([\w.]+) from JSON: (null|true|false|Array\(\d+\)|string|".*"|-?[\d.]+(?:e[-+]?\d+)?|-?Infinity|NaN)$/s.exec(
+    failure.message,
+  );
+  if (failure.code === "invalid_argument" && notAnObject?.[1] === input.typeName) {
+    return { code: "invalid_argument", message: `the request body must be a JSON object (${input.typeName}), not ${inWords(notAnObject[2]!)}` };
+  }
   return undefined;
+}
+
+/** A JSON value as protobuf-es's formatVal spells it, in words. */
+function inWords(formatted: string): string {
+  if (formatted === "null") return "null";
+  if (formatted === "true" || formatted === "false") return `a bool (${formatted})`;
+  if (formatted.startsWith("Array(")) return "an array";
+  if (formatted === "string" || formatted.startsWith('"')) return "a string";
+  return `a number (${formatted})`;
 }
 
 /** The JSON names of the fields (nested ones as a.b) whose type is the enum `typeName`. */

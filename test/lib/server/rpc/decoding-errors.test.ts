@@ -39,6 +39,38 @@ describe("correctDecodingError: an undecodable request says what was wrong", () 
       input: PickOrderRequestSchema,
       expected: undefined,
     },
+    ...(
+      [
+        ["null", "null"],
+        ["Array(0)", "an array"],
+        ["Array(3)", "an array"],
+        ['"cheese"', "a string"],
+        ["string", "a string"],
+        ["3", "a number (3)"],
+        ["-1.5e+300", "a number (-1.5e+300)"],
+        ["true", "a bool (true)"],
+      ] as const
+    ).map(([value, words]) => ({
+      case: `a JSON body that is ${words}, not an object: said in words`,
+      code: "invalid_argument",
+      message: `cannot decode message jafflr.v1.MakeToastieRequest from JSON: ${value}`,
+      input: MakeToastieRequestSchema,
+      expected: { code: "invalid_argument", message: `the request body must be a JSON object (jafflr.v1.MakeToastieRequest), not ${words}` },
+    })),
+    {
+      case: "invalid JSON: unchanged (JSON.parse says where)",
+      code: "invalid_argument",
+      message: "cannot decode message jafflr.v1.MakeToastieRequest from JSON: Unexpected token 'x', \"x\" is not valid JSON",
+      input: MakeToastieRequestSchema,
+      expected: undefined,
+    },
+    {
+      case: "a nested message that is not an object: unchanged (another message's name)",
+      code: "invalid_argument",
+      message: "cannot decode message jafflr.v1.Toastie from JSON: null",
+      input: MakeToastieRequestSchema,
+      expected: undefined,
+    },
     { case: "any other INTERNAL: unchanged", code: "internal", message: "internal error", input: MakeToastieRequestSchema, expected: undefined },
   ];
   for (const t of table) {
