@@ -1,7 +1,7 @@
 // One careless or hostile client against the real bundles, run with their
 // production V8 flags (a 96 MB old generation): stalled HTTP/2 streams,
-// stalled HTTP/1.1 bodies, half-sent headers, idle connections and rapid
-// stream resets. Each time the process stays up, a client on another
+// stalled HTTP/1.1 bodies, half-sent headers, idle connections, rapid
+// stream resets and answers never read. Each time the process stays up, a client on another
 // connection keeps getting answers, and the attacker hits a limit (limits.ts).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,22 +17,25 @@ import { listeningPort, residentMemoryMb, runProcess, type RunningProcess } from
 import { eventually } from "../support/eventually.js";
 
 /** Limits short enough for a test; the others keep their defaults (100 streams, 100 connections per client…). */
-const LIMITS_ENV = { HEADERS_TIMEOUT_MS: "1000", REQUEST_TIMEOUT_MS: "3000", H2_IDLE_TIMEOUT_MS: "1000" };
+const LIMITS_ENV = { HEADERS_TIMEOUT_MS: "1000", REQUEST_TIMEOUT_MS: "3000", H2_IDLE_TIMEOUT_MS: "1000", SEND_TIMEOUT_MS: "1500" };
 /** Another client: the kernel routes all of 127/8 to loopback, so this is a different address on the same machine. */
 const OTHER_CLIENT = "127.0.0.2";
 
-/** A GET from another client on a new connection: what a bystander sees. */
-function probe(port: number, pathname = "/health"): Promise<number> {
+/** A GET from another client on a new connection: what a bystander sees (its status, and the whole answer). */
+function fetchAsBystander(port: number, pathname: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host: "127.0.0.1", localAddress: OTHER_CLIENT });
     socket.setTimeout(10_000, () => socket.destroy(new Error("the probe got no answer within 10 s")));
     let text = "";
     socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
     socket.on("error", reject);
-    socket.on("close", () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+    socket.on("close", () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), text }));
     socket.write(`GET ${pathname} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
   });
 }
+
+/** The status another client gets for a GET. */
+const probe = async (port: number, pathname = "/health"): Promise<number> => (await fetchAsBystander(port, pathname)).status;
 
 /** rpc_requests_in_flight, read from /metrics by another client. */
 async function inFlight(url: string): Promise<number> {
@@ -131,6 +134,39 @@ describe("front door: one client cannot take a service down or starve the others
       assert.equal(await probe(chillybinPort), 200, "another client is answered meanwhile");
     } finally {
       attacker.destroy();
+    }
+  });
+
+  it("answers never read: 200 streams held (the per-client cap) until SEND_TIMEOUT_MS resets them; others are answered meanwhile", async () => {
+    const url = `http://127.0.0.1:${chillybinPort}`;
+    // Two connections that never let a byte of an answer through (a window of 0), 100 calls on each.
+    const attackers = [0, 1].map(() => http2.connect(url, { settings: { initialWindowSize: 0 } }).on("error", () => {}));
+    const linesBefore = chillybin.lines.length;
+    try {
+      const codes = attackers.flatMap((attacker) =>
+        Array.from({ length: 100 }, () => {
+          const stream = attacker.request({ ":method": "POST", ":path": "/chillybin.v1.ChillybinService/GetStock", "content-type": "application/json" });
+          stream.on("error", () => {});
+          stream.end("{}");
+          return new Promise<number>((resolve) => stream.on("close", () => resolve(stream.rstCode ?? -1)));
+        }),
+      );
+      // Read by another client: this one's own requests are over its cap.
+      const held = async () => Number(/^rpc_requests_in_flight (\d+)/m.exec((await fetchAsBystander(chillybinPort, "/metrics")).text)?.[1]);
+      assert.ok(await eventually(async () => (await held()) >= 200, 10_000), `the attacker holds 200 requests in flight: ${await held()}`);
+      assert.equal(await probe(chillybinPort), 200, "another client is answered while the attacker holds its 200");
+      const resets = await Promise.all(codes);
+      assert.deepEqual([...new Set(resets)], [http2.constants.NGHTTP2_CANCEL], "every unread answer's stream reset");
+      assert.ok(await eventually(async () => (await held()) <= 1, 5_000), "the attacker's requests are no longer in flight");
+      // Logged as what they were for the caller: answers it never took (nginx's 499), not OK.
+      const logged = chillybin.lines
+        .slice(linesBefore)
+        .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as { msg?: string; rpc?: string; code?: string; status?: number })
+        .filter((line) => line.msg === "request" && line.rpc === "chillybin.v1.ChillybinService/GetStock");
+      assert.equal(logged.length, 200);
+      assert.deepEqual([...new Set(logged.map((line) => `${line.code} ${line.status}`))], ["canceled 499"]);
+    } finally {
+      for (const attacker of attackers) attacker.destroy();
     }
   });
 

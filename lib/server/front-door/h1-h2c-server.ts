@@ -16,7 +16,7 @@ export interface FrontDoorRefusals {
   connections: number;
   /** HTTP/2 connections sent GOAWAY for resetting too many streams. */
   resetFloods: number;
-  /** Connections (or HTTP/2 streams) closed for taking too long to send a request, or for idling. */
+  /** Connections (or HTTP/2 streams) closed for taking too long to send a request, for idling, or for not taking their answer. */
   timeouts: number;
 }
 
@@ -39,8 +39,9 @@ export function startsWithHttp2Preface(seen: Buffer): boolean | undefined {
  * It is also the front door's bouncer (see limits.ts): connections in total
  * and per client address, HTTP/1.1 header, request and keep-alive timeouts,
  * HTTP/2 concurrent streams, idle sessions, a whole request's time on a
- * stream, and a cap on the streams one connection may reset (the HTTP/2
- * "rapid reset" attack).
+ * stream, a cap on the streams one connection may reset (the HTTP/2
+ * "rapid reset" attack), and the time a response may wait for its client to
+ * take its bytes.
  */
 export class H1H2cServer {
   readonly http1: http.Server;
@@ -51,6 +52,9 @@ export class H1H2cServer {
   private readonly perClient = new Map<string, number>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly inFlight = new Set<NodeResponse>();
+  /** Responses waiting for their client to take their bytes: how many were waiting, and since when (see sweepStalledResponses). */
+  private readonly waitingOnClient = new Map<NodeResponse, { bytes: number; since: number }>();
+  private readonly stallSweep: NodeJS.Timeout;
   private draining = false;
 
   constructor(
@@ -59,7 +63,10 @@ export class H1H2cServer {
   ) {
     const tracked: RequestHandler = (req, res) => {
       this.inFlight.add(res);
-      res.once("close", () => this.inFlight.delete(res));
+      res.once("close", () => {
+        this.inFlight.delete(res);
+        this.waitingOnClient.delete(res);
+      });
       if (this.draining) closeAfterResponse(res);
       handler(req, res);
     };
@@ -87,6 +94,8 @@ export class H1H2cServer {
     );
     this.http2.on("session", (session) => this.watchSession(session));
     this.listener = net.createServer((socket) => this.route(socket));
+    // One timer for every response (none per request): a few times per send timeout, at most once a second.
+    this.stallSweep = setInterval(() => this.sweepStalledResponses(), Math.min(1_000, Math.max(10, limits.sendTimeoutMs / 4))).unref();
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -130,11 +139,36 @@ export class H1H2cServer {
     return this.sockets.size;
   }
 
-  /** Ends every connection at once, and stops the HTTP/1.1 timeout checks. */
+  /** Ends every connection at once, and stops the HTTP/1.1 timeout checks and the sweep for stalled responses. */
   destroyConnections(): void {
+    clearInterval(this.stallSweep);
     for (const session of this.sessions) session.destroy();
     for (const socket of this.sockets) socket.destroy();
     this.http1.close();
+  }
+
+  /**
+   * A client that stops reading leaves its answers' bytes waiting (HTTP/2 flow
+   * control, a full TCP window), and holds its requests in flight, their
+   * admission and their memory, for as long as it likes: a few such clients
+   * would hold every slot (MAX_REQUESTS_IN_FLIGHT). A response whose waiting
+   * bytes have not gone down for sendTimeoutMs is given up: its HTTP/2 stream
+   * reset (CANCEL), its HTTP/1.1 connection closed. A handler still working
+   * has no bytes waiting, so a slow call, or a quiet stream, is never cut.
+   */
+  private sweepStalledResponses(now = Date.now()): void {
+    for (const res of this.inFlight) {
+      const bytes = res.writableLength + (res.writableEnded && !res.writableFinished ? 1 : 0);
+      const waiting = this.waitingOnClient.get(res);
+      if (bytes === 0) this.waitingOnClient.delete(res);
+      else if (!waiting || bytes < waiting.bytes) this.waitingOnClient.set(res, { bytes, since: now });
+      else if (now - waiting.since >= this.limits.sendTimeoutMs) {
+        this.waitingOnClient.delete(res);
+        this.refused.timeouts++;
+        if (res instanceof http.ServerResponse) res.socket?.destroy();
+        else res.stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+    }
   }
 
   private route(socket: net.Socket): void {

@@ -31,6 +31,13 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   /** HTTP/1.1: how long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs: number;
+  /**
+   * How long a response may wait for its client to take any of its bytes (a
+   * client that stopped reading); then its HTTP/2 stream is reset, its
+   * HTTP/1.1 connection closed. As nginx's send_timeout: between two steps of
+   * progress, not for the whole response.
+   */
+  sendTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
@@ -46,6 +53,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
+  sendTimeoutMs: 30_000,
 };
 
 /** Each limit's environment variable. */
@@ -62,6 +70,7 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof ServerLimits, string>> = {
   headersTimeoutMs: "HEADERS_TIMEOUT_MS",
   requestTimeoutMs: "REQUEST_TIMEOUT_MS",
   keepAliveTimeoutMs: "KEEP_ALIVE_TIMEOUT_MS",
+  sendTimeoutMs: "SEND_TIMEOUT_MS",
 };
 
 const BYTE_SIZES = new Set<keyof ServerLimits>(["maxBufferedBytesPerConnection", "maxBufferedBytes"]);

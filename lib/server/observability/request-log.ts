@@ -82,13 +82,25 @@ const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The code a request ended with, when its response closes. A response that
- * was never written to the end lost its client: the call was canceled (or
- * abandoned), whatever the RPC would have answered, unless a refusal was
+ * was never written to the end, or whose end the client never took (it
+ * stopped reading: SEND_TIMEOUT_MS), lost its client: the call was canceled
+ * (or abandoned), whatever the RPC would have answered, unless a refusal was
  * recorded first (a server that resets a stream on purpose says why).
  */
-function outcomeAtClose(record: RequestRecord, res: { writableEnded: boolean; statusCode: number }): string {
-  if (!res.writableEnded && (record.code === undefined || record.code === "ok")) return CANCELED;
+function outcomeAtClose(record: RequestRecord, res: WrittenResponse): string {
+  if (!answerTaken(res) && (record.code === undefined || record.code === "ok")) return CANCELED;
   return record.code ?? codeOfStatus(res.statusCode);
+}
+
+type WrittenResponse = { writableEnded: boolean; writableFinished: boolean; statusCode: number };
+
+/**
+ * Whether the whole answer was written and taken. Both are needed: an HTTP/2
+ * stream its client resets reads as finished though nothing was written, and
+ * an answer written but never taken reads as ended.
+ */
+function answerTaken(res: WrittenResponse): boolean {
+  return res.writableEnded && res.writableFinished;
 }
 
 const records = new WeakMap<NodeRequest, RequestRecord>();
@@ -133,7 +145,7 @@ export function observeRequests(logger: Logger, metrics: ServerMetrics, handler:
           protocol,
           rpc: record.rpc,
           code,
-          status: code === CANCELED && !res.writableEnded ? CLIENT_CLOSED_REQUEST : res.statusCode,
+          status: code === CANCELED && !answerTaken(res) ? CLIENT_CLOSED_REQUEST : res.statusCode,
           durationMs: Math.round(durationSeconds * 1e5) / 100,
           ...record.trace,
         },

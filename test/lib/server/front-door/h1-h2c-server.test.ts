@@ -243,6 +243,74 @@ describe("H1H2cServer limits", () => {
       session.destroy();
     }
   });
+
+  // A client that stops reading holds its requests in flight (and their admission) for as long as it likes.
+  it("resets an HTTP/2 stream whose client takes none of its answer within the send timeout, and counts it", async () => {
+    await start({ sendTimeoutMs: 200 }, (res) => res.end(Buffer.alloc(100_000)));
+    const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } }); // never lets a byte through
+    session.on("error", () => {});
+    try {
+      const started = performance.now();
+      const stream = session.request({ ":path": "/" }).on("error", () => {});
+      stream.pause();
+      const code = await new Promise<number>((resolve) => stream.on("close", () => resolve(stream.rstCode!)));
+      assert.equal(code, http2.constants.NGHTTP2_CANCEL);
+      assert.ok(performance.now() - started >= 190, "not before the send timeout");
+      assert.equal(server.requestsInFlight, 0);
+      assert.equal(server.refused.timeouts, 1);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("closes an HTTP/1.1 connection whose client stops reading its answer for the send timeout, and counts it", async () => {
+    await start({ sendTimeoutMs: 200 }, (res) => res.end(Buffer.alloc(64 * 1024 * 1024))); // more than the sockets' buffers take
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    try {
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      socket.pause(); // a paused client sees nothing, not even the close: the server's side is what shows it
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(server.connections, 1);
+      const deadline = Date.now() + 5_000;
+      while (server.connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(server.connections, 0, "the connection is still open 5 s later");
+      assert.equal(server.requestsInFlight, 0);
+      assert.equal(server.refused.timeouts, 1);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it("cuts neither a handler slower than the send timeout nor an answer its client keeps taking, however slowly", async () => {
+    const pieces = 24;
+    await start({ sendTimeoutMs: 200 }, (res) => {
+      setTimeout(() => {
+        for (let i = 0; i < pieces; i++) (res as NodeJS.WritableStream).write(Buffer.alloc(32 * 1024, i)); // the two responses write alike
+        res.end();
+      }, 500);
+    });
+    const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 32 * 1024 } });
+    session.on("error", () => {});
+    try {
+      const stream = session.request({ ":path": "/" });
+      let received = 0;
+      stream.on("data", (chunk: Buffer) => (received += chunk.length));
+      stream.pause();
+      // A piece (one window) every 100 ms: the whole answer takes ~2.4 s, twelve send timeouts, each piece well within one.
+      const reader = setInterval(() => {
+        stream.resume();
+        setTimeout(() => stream.pause(), 5);
+      }, 100);
+      const code = await new Promise<number>((resolve) => stream.on("close", () => resolve(stream.rstCode!)));
+      clearInterval(reader);
+      assert.equal(code, http2.constants.NGHTTP2_NO_ERROR);
+      assert.equal(received, pieces * 32 * 1024);
+      assert.equal(server.refused.timeouts, 0);
+    } finally {
+      session.destroy();
+    }
+  });
 });
 
 function http1Get(port: number, path: string): Promise<string>;
