@@ -25,6 +25,8 @@ export class ServerMetrics {
   private readonly requests: Counter<"service" | "method" | "protocol" | "code" | "version">;
   private readonly latency: Histogram<"service" | "method" | "protocol" | "code">;
   readonly inFlight: Gauge;
+  /** The scrape being collected, which every scrape arriving meanwhile shares. */
+  private scraping: Promise<string> | undefined;
 
   constructor(readonly version: string) {
     collectDefaultMetrics({ register: this.registry });
@@ -88,9 +90,22 @@ export class ServerMetrics {
     this.latency.observe({ service: o.service, method: o.method, protocol: o.protocol, code: o.code }, o.durationSeconds);
   }
 
+  /**
+   * The metrics as a scrape reads them. Scrapes arriving while one is being
+   * collected share its answer: collecting may cost (chillybin reads its stock
+   * and its idempotency keys from the database), and a client firing scrapes
+   * in parallel must not take the database's connections from the calls.
+   */
+  scrape(): Promise<string> {
+    this.scraping ??= this.registry.metrics().finally(() => {
+      this.scraping = undefined;
+    });
+    return this.scraping;
+  }
+
   /** Answers a scrape. */
   async serve(res: NodeResponse): Promise<void> {
-    const text = await this.registry.metrics();
+    const text = await this.scrape();
     writeHead(res, 200, { "content-type": this.registry.contentType, "cache-control": "no-store" });
     res.end(text);
   }

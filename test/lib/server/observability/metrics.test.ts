@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { Health } from "../../../../lib/server/observability/health.js";
 import { ServerMetrics } from "../../../../lib/server/observability/metrics.js";
+import { Gauge } from "prom-client";
 
 describe("ServerMetrics", () => {
   it("counts each request by service, method, protocol, code and version, and times it", async () => {
@@ -49,5 +50,26 @@ describe("ServerMetrics", () => {
     assert.match(text, /^server_refusals_total\{reason="requests"\} 5$/m);
     assert.match(text, /^server_refusals_total\{reason="connections"\} 0$/m);
     assert.match(text, /^server_connections 4$/m);
+  });
+
+  it("collects once for scrapes that arrive while one is being collected, and again for the next", async () => {
+    const metrics = new ServerMetrics("v7");
+    let collections = 0;
+    // Like chillybin's stock: read from somewhere slow, on every collection.
+    new Gauge({
+      name: "slow_reading",
+      help: "A gauge whose collection takes a while.",
+      registers: [metrics.registry],
+      async collect() {
+        collections++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        this.set(collections);
+      },
+    });
+    const texts = await Promise.all(Array.from({ length: 20 }, () => metrics.scrape()));
+    assert.equal(collections, 1, "20 scrapes at once: one collection");
+    assert.equal(new Set(texts).size, 1, "each got the same answer");
+    assert.match(texts[0]!, /^slow_reading 1$/m);
+    assert.match(await metrics.scrape(), /^slow_reading 2$/m, "a later scrape collects afresh");
   });
 });
