@@ -20,6 +20,8 @@ export interface HealthOptions {
   checkTimeoutMs?: number;
 }
 
+const SHUTTING_DOWN: CheckResult = { serving: false, reason: "shutting down" };
+
 /**
  * Whether a server can serve right now: not while shutting down, and not
  * while any readiness check fails or takes too long. Dependencies are
@@ -31,6 +33,8 @@ export class Health {
   private readonly readiness: readonly HealthCheck[];
   private readonly dependencies: Readonly<Record<string, HealthCheck>>;
   private readonly checkTimeoutMs: number;
+  /** The checks running now, which every report asked for meanwhile shares. */
+  private checking: Promise<HealthReport> | undefined;
 
   constructor(options: HealthOptions = {}) {
     this.readiness = options.readiness ?? [];
@@ -51,11 +55,24 @@ export class Health {
     return Object.keys(this.dependencies);
   }
 
+  /**
+   * Whether it serves, and each dependency. Reports asked for while the checks
+   * run share them: each may cost (chillybin pings its database, jafflr asks
+   * chillybin), and probes, scrapes and health watchers arriving together
+   * must not take the database's connections from the calls.
+   */
   async report(): Promise<HealthReport> {
+    this.checking ??= this.runChecks().finally(() => {
+      this.checking = undefined;
+    });
+    const checked = await this.checking;
+    // Shutting down answers at once, even to a report that shares checks begun before it.
+    return this.shuttingDown ? { ...SHUTTING_DOWN, dependencies: checked.dependencies } : checked;
+  }
+
+  private async runChecks(): Promise<HealthReport> {
     const [self, ...dependencies] = await Promise.all([
-      this.shuttingDown
-        ? Promise.resolve<CheckResult>({ serving: false, reason: "shutting down" })
-        : this.run(() => Promise.all(this.readiness.map((c) => c())).then(() => {})),
+      this.shuttingDown ? Promise.resolve<CheckResult>(SHUTTING_DOWN) : this.run(() => Promise.all(this.readiness.map((c) => c())).then(() => {})),
       ...Object.values(this.dependencies).map((check) => this.run(check)),
     ]);
     return { ...self!, dependencies: Object.fromEntries(Object.keys(this.dependencies).map((name, i) => [name, dependencies[i]!])) };

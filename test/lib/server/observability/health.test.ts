@@ -56,6 +56,29 @@ describe("Health", () => {
     assert.equal(health.isShuttingDown, true);
   });
 
+  it("reports asked for while the checks run share them; the next runs them afresh", async () => {
+    let pings = 0;
+    let asked = 0;
+    const slowPing: HealthCheck = async () => {
+      pings++;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    };
+    const health = new Health({ readiness: [slowPing], dependencies: { chillybin: async () => void asked++ } });
+    const reports = await Promise.all(Array.from({ length: 20 }, () => health.report()));
+    assert.deepEqual([pings, asked], [1, 1], "20 reports at once: the checks ran once");
+    for (const report of reports) assert.deepEqual(report, { serving: true, dependencies: { chillybin: { serving: true } } });
+    await health.report();
+    assert.deepEqual([pings, asked], [2, 2]);
+  });
+
+  it("no report answered after shutting down began says serving, though its checks began before", async () => {
+    const health = new Health({ readiness: [() => new Promise((resolve) => setTimeout(resolve, 30))] });
+    const before = health.report();
+    health.markShuttingDown();
+    const during = health.report();
+    for (const report of [await before, await during]) assert.deepEqual(report, { serving: false, reason: "shutting down", dependencies: {} });
+  });
+
   it("one dependency by name, and the names reported", async () => {
     const health = new Health({ dependencies: { chillybin: ok } });
     assert.deepEqual(health.dependencyNames, ["chillybin"]);
