@@ -30,15 +30,22 @@ export function describeField(chain: readonly DescField[]): string {
   return chain.map((f) => f.name).join(".");
 }
 
-export const INTEGER_TYPES = new Set([
-  ScalarType.INT32,
-  ScalarType.SINT32,
-  ScalarType.SFIXED32,
-  ScalarType.UINT32,
-  ScalarType.FIXED32,
-  ScalarType.INT64,
-  ScalarType.SINT64,
-  ScalarType.SFIXED64,
-  ScalarType.UINT64,
-  ScalarType.FIXED64,
+const int = (name: string, bits: number, signed: boolean) => ({
+  name,
+  min: signed ? -(2n ** BigInt(bits - 1)) : 0n,
+  max: signed ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n,
+});
+
+/** Each integer type's range, as its wire type holds it. */
+export const INTEGER_RANGES: ReadonlyMap<ScalarType, { name: string; min: bigint; max: bigint }> = new Map([
+  [ScalarType.INT32, int("int32", 32, true)],
+  [ScalarType.SINT32, int("sint32", 32, true)],
+  [ScalarType.SFIXED32, int("sfixed32", 32, true)],
+  [ScalarType.UINT32, int("uint32", 32, false)],
+  [ScalarType.FIXED32, int("fixed32", 32, false)],
+  [ScalarType.INT64, int("int64", 64, true)],
+  [ScalarType.SINT64, int("sint64", 64, true)],
+  [ScalarType.SFIXED64, int("sfixed64", 64, true)],
+  [ScalarType.UINT64, int("uint64", 64, false)],
+  [ScalarType.FIXED64, int("fixed64", 64, false)],
 ]);

@@ -1,8 +1,9 @@
 // Stage 4a: one query parameter (or path variable) value, as text, to the
-// proto3 JSON value of its field; protobuf-es's fromJson then checks ranges
-// and formats, so both paths share one set of rules.
+// proto3 JSON value of its field; protobuf-es's fromJson then checks formats,
+// so both paths share one set of rules (integer ranges are checked here, to
+// say what was wrong in the query's own words).
 import { ScalarType, type DescEnum, type DescField, type JsonValue } from "@bufbuild/protobuf";
-import { INTEGER_TYPES } from "./field-path.js";
+import { INTEGER_RANGES } from "./field-path.js";
 
 export class ValueError extends Error {}
 
@@ -44,9 +45,13 @@ function scalarToJson(type: ScalarType, raw: string): JsonValue {
     if (lower === "false" || lower === "0") return false;
     throw new ValueError(`"${raw}" is not a bool (true or false)`);
   }
-  if (INTEGER_TYPES.has(type)) {
+  const range = INTEGER_RANGES.get(type);
+  if (range) {
     if (!/^-?\d+$/.test(raw)) throw new ValueError(`"${raw}" is not a whole number`);
-    return raw; // a JSON string: fromJson checks the range without losing 64-bit precision
+    // Checked here, in the query's words: fromJson would say "from JSON", of a value the caller sent as text.
+    const value = BigInt(raw);
+    if (value < range.min || value > range.max) throw new ValueError(`${raw} is out of range for ${range.name} (${range.min} to ${range.max})`);
+    return raw; // a JSON string: no 64-bit precision lost
   }
   // float and double: numbers, or NaN / Infinity / -Infinity as proto3 JSON writes them
   if (!/^(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|NaN|-?Infinity)$/.test(raw)) throw new ValueError(`"${raw}" is not a number`);

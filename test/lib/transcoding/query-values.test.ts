@@ -33,6 +33,7 @@ describe("query values → proto3 JSON (textToJson)", () => {
     ["published_after", "2026-11-30T12:00:00Z", "2026-11-30T12:00:00Z"],
     ["max_duration", "1.5s", "1.5s"],
     ["min_pages", "100", "100"],
+    ["offset", "-9223372036854775808", "-9223372036854775808"], // int64's least: kept as text, no precision lost
     ["in_print", "false", false],
   ];
   for (const [name, raw, json] of accepted) {
@@ -43,6 +44,9 @@ describe("query values → proto3 JSON (textToJson)", () => {
     ["include_drafts", "yes", /"yes" is not a bool \(true or false\)/],
     ["page_size", "1.5", /"1.5" is not a whole number/],
     ["page_size", "ten", /"ten" is not a whole number/],
+    ["page_size", "-2147483649", /^-2147483649 is out of range for int32 \(-2147483648 to 2147483647\)$/],
+    ["min_pages", "99999999999999999999", /^99999999999999999999 is out of range for int32/],
+    ["offset", "9223372036854775808", /^9223372036854775808 is out of range for int64 \(-9223372036854775808 to 9223372036854775807\)$/],
     ["min_rating", "4,5", /"4,5" is not a number/],
     ["genre", "cookbook", /"cookbook" is not a Genre; one of unspecified, science-fiction, poetry/],
     ["filter", "x", /a transcoding\.testing\.v1\.Filter cannot be set from one query value; set its fields/],
