@@ -21,7 +21,7 @@ export function bindRequest(route: Route, bindings: Map<string, string>, query: 
       throw new BindingError(`${route.httpMethod} ${route.template.source} takes no request body: send the fields as query parameters`);
     if (route.body === "*") {
       if (body === null || typeof body !== "object" || Array.isArray(body))
-        throw new BindingError(`the request body must be a JSON object (${input.typeName})`);
+        throw new BindingError(`the request body must be a JSON object (${input.typeName}), not ${jsonKind(body)}`);
       json = { ...body };
     } else json[route.body.jsonName] = body;
   }
@@ -91,4 +91,12 @@ function setValue(json: JsonObject, chain: DescField[], value: JsonValue, from: 
     // The path wins over the body for the fields it binds (HttpRule: "*" takes what the path does not).
     target[leaf.jsonName] = value;
   }
+}
+
+/** What a JSON value that is not an object is, in words (as the RPC paths say it: decoding-errors.ts). */
+function jsonKind(value: JsonValue): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return "a string";
+  return typeof value === "boolean" ? `a bool (${value})` : `a number (${String(value)})`;
 }

@@ -120,7 +120,7 @@ describe("bad input never breaks anything (property-based)", function () {
     for (const quantity of Object.values(await stock())) assert.ok(quantity >= 0);
   });
 
-  it("Connect JSON and gRPC-Web JSON: a body that is not a JSON object says so in words, changing nothing", async () => {
+  it("Connect JSON, gRPC-Web JSON and REST: a body that is not a JSON object says so in words, changing nothing", async () => {
     const bodies: Array<[string, RegExp]> = [
       ["null", /, not null$/],
       ["[]", /, not an array$/],
@@ -141,6 +141,14 @@ describe("bad input never breaks anything (property-based)", function () {
         });
         assert.equal(grpcWebStatus(web), "3", `${rpc.path} ${body} over gRPC-Web: ${web.text}`);
         assert.match(decodeURIComponent(/grpc-message: ?([^\r]*)/.exec(web.text)?.[1] ?? ""), says);
+      }
+    }
+    // REST routes whose body is the whole request say it alike.
+    for (const path of ["/v2/pick", "/v2/orders"]) {
+      for (const [body, says] of bodies) {
+        const rest = await request(url("chillybin"), "POST", path, { body, headers: { "content-type": "application/json" } });
+        assert.equal(rest.status, 400, `${path} ${body}: ${rest.text}`);
+        assert.match((rest.json as { message: string }).message, says);
       }
     }
     assert.deepEqual(await stock(), DEFAULT);

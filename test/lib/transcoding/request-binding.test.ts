@@ -134,7 +134,15 @@ describe("transcoding: request binding", () => {
     },
     { case: "an unknown body field", method: "POST", url: "/v1/loans/l1:cancel", body: { reson: "x" }, error: /key "reson" is unknown/ },
     { case: "a malformed body value", method: "POST", url: "/v1/shelves/s1/books", body: { pages: "many" }, error: /pages/ },
-    { case: "a body that is not an object for *", method: "POST", url: "/v1/loans/l1:cancel", body: [1], error: /must be a JSON object/ },
+    {
+      case: "a body that is not an object for *",
+      method: "POST",
+      url: "/v1/loans/l1:cancel",
+      body: [1],
+      error: /^the request body must be a JSON object \(transcoding\.testing\.v1\.CancelLoanRequest\), not an array$/,
+    },
+    { case: "null for *", method: "POST", url: "/v1/loans/l1:cancel", body: null, error: /, not null$/ },
+    { case: "a number for *", method: "POST", url: "/v1/loans/l1:cancel", body: 3, error: /, not a number \(3\)$/ },
   ];
   for (const r of refused) {
     it(`refuses ${r.case}, naming the field`, () => {
