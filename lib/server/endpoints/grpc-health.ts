@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { Health as HealthService, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from "../../../gen/grpc/health/v1/health_pb.js";
-import type { Health } from "../observability/index.js";
+import type { Health, HealthReport } from "../observability/index.js";
 
 /**
  * The name Kubernetes' liveness probe checks: SERVING whenever the process
@@ -21,12 +21,24 @@ const WATCH_INTERVAL_MS = 1_000;
  * (e.g. "chillybin" for jafflr) has its own; "liveness" is the process alone.
  */
 export function grpcHealthRoutes(health: Health, serviceNames: () => readonly string[]): (router: ConnectRouter) => void {
-  const status = async (service: string): Promise<Status | undefined> => {
+  const reported = (service: string) => service === "" || serviceNames().includes(service) || health.dependencyNames.includes(service);
+  /** A service's status in a report (the served services share the server's; a dependency has its own). */
+  const statusIn = (service: string, report: HealthReport): Status => {
+    const serving = service === "" || serviceNames().includes(service) ? report.serving : report.dependencies[service]?.serving;
+    return serving ? Status.SERVING : Status.NOT_SERVING;
+  };
+  const status = async (service: string, report: () => Promise<HealthReport> = () => health.report()): Promise<Status | undefined> => {
     if (service === LIVENESS_SERVICE) return Status.SERVING;
-    if (service === "" || serviceNames().includes(service)) return (await health.report()).serving ? Status.SERVING : Status.NOT_SERVING;
-    const dependency = await health.dependency(service);
-    if (dependency) return dependency.serving ? Status.SERVING : Status.NOT_SERVING;
-    return undefined;
+    return reported(service) ? statusIn(service, await report()) : undefined;
+  };
+  // Watchers look at one report between them, at most one a WATCH_INTERVAL_MS: a client opening
+  // many watches (as many as its requests in flight) would otherwise have the checks, a database
+  // ping each, run that many times a second. Shutting down is seen at once.
+  let recent: { at: number; report: Promise<HealthReport> } | undefined;
+  const recentReport = (): Promise<HealthReport> => {
+    if (health.isShuttingDown) return health.report();
+    if (!recent || Date.now() - recent.at >= WATCH_INTERVAL_MS) recent = { at: Date.now(), report: health.report() };
+    return recent.report;
   };
   return (router) => {
     router.service(HealthService, {
@@ -38,7 +50,7 @@ export function grpcHealthRoutes(health: Health, serviceNames: () => readonly st
       async *watch(req, ctx) {
         let last: Status | undefined;
         while (!ctx.signal.aborted) {
-          const current = (await status(req.service)) ?? Status.SERVICE_UNKNOWN;
+          const current = (await status(req.service, recentReport)) ?? Status.SERVICE_UNKNOWN;
           if (current !== last) {
             last = current;
             yield create(HealthCheckResponseSchema, { status: current });

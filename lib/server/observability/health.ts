@@ -78,12 +78,6 @@ export class Health {
     return { ...self!, dependencies: Object.fromEntries(Object.keys(this.dependencies).map((name, i) => [name, dependencies[i]!])) };
   }
 
-  /** One dependency's state (undefined for an unknown name). */
-  async dependency(name: string): Promise<CheckResult | undefined> {
-    const check = this.dependencies[name];
-    return check && this.run(check);
-  }
-
   private async run(check: HealthCheck): Promise<CheckResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

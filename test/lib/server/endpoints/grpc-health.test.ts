@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import type { Kysely } from "kysely";
 import {
@@ -11,6 +11,8 @@ import {
   HealthCheckResponseSchema,
 } from "../../../../gen/grpc/health/v1/health_pb.js";
 import { migrateToLatest, openDatabase } from "../../../../lib/db/index.js";
+import { grpcHealthRoutes } from "../../../../lib/server/endpoints/grpc-health.js";
+import { Health as HealthState } from "../../../../lib/server/observability/health.js";
 import { silentLogger } from "../../../../lib/logger.js";
 import { startChillybinServer } from "../../../../services/chillybin/chillybin-server.js";
 import { CHILLYBIN_MIGRATIONS, type ChillybinDatabase } from "../../../../services/chillybin/database.js";
@@ -90,6 +92,38 @@ describe("grpc.health.v1.Health", () => {
     } finally {
       session.close();
     }
+  });
+
+  it("watchers share one look at the health a second, however many watch", async () => {
+    let pings = 0;
+    const health = new HealthState({
+      readiness: [
+        async () => {
+          pings++;
+        },
+      ],
+    });
+    const client = createClient(Health, createRouterTransport(grpcHealthRoutes(health, () => ["x.v1.Svc"])));
+    const controller = new AbortController();
+    const firsts: Array<Promise<Status>> = [];
+    const watching: Array<Promise<unknown>> = [];
+    // 50 watchers arriving over a second, so that no two look at the same moment of their own accord.
+    for (let i = 0; i < 50; i++) {
+      const stream = client.watch({ service: i % 2 ? "" : "x.v1.Svc" }, { signal: controller.signal })[Symbol.asyncIterator]();
+      firsts.push(stream.next().then((r) => r.value!.status));
+      watching.push(
+        (async () => {
+          while (!(await stream.next()).done);
+        })().catch(() => {}),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    controller.abort();
+    await Promise.all(watching);
+    assert.deepEqual([...new Set(await Promise.all(firsts))], [Status.SERVING]);
+    // 2.5 s of watching: a look a second between them (3 or 4), where each watcher's own would be ~125.
+    assert.ok(pings >= 2 && pings <= 5, `${pings} looks`);
   });
 
   it("Watch of an unknown service answers SERVICE_UNKNOWN", async () => {

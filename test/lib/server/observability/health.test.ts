@@ -79,10 +79,8 @@ describe("Health", () => {
     for (const report of [await before, await during]) assert.deepEqual(report, { serving: false, reason: "shutting down", dependencies: {} });
   });
 
-  it("one dependency by name, and the names reported", async () => {
-    const health = new Health({ dependencies: { chillybin: ok } });
-    assert.deepEqual(health.dependencyNames, ["chillybin"]);
-    assert.deepEqual(await health.dependency("chillybin"), { serving: true });
-    assert.equal(await health.dependency("nobody"), undefined);
+  it("the names of the dependencies reported", () => {
+    assert.deepEqual(new Health({ dependencies: { chillybin: ok } }).dependencyNames, ["chillybin"]);
+    assert.deepEqual(new Health().dependencyNames, []);
   });
 });
