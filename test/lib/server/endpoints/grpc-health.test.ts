@@ -105,6 +105,7 @@ describe("grpc.health.v1.Health", () => {
     });
     const client = createClient(Health, createRouterTransport(grpcHealthRoutes(health, () => ["x.v1.Svc"])));
     const controller = new AbortController();
+    const started = performance.now();
     const firsts: Array<Promise<Status>> = [];
     const watching: Array<Promise<unknown>> = [];
     // 50 watchers arriving over a second, so that no two look at the same moment of their own accord.
@@ -122,8 +123,10 @@ describe("grpc.health.v1.Health", () => {
     controller.abort();
     await Promise.all(watching);
     assert.deepEqual([...new Set(await Promise.all(firsts))], [Status.SERVING]);
-    // 2.5 s of watching: a look a second between them (3 or 4), where each watcher's own would be ~125.
-    assert.ok(pings >= 2 && pings <= 5, `${pings} looks`);
+    // A look a second between them (3 or 4 in the ~2.5 s), where each watcher's own would be ~125; bounded by the
+    // time it really took, so that a slow machine stretching the test does not fail it.
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(pings >= 2 && pings <= Math.ceil(seconds) + 1, `${pings} looks in ${seconds.toFixed(1)} s`);
   });
 
   it("Watch of an unknown service answers SERVICE_UNKNOWN", async () => {
