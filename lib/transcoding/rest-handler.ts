@@ -169,6 +169,13 @@ async function readJsonBody(req: NodeRequest, source: AsyncIterable<Uint8Array>,
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
+  // A compressed body read as JSON would be "not valid JSON", which misleads: say what is not taken (RFC 9110 §15.5.16).
+  const coding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  if (coding !== "identity") {
+    throw new HttpError(415, Code.InvalidArgument, `a request body must not be compressed (content-encoding: ${coding}): send it as plain JSON`, {
+      "accept-encoding": "identity",
+    });
+  }
   const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json" && !type.endsWith("+json")) {
     throw new HttpError(415, Code.InvalidArgument, `a request body must be application/json, not ${type}`);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { BookSchema, LibraryService, PutFileResponseSchema } from "../../gen/transcoding/testing/v1/library_pb.js";
@@ -41,7 +42,7 @@ describe("transcoding: REST over real HTTP", () => {
     case: string;
     method: string;
     path: string;
-    body?: string;
+    body?: string | Uint8Array;
     headers?: Record<string, string>;
     status: number;
     json?: unknown;
@@ -103,6 +104,16 @@ describe("transcoding: REST over real HTTP", () => {
       body: "reason=x",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       status: 415,
+    },
+    {
+      case: "a compressed body → 415 saying so, and what is taken",
+      method: "POST",
+      path: "/v1/loans/l1:cancel",
+      body: gzipSync("{}"),
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+      status: 415,
+      json: { code: "invalid_argument", message: "a request body must not be compressed (content-encoding: gzip): send it as plain JSON" },
+      header: ["accept-encoding", "identity"],
     },
     {
       case: "a body over the limit → 413",
