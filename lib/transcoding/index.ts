@@ -4,5 +4,5 @@ export { openApiDocument, type OpenApiDocument } from "./openapi.js";
 export { parsePathTemplate, TemplateError, type PathTemplate, type Segment, type Variable } from "./path-template.js";
 export { compareSpecificity, decodeCapture, matchPath, PathError, splitRequestPath } from "./path-match.js";
 export { RouteError, RouteTable, routeOf, routesOf, type Lookup, type Route } from "./route-table.js";
-export { BindingError, bindRequest } from "./request-binding.js";
+export { BindingError, bindRequest, jsonKind } from "./request-binding.js";
 export { createRestHandler, type RestCall, type RestHandlerOptions } from "./rest-handler.js";

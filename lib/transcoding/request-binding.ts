@@ -93,8 +93,8 @@ function setValue(json: JsonObject, chain: DescField[], value: JsonValue, from: 
   }
 }
 
-/** What a JSON value that is not an object is, in words (as the RPC paths say it: decoding-errors.ts). */
-function jsonKind(value: JsonValue): string {
+/** What a JSON value that is not an object is, in words (REST here; the RPC paths in decoding-errors.ts). */
+export function jsonKind(value: JsonValue): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "string") return "a string";

@@ -21,10 +21,12 @@ const WATCH_INTERVAL_MS = 1_000;
  * (e.g. "chillybin" for jafflr) has its own; "liveness" is the process alone.
  */
 export function grpcHealthRoutes(health: Health, serviceNames: () => readonly string[]): (router: ConnectRouter) => void {
-  const reported = (service: string) => service === "" || serviceNames().includes(service) || health.dependencyNames.includes(service);
+  /** "" and each served service: the server's own status. */
+  const theServer = (service: string) => service === "" || serviceNames().includes(service);
+  const reported = (service: string) => theServer(service) || health.dependencyNames.includes(service);
   /** A service's status in a report (the served services share the server's; a dependency has its own). */
   const statusIn = (service: string, report: HealthReport): Status => {
-    const serving = service === "" || serviceNames().includes(service) ? report.serving : report.dependencies[service]?.serving;
+    const serving = theServer(service) ? report.serving : report.dependencies[service]?.serving;
     return serving ? Status.SERVING : Status.NOT_SERVING;
   };
   const status = async (service: string, report: () => Promise<HealthReport> = () => health.report()): Promise<Status | undefined> => {

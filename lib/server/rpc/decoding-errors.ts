@@ -1,7 +1,8 @@
-import type { DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage, JsonValue } from "@bufbuild/protobuf";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { codeName, codeNamed } from "../../codes.js";
 import { codeToHttpStatus, encodeEnvelope } from "../../connect-internals.js";
+import { jsonKind } from "../../transcoding/index.js";
 
 // Connect-ES's answers to a request it cannot decode, corrected so that the
 // caller can tell it was their request and what in it was wrong:
@@ -35,22 +36,22 @@ export function correctDecodingError(failure: Failure, input: DescMessage): Fail
     const fields = fieldsOfEnum(input, unknownEnum[1]!);
     if (fields.length > 0) return { code: "invalid_argument", message: `${fields.join(" or ")}: unknown value ${unknownEnum[2]}` };
   }
-  const notAnObject = /^cannot decode message ([\w.]+) from JSON: (null|true|false|Array\(\d+\)|string|".*"|-?[\d.]+(?:e[-+]?\d+)?|-?Infinity|NaN)$/s.exec(
-    failure.message,
-  );
+  const notAnObject = /^cannot decode message ([\w.]+) from JSON: (null|true|false|Array\(\d+\)|string|".*"|-?[\d.]+(?:e[-+]?\d+)?)$/s.exec(failure.message);
   if (failure.code === "invalid_argument" && notAnObject?.[1] === input.typeName) {
     return { code: "invalid_argument", message: `the request body must be a JSON object (${input.typeName}), not ${inWords(notAnObject[2]!)}` };
   }
   return undefined;
 }
 
-/** A JSON value as protobuf-es's formatVal spells it, in words. */
+/**
+ * A JSON value as protobuf-es's formatVal spells it, in words: a string (its
+ * quotes not escaped as JSON's, or "string" when long) and an array by their
+ * spelling; null, a bool or a number parsed back, as REST describes it.
+ */
 function inWords(formatted: string): string {
-  if (formatted === "null") return "null";
-  if (formatted === "true" || formatted === "false") return `a bool (${formatted})`;
-  if (formatted.startsWith("Array(")) return "an array";
-  if (formatted === "string" || formatted.startsWith('"')) return "a string";
-  return `a number (${formatted})`;
+  if (formatted === "string" || formatted.startsWith('"')) return jsonKind("");
+  if (formatted.startsWith("Array(")) return jsonKind([]);
+  return jsonKind(JSON.parse(formatted) as JsonValue);
 }
 
 /** The JSON names of the fields (nested ones as a.b) whose type is the enum `typeName`. */
