@@ -24,4 +24,29 @@ Sequel::Deprecation.output = nil
 
 require "pact_broker"
 
-run PactBroker::App.new
+# With SQLite (a local broker's default), requests that write while others
+# read or write failed with 500 "SQLite3::BusyException: database is locked"
+# (a webhook's verification published while CI read the matrix, say): the gem
+# opens SQLite as Sequel does by default, in rollback-journal mode, with
+# deferred transactions, and with sqlite3's busy_timeout, which keeps Ruby's
+# lock while it waits, so puma's thread holding the database cannot finish.
+# Three settings make the threads take turns instead:
+# - WAL: readers no longer wait for a writer, nor a writer for readers;
+# - immediate transactions: a write request takes the write lock when it
+#   begins, so two writers queue rather than deadlock on upgrading a read lock
+#   (which SQLite refuses at once, without waiting);
+# - busy_handler_timeout: waits for the lock (up to 5 s, Sequel's default)
+#   while letting the other threads run.
+sqlite_for_concurrent_requests = proc do |config|
+  next unless config.database_configuration[:adapter] == "sqlite"
+
+  after_connect = proc do |sqlite|
+    sqlite.busy_handler_timeout = 5000
+    sqlite.execute("PRAGMA journal_mode = WAL")
+  end
+  connection = PactBroker.create_database_connection(config.database_configuration.merge(after_connect: after_connect), config.logger)
+  connection.transaction_mode = :immediate
+  config.database_connection = connection
+end
+
+run PactBroker::App.new(&sqlite_for_concurrent_requests)

@@ -25,6 +25,8 @@ export interface TestPactBroker {
   url: string;
   /** The environment the official clients and this project's scripts need to reach it. */
   env: Record<string, string>;
+  /** Every line the broker has written (its errors name what a 500's reference stands for). */
+  log: readonly string[];
   /** The names of every pacticipant the broker knows. */
   pacticipants(): Promise<string[]>;
   /** Every pact and verification the broker holds between two pacticipants. */
@@ -36,9 +38,10 @@ export interface TestPactBroker {
   stop(): Promise<void>;
 }
 
-async function halGet<T>(url: string): Promise<T> {
+/** GETs a broker resource; an error answer throws with what the broker logged (a 500 names only a reference there). */
+async function halGet<T>(log: readonly string[], url: string): Promise<T> {
   const response = await fetch(url, { headers: { accept: "application/hal+json" } });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}\nthe broker wrote:\n${log.join("\n")}`);
   return (await response.json()) as T;
 }
 
@@ -77,13 +80,14 @@ export async function startTestPactBroker(environments: string[] = []): Promise<
   return {
     url,
     env,
+    log,
     async pacticipants() {
       type Pacticipants = { _embedded: { pacticipants: { name: string }[] } };
-      return (await halGet<Pacticipants>(`${url}/pacticipants`))._embedded.pacticipants.map((p) => p.name).sort();
+      return (await halGet<Pacticipants>(log, `${url}/pacticipants`))._embedded.pacticipants.map((p) => p.name).sort();
     },
     async matrix(consumer, provider) {
       const query = `q[][pacticipant]=${consumer}&q[][pacticipant]=${provider}&latestby=`;
-      const { matrix } = await halGet<MatrixJson>(`${url}/matrix?${query.replaceAll("[", "%5B").replaceAll("]", "%5D")}`);
+      const { matrix } = await halGet<MatrixJson>(log, `${url}/matrix?${query.replaceAll("[", "%5B").replaceAll("]", "%5D")}`);
       return matrix.map((row) => ({
         consumer: row.consumer.name,
         consumerVersion: row.consumer.version.number,
@@ -95,16 +99,16 @@ export async function startTestPactBroker(environments: string[] = []): Promise<
     },
     async deployed(environment) {
       type Environments = { _embedded: { environments: { uuid: string; name: string }[] } };
-      const all = (await halGet<Environments>(`${url}/environments`))._embedded.environments;
+      const all = (await halGet<Environments>(log, `${url}/environments`))._embedded.environments;
       const uuid = all.find((e) => e.name === environment)?.uuid;
       if (!uuid) throw new Error(`the broker has no environment ${environment}`);
       type Deployed = { _embedded: { deployedVersions: { _embedded: { pacticipant: { name: string }; version: { number: string } } }[] } };
-      const { deployedVersions } = (await halGet<Deployed>(`${url}/environments/${uuid}/deployed-versions/currently-deployed`))._embedded;
+      const { deployedVersions } = (await halGet<Deployed>(log, `${url}/environments/${uuid}/deployed-versions/currently-deployed`))._embedded;
       return deployedVersions.map((d) => `${d._embedded.pacticipant.name} ${d._embedded.version.number}`).sort();
     },
     async branchesOf(pacticipant, version) {
       type Version = { _embedded: { branchVersions: { name: string }[] } };
-      return (await halGet<Version>(`${url}/pacticipants/${pacticipant}/versions/${version}`))._embedded.branchVersions.map((b) => b.name);
+      return (await halGet<Version>(log, `${url}/pacticipants/${pacticipant}/versions/${version}`))._embedded.branchVersions.map((b) => b.name);
     },
     stop,
   };
