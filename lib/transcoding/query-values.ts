@@ -48,14 +48,24 @@ function scalarToJson(type: ScalarType, raw: string): JsonValue {
   const range = INTEGER_RANGES.get(type);
   if (range) {
     if (!/^-?\d+$/.test(raw)) throw new ValueError(`"${raw}" is not a whole number`);
-    // Checked here, in the query's words: fromJson would say "from JSON", of a value the caller sent as text.
-    const value = BigInt(raw);
-    if (value < range.min || value > range.max) throw new ValueError(`${raw} is out of range for ${range.name} (${range.min} to ${range.max})`);
+    checkRange(raw, range.name, range);
     return raw; // a JSON string: no 64-bit precision lost
   }
   // float and double: numbers, or NaN / Infinity / -Infinity as proto3 JSON writes them
   if (!/^(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|NaN|-?Infinity)$/.test(raw)) throw new ValueError(`"${raw}" is not a number`);
   return raw;
+}
+
+/** An enum's numbers are int32s, whatever its values. */
+const ENUM_RANGE = INTEGER_RANGES.get(ScalarType.INT32)!;
+
+/**
+ * Refuses a whole number outside its type's range, in the query's words
+ * (fromJson would say "from JSON", of a value the caller sent as text).
+ */
+function checkRange(raw: string, type: string, range: { min: bigint; max: bigint }): void {
+  const value = BigInt(raw);
+  if (value < range.min || value > range.max) throw new ValueError(`${raw} is out of range for ${type} (${range.min} to ${range.max})`);
 }
 
 /** The prefix buf lint requires of an enum's values: DONENESS_ for Doneness. */
@@ -75,7 +85,10 @@ function shortSpelling(desc: DescEnum, name: string): string {
  * original REST API spelled them, while buf lint requires the prefix.
  */
 function enumToJson(desc: DescEnum, raw: string): JsonValue {
-  if (/^-?\d+$/.test(raw)) return Number(raw);
+  if (/^-?\d+$/.test(raw)) {
+    checkRange(raw, `the enum ${desc.name}, an int32`, ENUM_RANGE);
+    return Number(raw);
+  }
   const wanted = raw.toUpperCase().replace(/-/g, "_");
   const prefix = enumPrefix(desc);
   const value = desc.values.find((v) => v.name === raw || v.name === wanted || v.name === prefix + wanted);
@@ -84,17 +97,31 @@ function enumToJson(desc: DescEnum, raw: string): JsonValue {
   throw new ValueError(`"${raw}" is not a ${desc.name}; one of ${desc.values.map((v) => shortSpelling(desc, v.name)).join(", ")}`);
 }
 
+/** A pattern (unanchored) of the decimal texts of 0 to `max`, leading zeros allowed. */
+function upToPattern(max: bigint): string {
+  const digits = max.toString();
+  // Fewer digits than max; then max's first i digits, a smaller one, any rest; then max itself.
+  const shorter = digits.length > 1 ? [`\\d{1,${digits.length - 1}}`] : [];
+  const smaller = [...digits].flatMap((digit, i) => {
+    if (digit === "0") return [];
+    const rest = digits.length - 1 - i;
+    const below = digit === "1" ? "0" : `[0-${Number(digit) - 1}]`;
+    return [`${digits.slice(0, i)}${below}${rest > 1 ? `\\d{${rest}}` : rest === 1 ? "\\d" : ""}`];
+  });
+  return `0*(?:${[...shorter, ...smaller, digits].join("|")})`;
+}
+
 /**
  * The spellings enumToJson accepts, as a JSON Schema (ECMA-262) pattern for
  * the OpenAPI document: each name with or without its prefix, in any case,
- * "-" or "_" between words; and numbers (only the defined ones when `onlyDefined`).
+ * "-" or "_" between words; and numbers (int32s, or only the defined ones when `onlyDefined`).
  */
 export function enumQueryPattern(desc: DescEnum, onlyDefined: boolean): string {
   const prefix = enumPrefix(desc);
   const anyCase = (text: string) =>
     [...text].map((c) => (c === "_" || c === "-" ? "[-_]" : c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join("");
   const names = desc.values.map((v) => (v.name.startsWith(prefix) ? `(?:${anyCase(prefix)})?${anyCase(v.name.slice(prefix.length))}` : anyCase(v.name)));
-  const numbers = onlyDefined ? desc.values.map((v) => String(v.number)).join("|") : "-?\\d+";
+  const numbers = onlyDefined ? desc.values.map((v) => String(v.number)).join("|") : `${upToPattern(ENUM_RANGE.max)}|-${upToPattern(-ENUM_RANGE.min)}`;
   return `^(?:${names.join("|")}|${numbers})$`;
 }
 

@@ -29,6 +29,9 @@ describe("query values → proto3 JSON (textToJson)", () => {
     ["genre", "science-fiction", "GENRE_SCIENCE_FICTION"],
     ["genre", "GENRE_POETRY", "GENRE_POETRY"],
     ["genre", "2", 2],
+    ["genre", "7", 7], // proto3 enums are open: a number the enum does not define is kept
+    ["genre", "2147483647", 2147483647],
+    ["genre", "-2147483648", -2147483648],
     ["tags", "a", "a"],
     ["published_after", "2026-11-30T12:00:00Z", "2026-11-30T12:00:00Z"],
     ["max_duration", "1.5s", "1.5s"],
@@ -49,6 +52,8 @@ describe("query values → proto3 JSON (textToJson)", () => {
     ["offset", "9223372036854775808", /^9223372036854775808 is out of range for int64 \(-9223372036854775808 to 9223372036854775807\)$/],
     ["min_rating", "4,5", /"4,5" is not a number/],
     ["genre", "cookbook", /"cookbook" is not a Genre; one of unspecified, science-fiction, poetry/],
+    ["genre", "2147483648", /^2147483648 is out of range for the enum Genre, an int32 \(-2147483648 to 2147483647\)$/],
+    ["genre", "-99999999999", /^-99999999999 is out of range for the enum Genre, an int32/],
     ["filter", "x", /a transcoding\.testing\.v1\.Filter cannot be set from one query value; set its fields/],
     ["labels", "a", /map fields cannot be set from the query; send a JSON body/],
   ];
@@ -76,6 +81,9 @@ describe("enumQueryPattern: the OpenAPI pattern of an enum query parameter says 
   const spellings = fc.oneof(
     fc.constantFrom("poetry", "POETRY", "Poetry", "science-fiction", "science_fiction", "Science-Fiction", "GENRE_POETRY", "genre_poetry", "genre-poetry"),
     fc.constantFrom("GENRE_UNSPECIFIED", "unspecified", "0", "1", "2", "-1", "9", "", "cookbook", "poetry ", "GENREPOETRY", "genre__poetry"),
+    // int32's edges, each side, with and without leading zeros
+    fc.constantFrom("2147483647", "2147483648", "-2147483648", "-2147483649", "002147483647", "-0", "1999999999", "2200000000", "99999999999"),
+    fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(String),
     fc.string({ maxLength: 12 }),
   );
 

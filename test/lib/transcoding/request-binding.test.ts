@@ -107,6 +107,11 @@ describe("transcoding: request binding", () => {
     { case: "a bad bool", url: "/v1/search?include_drafts=yes", error: /"yes" is not a bool/ },
     { case: "a bad double", url: "/v1/search?min_rating=high", error: /"high" is not a number/ },
     { case: "an unknown enum name", url: "/v1/search?genre=cookbook", error: /"cookbook" is not a Genre; one of unspecified, science-fiction, poetry/ },
+    {
+      case: "an enum number past int32",
+      url: "/v1/search?genre=4294967296",
+      error: /^query parameter "genre" \(genre\): 4294967296 is out of range for the enum Genre, an int32 \(-2147483648 to 2147483647\)$/,
+    },
     { case: "a bad timestamp", url: "/v1/search?published_after=yesterday", error: /published_after|publishedAfter/ },
     { case: "a singular field given twice", url: "/v1/search?query=a&query=b", error: /"query" is given 2 times but query takes one value/ },
     { case: "a map field", url: "/v1/search?labels=x", error: /map fields cannot be set from the query/ },
