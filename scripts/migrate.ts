@@ -1,6 +1,6 @@
 // `npm run migrate -- up|down|status`: chillybin's schema, by hand. Uses the same
 // DATABASE_URL / CHILLYBIN_DATA_DIR as the service (which also migrates up at start-up).
-import { assertMigrated, createMigrator, databaseLocation, describeLocation, openDatabase } from "../lib/db/index.js";
+import { assertMigrated, createMigrator, databaseLocation, describeLocation, migrateToLatest, openDatabase } from "../lib/db/index.js";
 import { startMain } from "../lib/start-main.js";
 import { cliOrExit } from "./support/cli-args.js";
 import { readChillybinConfig } from "../services/chillybin/config.js";
@@ -19,7 +19,7 @@ await startMain(async () => {
   const location = databaseLocation(config.databaseUrl, config.dataDir);
   const db = openDatabase(location);
   try {
-    const migrator = createMigrator(db, CHILLYBIN_MIGRATIONS);
+    const migrator = createMigrator(db, CHILLYBIN_MIGRATIONS, config.migrationLockTimeoutMs);
     console.log(`chillybin schema on ${describeLocation(location)}`);
     if (command === "status") {
       for (const m of await migrator.getMigrations()) {
@@ -27,7 +27,10 @@ await startMain(async () => {
       }
       return;
     }
-    const result = command === "up" ? await migrator.migrateToLatest() : await migrator.migrateDown();
+    const result =
+      command === "up"
+        ? await migrateToLatest(db, CHILLYBIN_MIGRATIONS, { lockTimeoutMs: config.migrationLockTimeoutMs, onRetry: console.log })
+        : await migrator.migrateDown();
     for (const r of result.results ?? []) console.log(`${r.direction} ${r.migrationName}: ${r.status}`);
     if (result.results?.length === 0) console.log("nothing to do");
     assertMigrated(result);

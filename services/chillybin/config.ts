@@ -1,5 +1,6 @@
 import { readBoolean, readDuration, readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
 import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from "./chillybin-server.js";
+import { DEFAULT_MIGRATION_LOCK_TIMEOUT_MS } from "../../lib/db/index.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
 
 import { CHILLYBIN_PORT } from "./port.js";
@@ -24,6 +25,8 @@ export interface ChillybinConfig extends ServerSettings {
    * to migrate, and `npm run migrate` runs against the server itself.
    */
   migrateOnStart: boolean;
+  /** The longest one statement of a migration waits for a lock before the run is rolled back and tried again. */
+  migrationLockTimeoutMs: number;
 }
 
 /** DATABASE_POOL_SIZE's default (pg's own). */
@@ -39,5 +42,6 @@ export function readChillybinConfig(env: Env): ChillybinConfig {
     databasePoolSize: readNumber(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1),
     idempotencyKeyTtlMs: readDuration(env, "IDEMPOTENCY_KEY_TTL", DEFAULT_IDEMPOTENCY_KEY_TTL_MS),
     migrateOnStart: readBoolean(env, "MIGRATE_ON_START", true),
+    migrationLockTimeoutMs: readNumber(env, "MIGRATION_LOCK_TIMEOUT_MS", DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, 1),
   };
 }

@@ -18,8 +18,9 @@ await startMain(async () => {
   const location = databaseLocation(config.databaseUrl, config.dataDir, { size: config.databasePoolSize, acquireTimeoutMs: config.databaseTimeoutMs });
   logger.info(`database: ${describeLocation(location)}`);
   const db = openDatabase<ChillybinDatabase>(location);
-  if (config.migrateOnStart) await migrateToLatest(db, CHILLYBIN_MIGRATIONS);
-  else await assertNothingToMigrate(db, CHILLYBIN_MIGRATIONS);
+  if (config.migrateOnStart) {
+    await migrateToLatest(db, CHILLYBIN_MIGRATIONS, { lockTimeoutMs: config.migrationLockTimeoutMs, onRetry: (message) => logger.warn(message) });
+  } else await assertNothingToMigrate(db, CHILLYBIN_MIGRATIONS);
 
   if (!config.adminToken) logger.warn("CHILLYBIN_ADMIN_TOKEN is not set: anyone can restock");
   const server = await startChillybinServer({ db, ...config, logger });
