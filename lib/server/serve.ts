@@ -23,6 +23,7 @@ import { createRpcDispatch } from "./rpc/index.js";
 import type { RpcOptionsInit } from "./rpc/index.js";
 import { assembleRpcRouter, type RequestGate } from "./rpc/index.js";
 import { answerUnknownMethod } from "./rpc/index.js";
+import { listenProblem, type ListenVariables } from "./listen-problem.js";
 
 /** The response header that names the version of the service that answered. */
 export const VERSION_HEADER = "x-service-version";
@@ -32,6 +33,8 @@ export interface ServeOptions {
   routes: (router: ConnectRouter) => void;
   port: number;
   host?: string;
+  /** The variables port and host were read from, named when listening fails. */
+  listenVariables?: ListenVariables;
   version: string;
   logger: Logger;
   /** How long shutdown waits for requests in flight before failing them. */
@@ -176,7 +179,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     () => ({ ...server.refused, ...admission.refused }),
     () => server.connections,
   );
-  const port = await server.listen(options.port, host);
+  const port = await server.listen(options.port, host).catch((error: unknown) => {
+    throw listenProblem(error, host, options.port, options.listenVariables);
+  });
   // Which direct unary paths are on (DIRECT_PATHS), so that an operator who turned them off can see it took.
   const directPaths = Object.entries(options.directPaths ?? ALL_DIRECT_PATHS).flatMap(([name, on]) => (on && name !== "client" ? [name] : []));
   options.logger.info({ port, host, directPaths }, "listening");

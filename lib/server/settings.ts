@@ -3,18 +3,21 @@ import { readMemoryAtRestAfter } from "../memory-at-rest.js";
 import { type AllowedOrigins, readAllowedOrigins, readServerLimits, type ServerLimits } from "./front-door/index.js";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/index.js";
 import { readDirectPaths, type DirectPaths } from "../direct-paths.js";
+import type { ListenVariables } from "./listen-problem.js";
 import type { ServeOptions } from "./serve.js";
 
 /** What a service passes on to serve(): its server's own settings and its logger. */
 export type ServiceServerOptions = Pick<
   ServeOptions,
-  "port" | "host" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits" | "directPaths" | "corsAllowedOrigins"
+  "port" | "host" | "listenVariables" | "version" | "logger" | "drainTimeoutMs" | "maxBodyBytes" | "limits" | "directPaths" | "corsAllowedOrigins"
 >;
 
 /** The settings every service's server reads from the environment, the same way. */
 export interface ServerSettings {
   port: number;
   host: string;
+  /** The variables port and host came from, named when listening fails. */
+  listenVariables: ListenVariables;
   /** Reported in logs, metrics and the x-service-version header. */
   version: string;
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
@@ -41,6 +44,7 @@ export function readServerSettings(env: Env, names: { portVar: string; hostVar: 
   return {
     port: readPort(env, names.portVar, names.defaultPort),
     host: readString(env, names.hostVar, "127.0.0.1"),
+    listenVariables: { port: names.portVar, host: names.hostVar },
     version: readString(env, "VERSION", "dev"),
     logLevel: readLogLevel(env),
     logFormat: readLogFormat(env, process.stdout.isTTY === true),

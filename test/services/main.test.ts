@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { JafflrService, MakeToastieRequestSchema, MakeToastieResponseSchema } from "../../gen/jafflr/v1/jafflr_pb.js";
 import { grpcJsUnary } from "../support/transports.js";
@@ -107,6 +109,42 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     running.push(chillybin);
     await chillybin.waitForLine(/configuration: CHILLYBIN_PORT must be a port number from 0 to 65535, got "seven"/);
     assert.equal(await chillybin.exited, 1);
+  });
+
+  it("stops at start-up naming the setting to change when it cannot listen: its port taken, its host not this machine's", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const cases: Array<{ service: string; env: Record<string, string>; says: RegExp }> = [
+      {
+        service: "chillybin",
+        env: { ...database.env, CHILLYBIN_PORT: String(port) },
+        says: new RegExp(
+          `^start-up failed: 127\\.0\\.0\\.1:${port} is already in use by another process: stop it, or set CHILLYBIN_PORT to another port \\(0: any free one\\)$`,
+        ),
+      },
+      {
+        service: "jafflr",
+        env: { JAFFLR_PORT: String(port) },
+        says: new RegExp(`^start-up failed: 127\\.0\\.0\\.1:${port} is already in use by another process: stop it, or set JAFFLR_PORT to another port`),
+      },
+      {
+        service: "jafflr",
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine's own address.
+        env: { JAFFLR_PORT: "0", JAFFLR_HOST: "192.0.2.1" },
+        says: /^start-up failed: 192\.0\.2\.1 is not an address of this machine: set JAFFLR_HOST to one of its addresses \(0\.0\.0\.0: all of them\)$/,
+      },
+    ];
+    try {
+      for (const c of cases) {
+        const service = runTs(`services/${c.service}/main.ts`, c.env);
+        running.push(service);
+        await service.waitForLine(c.says, 30_000);
+        assert.equal(await service.exited, 1, c.service);
+      }
+    } finally {
+      taken.close();
+    }
   });
 
   /** npm start on free ports; stopped with Ctrl-C afterwards if a test left it running (see below). */
