@@ -68,19 +68,37 @@ export function readDuration(env: Env, name: string, fallbackMs: number): number
   return ms;
 }
 
-/** An absolute http(s) URL, returned without a trailing slash. */
-export function readHttpUrl(env: Env, name: string, fallback: string): string {
-  const value = raw(env, name) ?? fallback;
-  let url: URL;
+/** `value` with the password of a user:password@ part starred: a refused URL is repeated in the message. */
+function withoutPassword(value: string): string {
+  return value.replace(/^([^/]*\/\/[^:@/]*):[^@/]*@/, "$1:***@");
+}
+
+/** `value` parsed, if it is an absolute URL of one of `protocols`; else a ConfigError saying it must be `what`. */
+function readUrlOf(name: string, value: string, protocols: readonly string[], what: string): URL {
+  let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${value}"`);
+    // said below
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
-  }
+  if (!url || !protocols.includes(url.protocol)) throw new ConfigError(`${name} must be ${what}, got "${withoutPassword(value)}"`);
+  return url;
+}
+
+/** An absolute http(s) URL, returned without a trailing slash. */
+export function readHttpUrl(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  readUrlOf(name, value, ["http:", "https:"], "an absolute http(s) URL (http://host:port)");
   return value.replace(/\/+$/, "");
+}
+
+/** A PostgreSQL connection URL (postgres:// or postgresql://, as libpq and pg take it), or undefined when unset. */
+export function readOptionalPostgresUrl(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  // No host is pg's default (localhost), and postgres:///db?host=/run/postgresql a socket: both are fine.
+  readUrlOf(name, value, ["postgres:", "postgresql:"], "a PostgreSQL URL (postgres://user@host:port/database)");
+  return value;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];

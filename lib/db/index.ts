@@ -16,5 +16,5 @@ export {
   migrateToLatest,
 } from "./migrations.js";
 export { pingDatabase } from "./ping-database.js";
-export { isDatabaseUnreachable } from "./unreachable.js";
+export { databaseStartupError, isDatabaseUnreachable } from "./unreachable.js";
 export { inLimitedTransaction, isDatabaseTimeout, limitTransaction, lockWaitAtMost, stillWaiting, workDeadline, type WorkDeadline } from "./work-limits.js";

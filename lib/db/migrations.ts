@@ -47,9 +47,9 @@ function isLockTimeout(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "55P03";
 }
 
-/** The migration a failed run stopped at. */
-function failedMigration({ results }: MigrationResultSet): string {
-  return results?.find((r) => r.status === "Error")?.migrationName ?? "(setup)";
+/** The migration a failed run stopped at, if it stopped at one (not before: connecting, or reading what was applied). */
+function failedMigration({ results }: MigrationResultSet): string | undefined {
+  return results?.find((r) => r.status === "Error")?.migrationName;
 }
 
 /** Throws the migration's own error when a run failed. */
@@ -57,7 +57,8 @@ export function assertMigrated(result: MigrationResultSet): void {
   const { error } = result;
   if (error === undefined) return;
   const cause = error instanceof Error ? error.message : String(error);
-  throw new Error(`migration ${failedMigration(result)} failed: ${cause}`, { cause: error });
+  const failed = failedMigration(result);
+  throw new Error(failed ? `migration ${failed} failed: ${cause}` : `migrating failed before any migration ran: ${cause}`, { cause: error });
 }
 
 /**

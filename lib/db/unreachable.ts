@@ -15,3 +15,15 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A start-up failure on the database, naming it (`where`: "PostgreSQL at …
+ * (DATABASE_URL)"), so that an operator sees which setting to check, and
+ * saying so when it could not be reached at all.
+ */
+export function databaseStartupError(error: unknown, where: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(isDatabaseUnreachable(error) ? `the database, ${where}, cannot be reached: ${message}` : `the database, ${where}: ${message}`, {
+    cause: error,
+  });
+}

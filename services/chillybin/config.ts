@@ -1,4 +1,4 @@
-import { readBoolean, readDuration, readNumber, readOptionalString, readString, type Env } from "../../lib/config.js";
+import { readBoolean, readDuration, readNumber, readOptionalPostgresUrl, readOptionalString, readString, type Env } from "../../lib/config.js";
 import { DEFAULT_DATABASE_TIMEOUT_MS, DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from "./chillybin-server.js";
 import { DEFAULT_MIGRATION_LOCK_TIMEOUT_MS } from "../../lib/db/index.js";
 import { readServerSettings, type ServerSettings } from "../../lib/server/index.js";
@@ -35,7 +35,7 @@ export const DEFAULT_DATABASE_POOL_SIZE = 10;
 export function readChillybinConfig(env: Env): ChillybinConfig {
   return {
     ...readServerSettings(env, { portVar: CHILLYBIN_PORT.variable, hostVar: "CHILLYBIN_HOST", defaultPort: CHILLYBIN_PORT.default }),
-    databaseUrl: readOptionalString(env, "DATABASE_URL"),
+    databaseUrl: readOptionalPostgresUrl(env, "DATABASE_URL"),
     dataDir: readString(env, "CHILLYBIN_DATA_DIR", ".data/chillybin"),
     adminToken: readOptionalString(env, "CHILLYBIN_ADMIN_TOKEN"),
     databaseTimeoutMs: readNumber(env, "DATABASE_TIMEOUT_MS", DEFAULT_DATABASE_TIMEOUT_MS, 1),

@@ -1,6 +1,6 @@
 // chillybin: wiring only. Reads the environment, opens and migrates the
 // database, serves, and shuts down cleanly on SIGTERM/SIGINT.
-import { assertNothingToMigrate, databaseLocation, describeLocation, migrateToLatest, openDatabase } from "../../lib/db/index.js";
+import { assertNothingToMigrate, databaseLocation, databaseStartupError, describeLocation, migrateToLatest, openDatabase } from "../../lib/db/index.js";
 import { createLogger } from "../../lib/logger.js";
 import { keepMemoryAtRest } from "../../lib/memory-at-rest.js";
 import { onShutdownSignal } from "../../lib/server/index.js";
@@ -18,9 +18,14 @@ await startMain(async () => {
   const location = databaseLocation(config.databaseUrl, config.dataDir, { size: config.databasePoolSize, acquireTimeoutMs: config.databaseTimeoutMs });
   logger.info(`database: ${describeLocation(location)}`);
   const db = openDatabase<ChillybinDatabase>(location);
-  if (config.migrateOnStart) {
-    await migrateToLatest(db, CHILLYBIN_MIGRATIONS, { lockTimeoutMs: config.migrationLockTimeoutMs, onRetry: (message) => logger.warn(message) });
-  } else await assertNothingToMigrate(db, CHILLYBIN_MIGRATIONS);
+  const prepared = config.migrateOnStart
+    ? migrateToLatest(db, CHILLYBIN_MIGRATIONS, { lockTimeoutMs: config.migrationLockTimeoutMs, onRetry: (message) => logger.warn(message) })
+    : assertNothingToMigrate(db, CHILLYBIN_MIGRATIONS);
+  // Which database, and which setting points at it: the first thing to check when this fails.
+  const where = `${describeLocation(location)} (${config.databaseUrl ? "DATABASE_URL" : "CHILLYBIN_DATA_DIR"})`;
+  await prepared.catch((error: unknown) => {
+    throw databaseStartupError(error, where);
+  });
 
   if (!config.adminToken) logger.warn("CHILLYBIN_ADMIN_TOKEN is not set: anyone can restock");
   const server = await startChillybinServer({ db, ...config, logger });

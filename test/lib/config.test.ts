@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { ConfigError, readBoolean, readByteSize, readDuration, readHttpUrl, readLogFormat, readNumber, readPort, readString } from "../../lib/config.js";
+import {
+  ConfigError,
+  readBoolean,
+  readByteSize,
+  readDuration,
+  readHttpUrl,
+  readLogFormat,
+  readNumber,
+  readOptionalPostgresUrl,
+  readPort,
+  readString,
+} from "../../lib/config.js";
 
 describe("config", () => {
   const table: Array<{ case: string; read: () => unknown; expected?: unknown; error?: RegExp }> = [
@@ -21,8 +32,30 @@ describe("config", () => {
     { case: "number garbage", read: () => readNumber({ N: "fast" }, "N", 1), error: /N must be a number/ },
     { case: "url default, trailing slash dropped", read: () => readHttpUrl({}, "U", "http://127.0.0.1:7001/"), expected: "http://127.0.0.1:7001" },
     { case: "url value", read: () => readHttpUrl({ U: "https://chillybin:443" }, "U", "x"), expected: "https://chillybin:443" },
-    { case: "url not absolute", read: () => readHttpUrl({ U: "chillybin:7001" }, "U", "x"), error: /U must be an http\(s\) URL/ },
-    { case: "url garbage", read: () => readHttpUrl({ U: "::" }, "U", "x"), error: /U must be an absolute http\(s\) URL/ },
+    {
+      case: "url not absolute",
+      read: () => readHttpUrl({ U: "chillybin:7001" }, "U", "x"),
+      error: /^U must be an absolute http\(s\) URL \(http:\/\/host:port\), got "chillybin:7001"$/,
+    },
+    { case: "url garbage", read: () => readHttpUrl({ U: "::" }, "U", "x"), error: /^U must be an absolute http\(s\) URL/ },
+    { case: "database url unset", read: () => readOptionalPostgresUrl({}, "D"), expected: undefined },
+    { case: "database url", read: () => readOptionalPostgresUrl({ D: "postgres://app@db:5432/stock" }, "D"), expected: "postgres://app@db:5432/stock" },
+    { case: "database url, postgresql://", read: () => readOptionalPostgresUrl({ D: "postgresql://db/stock" }, "D"), expected: "postgresql://db/stock" },
+    {
+      case: "database url garbage",
+      read: () => readOptionalPostgresUrl({ D: "notaurl" }, "D"),
+      error: /^D must be a PostgreSQL URL \(postgres:\/\/user@host:port\/database\), got "notaurl"$/,
+    },
+    {
+      case: "database url of another kind, its password not repeated",
+      read: () => readOptionalPostgresUrl({ D: "mysql://app:s3cret@db/stock" }, "D"),
+      error: /^D must be a PostgreSQL URL \(postgres:\/\/user@host:port\/database\), got "mysql:\/\/app:\*\*\*@db\/stock"$/,
+    },
+    {
+      case: "database url, a socket",
+      read: () => readOptionalPostgresUrl({ D: "postgres:///stock?host=/run/postgresql" }, "D"),
+      expected: "postgres:///stock?host=/run/postgresql",
+    },
     { case: "bytes default", read: () => readByteSize({}, "B", 1024), expected: 1024 },
     { case: "bytes value", read: () => readByteSize({ B: "2048" }, "B", 1024), expected: 2048 },
     { case: "bytes zero", read: () => readByteSize({ B: "0" }, "B", 1024), error: /^B must be a whole number of bytes, at least 1, got "0"$/ },

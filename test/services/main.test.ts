@@ -111,6 +111,30 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.equal(await chillybin.exited, 1);
   });
 
+  it("stops at start-up naming the database and its setting when the database is not right: not a URL, out of reach", async () => {
+    const closed = await freePort(); // nothing listens there
+    const cases: Array<{ case: string; url: string; says: RegExp }> = [
+      {
+        case: "not a URL",
+        url: "notaurl",
+        says: /^start-up failed: configuration: DATABASE_URL must be a PostgreSQL URL \(postgres:\/\/user@host:port\/database\), got "notaurl"$/,
+      },
+      {
+        case: "out of reach",
+        url: `postgres://postgres@127.0.0.1:${closed}/chillybin`,
+        says: new RegExp(
+          `^start-up failed: the database, PostgreSQL at postgres://postgres@127\\.0\\.0\\.1:${closed}/chillybin \\(DATABASE_URL\\), cannot be reached: .*ECONNREFUSED`,
+        ),
+      },
+    ];
+    for (const c of cases) {
+      const chillybin = runTs("services/chillybin/main.ts", { DATABASE_URL: c.url, CHILLYBIN_PORT: "0" });
+      running.push(chillybin);
+      await chillybin.waitForLine(c.says, 30_000);
+      assert.equal(await chillybin.exited, 1, c.case);
+    }
+  });
+
   it("stops at start-up naming the setting to change when it cannot listen: its port taken, its host not this machine's", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
