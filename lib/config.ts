@@ -70,7 +70,8 @@ export function readDuration(env: Env, name: string, fallbackMs: number): number
 
 /** `value` with the password of a user:password@ part starred: a refused URL is repeated in the message. */
 function withoutPassword(value: string): string {
-  return value.replace(/^([^/]*\/\/[^:@/]*):[^@/]*@/, "$1:***@");
+  // Up to the last "@": a password may hold any character, "/" and "@" too when not escaped.
+  return value.replace(/^([^/]*\/\/[^:@/]*):.*@/, "$1:***@");
 }
 
 /** `value` parsed, if it is an absolute URL of one of `protocols`; else a ConfigError saying it must be `what`. */

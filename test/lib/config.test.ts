@@ -48,7 +48,7 @@ describe("config", () => {
     },
     {
       case: "database url of another kind, its password not repeated",
-      read: () => readOptionalPostgresUrl({ D: "mysql://app:s3cret@db/stock" }, "D"),
+      read: () => readOptionalPostgresUrl({ D: "mysql://app:s3/cr@t@db/stock" }, "D"),
       error: /^D must be a PostgreSQL URL \(postgres:\/\/user@host:port\/database\), got "mysql:\/\/app:\*\*\*@db\/stock"$/,
     },
     {
