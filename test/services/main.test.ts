@@ -104,42 +104,44 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
     assert.deepEqual(listening.directPaths, ["grpc", "grpc-web", "connect"]);
   });
 
+  /** Starts a service that must not start: it says `says` (within 30 s, a database to open first) and exits 1. */
+  async function refusesToStart(service: "chillybin" | "jafflr", env: Record<string, string>, says: RegExp): Promise<void> {
+    const refused = runTs(`services/${service}/main.ts`, env);
+    running.push(refused);
+    await refused.waitForLine(says, 30_000);
+    assert.equal(await refused.exited, 1, `${service} exits 1 after: ${says.source}`);
+  }
+
   it("stops at start-up with a clear message for a bad setting", async () => {
-    const chillybin = runTs("services/chillybin/main.ts", { ...database.env, CHILLYBIN_PORT: "seven" });
-    running.push(chillybin);
-    await chillybin.waitForLine(/configuration: CHILLYBIN_PORT must be a port number from 0 to 65535, got "seven"/);
-    assert.equal(await chillybin.exited, 1);
+    await refusesToStart(
+      "chillybin",
+      { ...database.env, CHILLYBIN_PORT: "seven" },
+      /configuration: CHILLYBIN_PORT must be a port number from 0 to 65535, got "seven"/,
+    );
   });
 
   it("stops at start-up naming the database and its setting when the database is not right: not a URL, out of reach", async () => {
     const closed = await freePort(); // nothing listens there
-    const cases: Array<{ case: string; url: string; says: RegExp }> = [
+    const cases: Array<{ url: string; says: RegExp }> = [
       {
-        case: "not a URL",
         url: "notaurl",
         says: /^start-up failed: configuration: DATABASE_URL must be a PostgreSQL URL \(postgres:\/\/user@host:port\/database\), got "notaurl"$/,
       },
       {
-        case: "out of reach",
         url: `postgres://postgres@127.0.0.1:${closed}/chillybin`,
         says: new RegExp(
           `^start-up failed: the database, PostgreSQL at postgres://postgres@127\\.0\\.0\\.1:${closed}/chillybin \\(DATABASE_URL\\), cannot be reached: .*ECONNREFUSED`,
         ),
       },
     ];
-    for (const c of cases) {
-      const chillybin = runTs("services/chillybin/main.ts", { DATABASE_URL: c.url, CHILLYBIN_PORT: "0" });
-      running.push(chillybin);
-      await chillybin.waitForLine(c.says, 30_000);
-      assert.equal(await chillybin.exited, 1, c.case);
-    }
+    for (const c of cases) await refusesToStart("chillybin", { DATABASE_URL: c.url, CHILLYBIN_PORT: "0" }, c.says);
   });
 
   it("stops at start-up naming the setting to change when it cannot listen: its port taken, its host not this machine's", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     const port = (taken.address() as AddressInfo).port;
-    const cases: Array<{ service: string; env: Record<string, string>; says: RegExp }> = [
+    const cases: Array<{ service: "chillybin" | "jafflr"; env: Record<string, string>; says: RegExp }> = [
       {
         service: "chillybin",
         env: { ...database.env, CHILLYBIN_PORT: String(port) },
@@ -160,12 +162,7 @@ describe("the services as processes (npm run start:chillybin / start:jafflr / st
       },
     ];
     try {
-      for (const c of cases) {
-        const service = runTs(`services/${c.service}/main.ts`, c.env);
-        running.push(service);
-        await service.waitForLine(c.says, 30_000);
-        assert.equal(await service.exited, 1, c.service);
-      }
+      for (const c of cases) await refusesToStart(c.service, c.env, c.says);
     } finally {
       taken.close();
     }
