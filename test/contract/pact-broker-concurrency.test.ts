@@ -50,7 +50,7 @@ describe("contract: the Pact Broker under concurrent calls", function () {
     await publishVerified("first");
     let publishing = true;
     const read = async () => {
-      while (publishing) await call("GET", `${broker.url}/matrix?q%5B%5D%5Bpacticipant%5D=jafflr&q%5B%5D%5Bpacticipant%5D=chillybin&latestby=`);
+      while (publishing) await call("GET", broker.matrixUrl("jafflr", "chillybin"));
     };
     const readers = Array.from({ length: READERS }, read);
     await Promise.all(Array.from({ length: WRITERS }, (_, writer) => publish(writer)));

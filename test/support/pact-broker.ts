@@ -29,6 +29,8 @@ export interface TestPactBroker {
   log: readonly string[];
   /** The names of every pacticipant the broker knows. */
   pacticipants(): Promise<string[]>;
+  /** Where the broker answers matrix() (for a test that reads it itself). */
+  matrixUrl(consumer: string, provider: string): string;
   /** Every pact and verification the broker holds between two pacticipants. */
   matrix(consumer: string, provider: string): Promise<MatrixRow[]>;
   /** "pacticipant version" for each version currently deployed to an environment, sorted. */
@@ -77,6 +79,10 @@ export async function startTestPactBroker(environments: string[] = []): Promise<
     await stop();
     throw new Error(`${(error as Error).message}\nthe broker wrote:\n${log.join("\n")}`);
   }
+  const matrixUrl = (consumer: string, provider: string) => {
+    const query = `q[][pacticipant]=${consumer}&q[][pacticipant]=${provider}&latestby=`;
+    return `${url}/matrix?${query.replaceAll("[", "%5B").replaceAll("]", "%5D")}`;
+  };
   return {
     url,
     env,
@@ -85,9 +91,9 @@ export async function startTestPactBroker(environments: string[] = []): Promise<
       type Pacticipants = { _embedded: { pacticipants: { name: string }[] } };
       return (await halGet<Pacticipants>(log, `${url}/pacticipants`))._embedded.pacticipants.map((p) => p.name).sort();
     },
+    matrixUrl,
     async matrix(consumer, provider) {
-      const query = `q[][pacticipant]=${consumer}&q[][pacticipant]=${provider}&latestby=`;
-      const { matrix } = await halGet<MatrixJson>(log, `${url}/matrix?${query.replaceAll("[", "%5B").replaceAll("]", "%5D")}`);
+      const { matrix } = await halGet<MatrixJson>(log, matrixUrl(consumer, provider));
       return matrix.map((row) => ({
         consumer: row.consumer.name,
         consumerVersion: row.consumer.version.number,
