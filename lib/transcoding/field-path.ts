@@ -30,22 +30,26 @@ export function describeField(chain: readonly DescField[]): string {
   return chain.map((f) => f.name).join(".");
 }
 
-const int = (name: string, bits: number, signed: boolean) => ({
-  name,
-  min: signed ? -(2n ** BigInt(bits - 1)) : 0n,
-  max: signed ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n,
-});
+/** An integer type's range: its name as .proto files spell it (int32…), and its least and greatest values. */
+const int = (type: ScalarType, bits: number, signed: boolean): [ScalarType, { name: string; min: bigint; max: bigint }] => [
+  type,
+  {
+    name: ScalarType[type].toLowerCase(),
+    min: signed ? -(2n ** BigInt(bits - 1)) : 0n,
+    max: signed ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n,
+  },
+];
 
 /** Each integer type's range, as its wire type holds it. */
 export const INTEGER_RANGES: ReadonlyMap<ScalarType, { name: string; min: bigint; max: bigint }> = new Map([
-  [ScalarType.INT32, int("int32", 32, true)],
-  [ScalarType.SINT32, int("sint32", 32, true)],
-  [ScalarType.SFIXED32, int("sfixed32", 32, true)],
-  [ScalarType.UINT32, int("uint32", 32, false)],
-  [ScalarType.FIXED32, int("fixed32", 32, false)],
-  [ScalarType.INT64, int("int64", 64, true)],
-  [ScalarType.SINT64, int("sint64", 64, true)],
-  [ScalarType.SFIXED64, int("sfixed64", 64, true)],
-  [ScalarType.UINT64, int("uint64", 64, false)],
-  [ScalarType.FIXED64, int("fixed64", 64, false)],
+  int(ScalarType.INT32, 32, true),
+  int(ScalarType.SINT32, 32, true),
+  int(ScalarType.SFIXED32, 32, true),
+  int(ScalarType.UINT32, 32, false),
+  int(ScalarType.FIXED32, 32, false),
+  int(ScalarType.INT64, 64, true),
+  int(ScalarType.SINT64, 64, true),
+  int(ScalarType.SFIXED64, 64, true),
+  int(ScalarType.UINT64, 64, false),
+  int(ScalarType.FIXED64, 64, false),
 ]);
